@@ -1,0 +1,259 @@
+"""The ``riskatlas`` command line."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="riskatlas: 安全风险四色分布图 (dual prevention mechanism GIS)", no_args_is_help=True)
+db_app = typer.Typer(help="内置 PostGIS 与数据库迁移 (embedded PostGIS and migrations)", no_args_is_help=True)
+demo_app = typer.Typer(help="演示城市 常州市 (the demo city)", no_args_is_help=True)
+render_app = typer.Typer(help="绘制地图 (render maps)", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(render_app, name="render")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+# -- db ------------------------------------------------------------------------------------------
+@db_app.command("start")
+def db_start() -> None:
+    """启动内置 PostGIS (首次使用时 initdb); 已运行则报告状态."""
+    from db.cluster import Cluster, ClusterError
+
+    cluster = Cluster()
+    try:
+        before = cluster.status()
+        st = cluster.start()
+    except ClusterError as exc:
+        _fail(str(exc))
+    if before.running:
+        typer.echo("已在运行 (already running): " + st.describe())
+    else:
+        typer.echo(st.describe())
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """停止内置 PostGIS."""
+    from db.cluster import Cluster, ClusterError
+
+    try:
+        typer.echo(Cluster().stop().describe())
+    except ClusterError as exc:
+        _fail(str(exc))
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """内置 PostGIS 的状态 (退出码 0 = 运行中, 3 = 未运行)."""
+    from db.cluster import Cluster
+
+    st = Cluster().status()
+    typer.echo(st.describe())
+    if not (st.running or st.external):
+        raise typer.Exit(3)
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """打印数据库连接 URL (DATABASE_URL 优先)."""
+    from db.connection import database_url
+
+    typer.echo(database_url())
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """应用全部待执行的数据库迁移."""
+    from db.cluster import ClusterError, ensure_running
+    from db.connection import connect
+    from db.migrate import MigrationError, migrate
+
+    try:
+        ensure_running()
+        conn = connect()
+    except ClusterError as exc:
+        _fail(str(exc))
+    try:
+        done = migrate(conn, log=lambda m: typer.echo(m, err=True))
+    except MigrationError as exc:
+        _fail(str(exc))
+    finally:
+        conn.close()
+    typer.echo(f"数据库已是最新 (schema up to date); 本次应用 {len(done)} 个迁移")
+
+
+# -- demo ----------------------------------------------------------------------------------------
+@demo_app.command("load")
+def demo_load(
+    reset: Annotated[bool, typer.Option("--reset", help="先删除并重建数据库 (drop and recreate the database)")] = False,
+) -> None:
+    """载入演示城市 (常州市): 区划、网格、约2000家企业、三个完整绘制的厂区、资源、道路."""
+    _prepare_database(reset=reset)
+    _load_demo_if_empty()
+
+
+def _prepare_database(*, reset: bool) -> None:
+    from db.cluster import Cluster, ClusterError, ensure_running
+    from db.connection import connect
+    from db.migrate import MigrationError, migrate
+    from db.settings import database_settings
+
+    try:
+        ensure_running()
+        if reset:
+            if database_settings().database_url:
+                _fail("--reset 不能用于 DATABASE_URL 指定的外部数据库 (refusing to drop an external database)")
+            cluster = Cluster()
+            cluster.drop_database(database_settings().database)
+            cluster.ensure_database(database_settings().database)
+        conn = connect()
+    except ClusterError as exc:
+        _fail(str(exc))
+    try:
+        migrate(conn, log=lambda m: typer.echo(m, err=True))
+    except MigrationError as exc:
+        _fail(str(exc))
+    finally:
+        conn.close()
+
+
+def _load_demo_if_empty() -> None:
+    from db.connection import connect
+    from db.demo import load_demo
+
+    conn = connect(actor="demo-loader")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM region")
+            if cur.fetchone()[0]:
+                typer.echo("演示数据已存在, 跳过载入 (demo city already loaded; use --reset to reload)")
+                return
+        t0 = time.perf_counter()
+        with conn:
+            summary = load_demo(conn, progress=True)
+        typer.echo(f"演示城市已载入 (demo city loaded) in {time.perf_counter() - t0:.1f}s: "
+                   + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    finally:
+        conn.close()
+
+
+@demo_app.command("run")
+def demo_run(
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="绘制后启动网页服务 (serve the web app)")] = True,
+    reset: Annotated[bool, typer.Option("--reset", help="重建数据库后再载入")] = False,
+) -> None:
+    """主流程: 启动 PostGIS → 迁移 → 载入演示城市 → 绘制地图到 out/ → 启动网页服务."""
+    t0 = time.perf_counter()
+    _prepare_database(reset=reset)
+    _load_demo_if_empty()
+    rendered = _render_demo_plants()
+    typer.echo(f"已绘制 {len(rendered)} 张地图 (rendered) in {time.perf_counter() - t0:.1f}s total:")
+    for p in rendered:
+        typer.echo(f"  {p}")
+    if serve:
+        _serve()
+
+
+def _render_demo_plants() -> list[Path]:
+    from db.connection import connect
+    from db.settings import app_settings
+
+    out_dir = app_settings().out_dir
+    conn = connect()
+    try:
+        with conn.cursor() as cur:
+            # The fully drawn plants: enterprises with units/posts below their workshops.
+            cur.execute(
+                """SELECT DISTINCT e.id FROM enterprise e JOIN area a ON a.enterprise_id = e.id
+                   WHERE a.kind IN ('unit', 'post') ORDER BY e.id"""
+            )
+            ids = [r[0] for r in cur.fetchall()]
+        paths = []
+        for i, eid in enumerate(ids, 1):
+            typer.echo(f"[{i}/{len(ids)}] 绘制厂区四色图 (rendering plant map) enterprise {eid}", err=True)
+            paths.append(_render_plant(conn, eid, out_dir / f"plant-{eid}.png", "residual", 300))
+        return paths
+    finally:
+        conn.close()
+
+
+def _render_plant(conn, enterprise_id: int, out: Path, basis: str, dpi: int) -> Path:
+    from layers.plant import enterprise_info, plant_areas
+    from maps.plant_map import TitleBlock, render_plant_map
+
+    info = enterprise_info(conn, enterprise_id)
+    areas = plant_areas(conn, enterprise_id, basis)  # type: ignore[arg-type]
+    title = TitleBlock(info.name, basis_zh="现有风险" if basis == "residual" else "固有风险")
+    return render_plant_map(areas, title, out, dpi=dpi)
+
+
+@render_app.command("plant")
+def render_plant(
+    enterprise_id: Annotated[int, typer.Argument(help="企业 id")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="输出文件 (.png/.pdf/.svg)")] = None,
+    basis: Annotated[str, typer.Option(help="residual 现有风险 / inherent 固有风险")] = "residual",
+    dpi: Annotated[int, typer.Option(min=72, max=600)] = 300,
+) -> None:
+    """绘制一个企业的厂区安全风险四色分布图."""
+    from db.connection import connect
+    from db.settings import app_settings
+    from layers.plant import NotFound
+
+    if basis not in ("residual", "inherent"):
+        _fail(f"--basis 应为 residual 或 inherent, 实为 {basis!r}", 2)
+    target = out or app_settings().out_dir / f"plant-{enterprise_id}.png"
+    if target.suffix.lower() not in (".png", ".pdf", ".svg"):
+        _fail(f"不支持的输出格式 {target.suffix!r}: 应为 .png/.pdf/.svg", 2)
+    conn = connect()
+    try:
+        path = _render_plant(conn, enterprise_id, target, basis, dpi)
+    except (NotFound, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        conn.close()
+    typer.echo(str(path))
+
+
+# -- serve ---------------------------------------------------------------------------------------
+def _serve() -> None:
+    import uvicorn
+
+    from app.main import create_app
+    from db.settings import app_settings
+
+    s = app_settings()
+    typer.echo(f"网页服务 (web app): http://{s.host}:{s.port}/  (Ctrl-C 结束)")
+    uvicorn.run(create_app(), host=s.host, port=s.port, log_level="info")
+
+
+@app.command("serve")
+def serve() -> None:
+    """启动网页服务 (需要数据库已运行; 会自动启动内置 PostGIS)."""
+    from db.cluster import ClusterError, ensure_running
+
+    try:
+        ensure_running()
+    except ClusterError as exc:
+        _fail(str(exc))
+    _serve()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Enterprises and their plant areas (first slice of the API)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Literal
+
+import psycopg2.extensions
+from fastapi import APIRouter, Depends, Path as PathParam, Query
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
+
+from app.db import get_conn
+from layers.levels import NAMES, PALETTE, UNASSESSED
+from layers.plant import NotFound, enterprise_info, plant_areas
+from maps.plant_map import TitleBlock, render_plant_map
+
+router = APIRouter(prefix="/api", tags=["enterprises"])
+
+Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
+EnterpriseId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="企业 id")]
+BasisQ = Annotated[Literal["residual", "inherent"], Query(description="着色依据: residual 现有风险 / inherent 固有风险")]
+
+
+def _level_fields(level: str | None) -> dict:
+    key = level or UNASSESSED
+    return {"level": level, "level_zh": NAMES[key]["zh"], "colour": PALETTE.colour(level)}
+
+
+@router.get("/enterprises", summary="企业列表 (分页)")
+def list_enterprises(
+    conn: Conn,
+    q: Annotated[str | None, Query(max_length=100, description="名称关键字")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+):
+    params: list = []
+    where = ""
+    if q:
+        where = "WHERE e.name ILIKE %s"
+        params.append("%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM enterprise e {where}", params)
+        total = cur.fetchone()[0]
+        cur.execute(
+            f"""SELECT e.id, e.name, e.uscc, i.name_zh, e.scale::text, el.residual_level::text,
+                       el.inherent_level::text, (SELECT count(*) FROM area a WHERE a.enterprise_id = e.id)
+                FROM enterprise e JOIN industry i ON i.code = e.industry
+                JOIN enterprise_level el ON el.enterprise_id = e.id
+                {where} ORDER BY e.id LIMIT %s OFFSET %s""",
+            [*params, limit, offset],
+        )
+        rows = cur.fetchall()
+    items = [
+        {"id": r[0], "name": r[1], "uscc": r[2], "industry_zh": r[3], "scale": r[4],
+         "inherent_level": r[6], "area_count": r[7], **_level_fields(r[5])}
+        for r in rows
+    ]
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.get("/enterprises/{enterprise_id}", summary="企业基本信息与风险等级")
+def get_enterprise(conn: Conn, enterprise_id: EnterpriseId):
+    info = enterprise_info(conn, enterprise_id)
+    return {**asdict(info), **_level_fields(info.residual_level)}
+
+
+@router.get(
+    "/enterprises/{enterprise_id}/areas",
+    summary="企业的厂区/车间/单元区域 (GeoJSON), 含各区域风险等级",
+    response_class=JSONResponse,
+)
+def get_areas(conn: Conn, enterprise_id: EnterpriseId, basis: BasisQ = "residual"):
+    gdf = plant_areas(conn, enterprise_id, basis)
+    gdf = gdf.astype({"headcount": "object"}).where(gdf.notna(), None)
+    fc = json.loads(gdf.to_json(drop_id=True, na="null"))
+    fc["basis"] = basis
+    return JSONResponse(fc, media_type="application/geo+json")
+
+
+@router.get("/enterprises/{enterprise_id}/plant-map.png", summary="厂区安全风险四色分布图 (PNG)")
+def get_plant_map(
+    conn: Conn,
+    enterprise_id: EnterpriseId,
+    basis: BasisQ = "residual",
+    paper: Annotated[Literal["A4", "A3"], Query()] = "A4",
+    dpi: Annotated[int, Query(ge=72, le=300)] = 150,
+):
+    info = enterprise_info(conn, enterprise_id)
+    areas = plant_areas(conn, enterprise_id, basis)
+    if areas.empty:
+        raise NotFound(f"企业 {info.name} 尚未绘制厂区 (no plant areas drawn yet)")
+    tmp = Path(tempfile.mkdtemp(prefix="riskatlas-")) / "plant.png"
+    render_plant_map(areas, TitleBlock(info.name, basis_zh="现有风险" if basis == "residual" else "固有风险"),
+                     tmp, paper=paper, dpi=dpi)
+    return FileResponse(
+        tmp, media_type="image/png", filename=f"{info.name}-厂区四色图.png",
+        background=BackgroundTask(lambda: (tmp.unlink(missing_ok=True), tmp.parent.rmdir())),
+    )

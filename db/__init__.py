@@ -1,0 +1,1 @@
+"""The embedded PostGIS cluster, connections, migrations and bulk loading: the truth of riskatlas."""

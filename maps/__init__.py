@@ -1,0 +1,1 @@
+"""Rendering: static maps and charts (matplotlib), interactive pages (folium), vector tiles."""
