@@ -194,7 +194,7 @@ def _render_plant(conn, enterprise_id: int, out: Path, basis: str, dpi: int) -> 
     info = enterprise_info(conn, enterprise_id)
     areas = plant_areas(conn, enterprise_id, basis)  # type: ignore[arg-type]
     title = TitleBlock(info.name, basis_zh="现有风险" if basis == "residual" else "固有风险")
-    return render_plant_map(areas, title, out, dpi=dpi)
+    return render_plant_map(areas, title, out, dpi=dpi).path
 
 
 @render_app.command("plant")

@@ -236,6 +236,11 @@ class Cluster:
         st = self.status()
         if st.running:
             return st
+        if _port_in_use(self.settings.host, self.port):
+            raise ClusterError(
+                f"端口 {self.port} 已被其他程序占用 (port {self.port} on {self.settings.host} is in use, "
+                f"perhaps by another checkout's cluster): 设置 RISKATLAS_PG_PORT 换一个端口"
+            )
         if self._clear_stale_pid():
             print(f"已清除残留的 postmaster.pid (removed stale pid file in {self.data_dir})", file=sys.stderr)
         if self.as_root:
@@ -335,6 +340,14 @@ class Cluster:
                 cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         finally:
             conn.close()
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
 
 
 def ensure_running(settings: DatabaseSettings | None = None) -> Status:

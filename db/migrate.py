@@ -59,7 +59,8 @@ def applied(conn: psycopg2.extensions.connection) -> dict[int, str]:
 
 def migrate(conn: psycopg2.extensions.connection, *, log=print, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Apply every pending migration. Returns those applied now."""
-    conn.autocommit = False
+    if conn.autocommit:
+        conn.autocommit = False
     with conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
     try:

@@ -57,6 +57,23 @@ def _nice_length(max_m: float) -> float:
     return exp
 
 
+@dataclass
+class Rendered:
+    """What was drawn: the file, where each label went and how map coordinates became pixels."""
+
+    path: Path
+    crs: str
+    labels: list[tuple[str, Bbox]]
+    unplaced: list[str]
+    _to_pixel: object = None
+    height_px: int = 0
+
+    def pixel(self, x: float, y: float) -> tuple[int, int]:
+        """Image (column, row) of a point given in :attr:`crs`."""
+        dx, dy = self._to_pixel.transform((x, y))  # type: ignore[attr-defined]
+        return int(round(dx)), int(round(self.height_px - dy))
+
+
 class LabelPlacer:
     """Greedy label placement: try the anchor, then shifted candidates; never overlap a placed box."""
 
@@ -64,6 +81,8 @@ class LabelPlacer:
         self.ax = ax
         self.renderer = renderer
         self.placed: list[Bbox] = list(obstacles or [])
+        self.labels: list[tuple[str, Bbox]] = []
+        self.unplaced: list[str] = []
 
     def place(self, x: float, y: float, text: str, *, size: float, weight: str = "normal",
               leader: bool = True, color: str = "#000000") -> Bbox | None:
@@ -85,8 +104,10 @@ class LabelPlacer:
                 if (bb.x0 >= inside.x0 and bb.x1 <= inside.x1 and bb.y0 >= inside.y0 and bb.y1 <= inside.y1
                         and not any(bb.overlaps(o) for o in self.placed)):
                     self.placed.append(bb)
+                    self.labels.append((text, bb))
                     return bb
                 t.remove()
+        self.unplaced.append(text)
         return None
 
 
@@ -98,7 +119,7 @@ def render_plant_map(
     paper: str = "A4",
     landscape: bool = True,
     dpi: int = 300,
-) -> Path:
+) -> Rendered:
     """Draw the plant map to ``out`` (format from the suffix: .png, .pdf, .svg)."""
     if areas.empty:
         raise ValueError(f"{title.enterprise}: 没有可绘制的厂区区域 (no areas to draw)")
@@ -121,7 +142,8 @@ def render_plant_map(
         spine.set_edgecolor(OUTLINE)
         spine.set_linewidth(0.8)
 
-    gdf = areas.to_crs(local_crs(areas))
+    crs = local_crs(areas)
+    gdf = areas.to_crs(crs)
     plant = gdf[gdf["kind"] == "plant"]
     buildings = gdf[gdf["kind"] == "building"]
     workshops = gdf[gdf["kind"] == "workshop"]
@@ -176,7 +198,7 @@ def render_plant_map(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi, facecolor="white")
-    return out
+    return Rendered(out, crs, placer.labels, placer.unplaced, ax.transData, int(round(fig.bbox.height)))
 
 
 def _north_arrow(ax) -> None:

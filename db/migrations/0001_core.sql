@@ -408,6 +408,7 @@ CREATE TABLE hazard_source (
     CHECK (boundary IS NULL OR ST_IsValid(boundary))
 );
 CREATE INDEX hazard_source_location_gix ON hazard_source USING gist (location);
+CREATE INDEX hazard_source_boundary_gix ON hazard_source USING gist (boundary);
 CREATE INDEX hazard_source_enterprise_idx ON hazard_source (enterprise_id);
 
 CREATE TABLE hazard_source_inventory (

@@ -1,0 +1,88 @@
+"""The first API slice against the demo database."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from app.main import create_app
+from layers.levels import PALETTE
+
+
+@pytest.fixture(scope="module")
+def client(demo_url):
+    with TestClient(create_app(demo_url)) as c:
+        yield c
+
+
+def _drawn_plant(conn) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SELECT enterprise_id FROM area WHERE kind IN ('unit','post') ORDER BY enterprise_id LIMIT 1")
+        return cur.fetchone()[0]
+
+
+def test_areas_geojson_carries_each_area_level(client, conn):
+    eid = _drawn_plant(conn)
+    r = client.get(f"/api/enterprises/{eid}/areas")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/geo+json")
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection" and fc["basis"] == "residual"
+    with conn.cursor() as cur:
+        cur.execute("SELECT a.id, al.residual_level::text, a.kind::text FROM area a "
+                    "JOIN area_level al ON al.area_id = a.id WHERE a.enterprise_id = %s", (eid,))
+        expected = {i: (lv, kind) for i, lv, kind in cur.fetchall()}
+    assert {f["properties"]["id"] for f in fc["features"]} == set(expected)
+    kinds = {f["properties"]["kind"] for f in fc["features"]}
+    assert {"plant", "workshop"} <= kinds and kinds & {"unit", "post"}
+    for f in fc["features"]:
+        p = f["properties"]
+        assert p["level"] == expected[p["id"]][0]
+        assert f["geometry"]["type"] == "MultiPolygon"
+        if p["kind"] != "building":
+            assert p["colour"] == PALETTE.colour(p["level"])
+
+
+def test_inherent_basis_is_never_below_residual(client, conn):
+    eid = _drawn_plant(conn)
+    res = {f["properties"]["id"]: f["properties"]["level"] for f in client.get(f"/api/enterprises/{eid}/areas").json()["features"]}
+    inh = {f["properties"]["id"]: f["properties"]["level"]
+           for f in client.get(f"/api/enterprises/{eid}/areas?basis=inherent").json()["features"]}
+    order = [None, "low", "general", "significant", "major"]
+    assert all(order.index(inh[k]) >= order.index(res[k]) for k in res)
+    assert any(inh[k] != res[k] for k in res), "the demo plant should show controls lowering some levels"
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/api/enterprises/99999999/areas", 404),
+    ("/api/enterprises/abc/areas", 422),
+    ("/api/enterprises/0/areas", 422),
+    ("/api/enterprises/1/areas?basis=green", 422),
+    ("/api/enterprises/99999999999999999999/areas", 422),
+    ("/api/enterprises/99999999", 404),
+    ("/api/enterprises?limit=100000", 422),
+])
+def test_bad_requests_get_clear_4xx(client, path, status):
+    r = client.get(path)
+    assert r.status_code == status
+    assert r.json()["detail"]
+
+
+def test_enterprise_list_and_search(client):
+    r = client.get("/api/enterprises", params={"limit": 5})
+    body = r.json()
+    assert r.status_code == 200 and body["total"] >= 1900 and len(body["items"]) == 5
+    r = client.get("/api/enterprises", params={"q": "%_\\"})
+    assert r.status_code == 200  # LIKE wildcards are escaped, not interpreted
+
+
+def test_plant_map_png_endpoint(client, conn):
+    eid = _drawn_plant(conn)
+    r = client.get(f"/api/enterprises/{eid}/plant-map.png", params={"dpi": 72})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert "attachment" in r.headers["content-disposition"]
+    img = Image.open(io.BytesIO(r.content))
+    assert img.size == (round(297 / 25.4 * 72), round(210 / 25.4 * 72))

@@ -1,0 +1,109 @@
+"""Test fixtures: a real PostGIS started by the suite itself, never a mock.
+
+The session ensures the embedded cluster is running (or uses ``DATABASE_URL``), creates a fresh
+database ``riskatlas_test_<pid>`` by running the migrations, loads the demo city into it once, and
+drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+from db.cluster import Cluster
+from db.connection import database_url, with_dbname
+from db.migrate import migrate
+from db.settings import DatabaseSettings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _admin(url: str):
+    conn = psycopg2.connect(with_dbname(url, "postgres"))
+    conn.autocommit = True
+    return conn
+
+
+def create_database(server_url: str, name: str) -> str:
+    conn = _admin(server_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+    return with_dbname(server_url, name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    conn = _admin(server_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """URL of the server under test: the embedded cluster, started here if needed."""
+    settings = DatabaseSettings()
+    Cluster(settings).start()
+    return database_url(settings)
+
+
+@pytest.fixture(scope="session")
+def db_url(server_url: str) -> Iterator[str]:
+    """A fresh database for this test session, migrated from empty."""
+    name = f"riskatlas_test_{os.getpid()}"
+    url = create_database(server_url, name)
+    conn = psycopg2.connect(url)
+    try:
+        migrate(conn, log=lambda m: None)
+    finally:
+        conn.close()
+    yield url
+    drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def demo_url(db_url: str) -> str:
+    """The test database with the demo city loaded (once per session)."""
+    from db.demo import load_demo
+
+    conn = psycopg2.connect(db_url)
+    try:
+        with conn:
+            load_demo(conn, progress=False)
+    finally:
+        conn.close()
+    return db_url
+
+
+@pytest.fixture
+def conn(demo_url: str) -> Iterator[psycopg2.extensions.connection]:
+    """A connection to the demo database whose writes are rolled back after the test."""
+    c = psycopg2.connect(demo_url)
+    try:
+        yield c
+    finally:
+        c.rollback()
+        c.close()
+
+
+@pytest.fixture
+def empty_db(server_url: str) -> Iterator[str]:
+    """A brand-new empty database (no migrations), dropped after the test."""
+    name = f"riskatlas_empty_{os.getpid()}"
+    url = create_database(server_url, name)
+    yield url
+    drop_database(server_url, name)
