@@ -82,6 +82,6 @@ def plant_areas(
     gdf["level"] = gdf[f"{basis}_level"]
     # Buildings carry no risks: they are drawn neutral, not "unassessed".
     keys = gdf["level"].where(gdf["level"].notna(), UNASSESSED)
-    gdf["level_zh"] = [NAMES[k]["zh"] if kind != "building" else "" for k, kind in zip(keys, gdf["kind"])]
-    gdf["colour"] = [PALETTE.colour(k) if kind != "building" else None for k, kind in zip(keys, gdf["kind"])]
+    gdf["level_zh"] = [NAMES[k]["zh"] if kind != "building" else "" for k, kind in zip(keys, gdf["kind"], strict=False)]
+    gdf["colour"] = [PALETTE.colour(k) if kind != "building" else None for k, kind in zip(keys, gdf["kind"], strict=False)]
     return gdf

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import psycopg2.extensions
-from fastapi import APIRouter, Depends, Path as PathParam, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 

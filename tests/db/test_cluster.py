@@ -132,3 +132,40 @@ def test_cli_status_exit_code_when_stopped(tmp_path: Path):
     out = subprocess.run([*CLI, "db", "status"], env=env, capture_output=True, text=True)
     assert out.returncode == 3
     assert "未运行" in out.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as an ordinary user the whole suite already exercises this path")
+def test_ordinary_user_can_run_its_own_cluster():
+    """As root, prove the non-root path too: 'nobody' creates, starts and stops a cluster of its own."""
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    base = Path(tempfile.mkdtemp(prefix="riskatlas-nobody-", dir="/tmp"))
+    os.chown(base, nobody.pw_uid, nobody.pw_gid)
+    script = (
+        "from db.cluster import Cluster; from db.settings import DatabaseSettings; import psycopg2;"
+        "from db.connection import database_url;"
+        f"s = DatabaseSettings(data_dir='{base}/pg', port={free_port()}, database_url=None);"
+        "c = Cluster(s); st = c.start(); assert st.running, st;"
+        "conn = psycopg2.connect(database_url(s)); cur = conn.cursor(); cur.execute('SELECT current_user');"
+        "print('user', cur.fetchone()[0]); conn.close(); c.stop(); print('stopped', not c.status().running)"
+    )
+    env = {**os.environ, "HOME": str(base)}
+    python = sys.executable
+    if subprocess.run(["runuser", "-u", "nobody", "--", python, "-c", "pass"], capture_output=True).returncode:
+        # an interpreter under /root (pyenv) is out of nobody's reach: use the system one on our packages
+        python = "/usr/bin/python3"
+        import site
+
+        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[2]), *site.getsitepackages()])
+    try:
+        p = subprocess.run(["runuser", "-u", "nobody", "--", python, "-c", script],
+                           capture_output=True, text=True, timeout=180, cwd=str(Path(__file__).parents[2]), env=env)
+        assert p.returncode == 0, p.stderr
+        assert "stopped True" in p.stdout
+        owner = (base / "pg" / "PG_VERSION").stat().st_uid
+        assert owner == nobody.pw_uid, "the server must run as the calling user, not postgres"
+    finally:
+        subprocess.run(["runuser", "-u", "nobody", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", f"{base}/pg",
+                        "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

@@ -86,8 +86,9 @@ def test_labels_do_not_overlap_and_all_are_placed(rendered):
 
 
 def test_pdf_and_svg_outputs(demo_url, tmp_path):
-    import psycopg2
     import subprocess
+
+    import psycopg2
 
     conn = psycopg2.connect(demo_url)
     try:
