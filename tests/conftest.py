@@ -107,3 +107,14 @@ def empty_db(server_url: str) -> Iterator[str]:
     url = create_database(server_url, name)
     yield url
     drop_database(server_url, name)
+
+
+@pytest.fixture
+def scene_conn(db_url: str) -> Iterator[psycopg2.extensions.connection]:
+    """A connection to the migrated test database (demo or not) whose writes are rolled back."""
+    c = psycopg2.connect(db_url)
+    try:
+        yield c
+    finally:
+        c.rollback()
+        c.close()
