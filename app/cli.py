@@ -18,6 +18,18 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(render_app, name="render")
 
 
+def _register_commands() -> None:
+    import importlib
+
+    from app.commands import COMMANDS
+
+    for name, module in COMMANDS.items():
+        app.add_typer(importlib.import_module(module).app, name=name)
+
+
+_register_commands()
+
+
 def _fail(message: str, code: int = 1) -> None:
     typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
@@ -207,7 +219,7 @@ def render_plant(
     """绘制一个企业的厂区安全风险四色分布图."""
     from db.connection import connect
     from db.settings import app_settings
-    from layers.plant import NotFound
+    from layers.errors import NotFound
 
     if basis not in ("residual", "inherent"):
         _fail(f"--basis 应为 residual 或 inherent, 实为 {basis!r}", 2)

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import psycopg2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.db import Pool
 from app.routes import enterprises, pages
-from layers.plant import NotFound
+from layers.errors import Conflict, InvalidInput, NotFound
+
+#: Route modules beyond the first slice, one per concept; each exposes ``router``.
+ROUTE_MODULES: list[str] = [
+]
+
+
+def extra_routers():
+    import importlib
+
+    return [importlib.import_module(m).router for m in ROUTE_MODULES]
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -35,6 +46,22 @@ def create_app(database_url: str | None = None) -> FastAPI:
     async def not_found(request: Request, exc: NotFound):
         return JSONResponse(status_code=404, content={"detail": str(exc)})
 
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, exc: InvalidInput):
+        return JSONResponse(status_code=422, content={"detail": str(exc), "errors": exc.errors})
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict):
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    @app.exception_handler(psycopg2.IntegrityError)
+    @app.exception_handler(psycopg2.DataError)
+    async def database_refused(request: Request, exc: psycopg2.Error):
+        # A check at the door in PostGIS (invalid geometry, wrong CRS, bad code, broken nesting...)
+        # refused the write: the caller's mistake, with the database's reason.
+        message = (exc.diag.message_primary if exc.diag else None) or str(exc).splitlines()[0]
+        return JSONResponse(status_code=422, content={"detail": message})
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
         problems = [
@@ -43,5 +70,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         return JSONResponse(status_code=422, content={"detail": "请求参数无效 (invalid request)", "errors": problems})
 
     app.include_router(enterprises.router)
+    for router in extra_routers():
+        app.include_router(router)
     app.include_router(pages.router)
     return app

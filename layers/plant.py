@@ -9,13 +9,10 @@ import geopandas as gpd
 import psycopg2.extensions
 
 from db.io import read_postgis
+from layers.errors import NotFound
 from layers.levels import NAMES, PALETTE, UNASSESSED
 
 Basis = Literal["residual", "inherent"]
-
-
-class NotFound(LookupError):
-    """The object does not exist (or is outside the caller's reach)."""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from app.db import get_conn
+from layers.errors import NotFound
 from layers.levels import NAMES, PALETTE, UNASSESSED
-from layers.plant import NotFound, enterprise_info, plant_areas
+from layers.plant import enterprise_info, plant_areas
 from maps.plant_map import TitleBlock, render_plant_map
 
 router = APIRouter(prefix="/api", tags=["enterprises"])

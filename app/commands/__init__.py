@@ -1,0 +1,7 @@
+"""Sub-commands of ``riskatlas``, one module per concept; each exposes a ``typer.Typer`` named ``app``.
+
+Register a new module in ``COMMANDS`` (name on the command line -> module path)."""
+
+COMMANDS: dict[str, str] = {
+    # "hazards": "app.commands.hidden_hazards",
+}
