@@ -1,21 +1,30 @@
-"""Risk assessment methods (DOMAIN.md §3). Thresholds are data in a profile, never code.
+"""Risk assessment methods (DOMAIN.md §3): LEC, LS, MES and 直接判定 (seed 003 第七条).
 
-This first slice carries the default profile for LEC and LS; the Risk engine issue adds MES,
-直接判定, named alternative profiles stored in the database and re-grading.
+Value scales, thresholds and the direct-determination rules are data in named, versioned profiles
+(table ``assessment_profile``; the defaults are seeded by db/migrations/0006). This module is the one
+grader: it reads a profile's definition and turns a method's inputs into a score, a level and the
+reason, for new assessments and for re-grading everything that uses a changed profile.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
+import psycopg2.extensions
+import psycopg2.extras
+
+from layers.errors import InvalidInput, NotFound
 from layers.levels import Level
 
-LEC_L = {10: "完全可以预料", 6: "相当可能", 3: "可能但不经常", 1: "可能性小,完全意外",
-         0.5: "很不可能,可以设想", 0.2: "极不可能", 0.1: "实际不可能"}
-LEC_E = {10: "连续暴露", 6: "每天工作时间内暴露", 3: "每周一次或偶然暴露", 2: "每月一次",
-         1: "每年几次", 0.5: "非常罕见"}
-LEC_C = {100: "大灾难,许多人死亡", 40: "灾难,数人死亡", 15: "非常严重,一人死亡", 7: "严重,重伤",
-         3: "重大,致残", 1: "引人注目,需救护"}
+METHODS = ("LEC", "LS", "MES", "direct")
+FACTORS = {"LEC": ("L", "E", "C"), "LS": ("L", "S"), "MES": ("M", "E", "S")}
+FORMULA = {"LEC": "D = L × E × C", "LS": "R = L × S", "MES": "R = M × E × S"}
+
+
+class AssessmentError(InvalidInput):
+    """An input outside the method's value scale, or a rule that cannot be applied."""
 
 
 @dataclass(frozen=True)
@@ -35,46 +44,290 @@ class Thresholds:
             return Level.GENERAL
         return Level.LOW
 
+    def describe(self) -> str:
+        return f"≥{self.major:g} 重大, ≥{self.significant:g} 较大, ≥{self.general:g} 一般, 其余 低"
+
 
 @dataclass(frozen=True)
 class Profile:
+    """A named, versioned set of value scales, thresholds and direct-determination rules."""
+
     name: str
     version: int
-    lec: Thresholds = field(default_factory=lambda: Thresholds(320, 160, 70))
-    ls: Thresholds = field(default_factory=lambda: Thresholds(20, 15, 9))
+    definition: dict[str, Any]
+    title_zh: str = ""
 
+    def scale(self, method: str, factor: str) -> dict[float, str]:
+        try:
+            raw = self.definition[method]["scales"][factor]
+        except KeyError:
+            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的 {factor} 分值表") from None
+        return {float(k): v for k, v in raw.items()}
 
-DEFAULT_PROFILE = Profile("default", 1)
+    def thresholds(self, method: str) -> Thresholds:
+        try:
+            t = self.definition[method]["thresholds"]
+            return Thresholds(float(t["major"]), float(t["significant"]), float(t["general"]))
+        except KeyError:
+            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的分级阈值") from None
 
-
-class AssessmentError(ValueError):
-    """An input outside the method's value scale."""
+    @classmethod
+    def from_row(cls, name: str, version: int, definition: dict | str, title_zh: str = "") -> Profile:
+        if isinstance(definition, str):
+            definition = json.loads(definition)
+        return cls(name, int(version), definition, title_zh)
 
 
 @dataclass(frozen=True)
 class Result:
     method: str
     inputs: dict
-    score: float
+    score: float | None
     level: Level
     profile: str
     profile_version: int
+    reason: str = ""
+    basis: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "method": self.method, "inputs": self.inputs, "score": self.score, "level": self.level.value,
+            "level_zh": self.level.name_zh, "profile": self.profile, "profile_version": self.profile_version,
+            "reason": self.reason, "basis": self.basis,
+        }
+
+
+def _number(method: str, name: str, value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        raise AssessmentError(f"{method} 的 {name} 缺失或不是数值 (missing or not a number)")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise AssessmentError(f"{method} 的 {name} 取值 {value!r} 不是数值 (not a number)") from None
+
+
+def _product(method: str, inputs: dict, profile: Profile) -> Result:
+    values = {}
+    for name in FACTORS[method]:
+        v = _number(method, name, inputs.get(name))
+        scale = profile.scale(method, name)
+        if v not in scale:
+            allowed = "/".join(f"{k:g}" for k in sorted(scale, reverse=True))
+            raise AssessmentError(
+                f"{method} 的 {name} 取值 {v:g} 不在分值表中, 应为 {allowed} (value not on the {method} scale)"
+            )
+        values[name] = v
+    score = 1.0
+    for v in values.values():
+        score *= v
+    t = profile.thresholds(method)
+    level = t.grade(score)
+    terms = " × ".join(f"{n}={v:g}" for n, v in values.items())
+    reason = f"{FORMULA[method]}: {terms} = {score:g} → {level.name_zh} ({t.describe()})"
+    clean = {n: (int(v) if v == int(v) else v) for n, v in values.items()}
+    return Result(method, clean, score, level, profile.name, profile.version, reason)
+
+
+def _condition(cond: dict, inputs: dict) -> bool:
+    if "any" in cond:
+        return any(_condition(c, inputs) for c in cond["any"])
+    if "all" in cond:
+        return all(_condition(c, inputs) for c in cond["all"])
+    value = inputs.get(cond["input"])
+    if "is" in cond:
+        return value is cond["is"] or value == cond["is"]
+    if "gte" in cond:
+        if value is None:
+            return False
+        return _number("直接判定", cond["input"], value) >= float(cond["gte"])
+    raise AssessmentError(f"直接判定规则无法解释: {cond}")
+
+
+DIRECT_INPUTS = {
+    "fatal_or_serious_accident": "发生过死亡、重伤、重大财产损失事故",
+    "law_violation": "违反法律、法规",
+    "minor_injury_accidents": "轻伤事故次数",
+    "major_hazard_source": "涉及重大危险源",
+    "toxic_explosive_fire": "具有中毒、爆炸、火灾等危险因素的场所",
+    "simultaneous_workers": "同一作业时间作业人员数",
+}
+
+
+def _direct(inputs: dict, profile: Profile) -> Result:
+    """直接判定法: the first rule (highest level first) whose condition holds sets the level; if none
+    holds, the caller states 一般 or 低 with its basis (seed 003 第七条(三))."""
+    unknown = set(inputs) - set(DIRECT_INPUTS) - {"level", "basis"}
+    if unknown:
+        raise AssessmentError(f"直接判定的输入项未知: {', '.join(sorted(unknown))} (unknown inputs)")
+    rules = profile.definition.get("direct", {}).get("rules", [])
+    for rule in rules:
+        fired = [c.get("basis", str(c)) for c in rule.get("any", []) if _condition(c, inputs)]
+        if fired:
+            level = Level(rule["level"])
+            return Result("direct", dict(inputs), None, level, profile.name, profile.version,
+                          f"直接判定为{level.name_zh}: " + "; ".join(fired), fired)
+    stated = inputs.get("level")
+    basis = (inputs.get("basis") or "").strip()
+    if stated not in ("general", "low"):
+        raise AssessmentError(
+            "未满足重大/较大风险的直接判定条件: 请给出 level=general 或 low 及判定依据 basis, 或改用 LEC/LS/MES 评价"
+            " (no major/significant rule applies: state general or low with a basis, or assess)"
+        )
+    if not basis:
+        raise AssessmentError("直接判定为一般/低风险时必须填写判定依据 basis (basis is mandatory)")
+    level = Level(stated)
+    return Result("direct", dict(inputs), None, level, profile.name, profile.version,
+                  f"直接判定为{level.name_zh}: {basis}", [basis])
+
+
+def assess(method: str, inputs: dict, profile: Profile) -> Result:
+    """Grade one assessment with a profile. Raises :class:`AssessmentError` naming the bad input."""
+    if method not in METHODS:
+        raise AssessmentError(f"评价方法 {method!r} 未知, 应为 {'/'.join(METHODS)} (unknown method)")
+    if not isinstance(inputs, dict):
+        raise AssessmentError("评价输入应为对象, 如 {\"L\": 3, \"E\": 6, \"C\": 15} (inputs must be an object)")
+    if method == "direct":
+        return _direct(inputs, profile)
+    extra = set(inputs) - set(FACTORS[method])
+    if extra:
+        raise AssessmentError(f"{method} 的输入项未知: {', '.join(sorted(extra))}; 应为 {'/'.join(FACTORS[method])}")
+    return _product(method, inputs, profile)
+
+
+# -- the default profile, for code that has no database at hand (tests, generators) ---------------
+_DEFAULT_DEFINITION = {
+    "LEC": {"scales": {"L": {"10": "", "6": "", "3": "", "1": "", "0.5": "", "0.2": "", "0.1": ""},
+                       "E": {"10": "", "6": "", "3": "", "2": "", "1": "", "0.5": ""},
+                       "C": {"100": "", "40": "", "15": "", "7": "", "3": "", "1": ""}},
+            "thresholds": {"major": 320, "significant": 160, "general": 70}},
+    "LS": {"scales": {"L": {str(i): "" for i in range(1, 6)}, "S": {str(i): "" for i in range(1, 6)}},
+           "thresholds": {"major": 20, "significant": 15, "general": 9}},
+}
+#: The numbers of the seeded 'default' profile for LEC and LS (the database copy is the one users edit).
+DEFAULT_PROFILE = Profile("default", 1, _DEFAULT_DEFINITION)
 
 
 def lec(L: float, E: float, C: float, profile: Profile = DEFAULT_PROFILE) -> Result:
     """作业条件危险性分析法: D = L × E × C."""
-    for name, value, scale in (("L", L, LEC_L), ("E", E, LEC_E), ("C", C, LEC_C)):
-        if value not in scale:
-            allowed = "/".join(str(k) for k in scale)
-            raise AssessmentError(f"LEC 的 {name} 取值 {value} 不在分值表中, 应为 {allowed}")
-    d = float(L) * float(E) * float(C)
-    return Result("LEC", {"L": L, "E": E, "C": C}, d, profile.lec.grade(d), profile.name, profile.version)
+    return assess("LEC", {"L": L, "E": E, "C": C}, profile)
 
 
 def ls(L: int, S: int, profile: Profile = DEFAULT_PROFILE) -> Result:
     """风险矩阵法: R = L × S, each 1–5."""
-    for name, value in (("L", L), ("S", S)):
-        if value not in (1, 2, 3, 4, 5):
-            raise AssessmentError(f"LS 的 {name} 取值 {value} 应为 1–5 的整数")
-    r = float(L * S)
-    return Result("LS", {"L": L, "S": S}, r, profile.ls.grade(r), profile.name, profile.version)
+    return assess("LS", {"L": L, "S": S}, profile)
+
+
+# -- profiles in the database -----------------------------------------------------------------------
+def load_profile(conn: psycopg2.extensions.connection, name: str) -> Profile:
+    with conn.cursor() as cur:
+        cur.execute("SELECT name, version, definition, title_zh FROM assessment_profile WHERE name = %s", (name,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"评价方案 {name} 不存在 (assessment profile not found)")
+    return Profile.from_row(*row)
+
+
+def list_profiles(conn: psycopg2.extensions.connection) -> list[Profile]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT name, version, definition, title_zh FROM assessment_profile ORDER BY name")
+        return [Profile.from_row(*r) for r in cur.fetchall()]
+
+
+def enterprise_profile(conn: psycopg2.extensions.connection, enterprise_id: int) -> Profile:
+    with conn.cursor() as cur:
+        cur.execute("SELECT profile FROM enterprise WHERE id = %s", (enterprise_id,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
+    return load_profile(conn, row[0])
+
+
+def _validate_definition(definition: dict) -> None:
+    probe = Profile("probe", 1, definition)
+    for method in ("LEC", "LS", "MES"):
+        if method not in definition:
+            continue
+        t = probe.thresholds(method)
+        if not (t.major > t.significant > t.general):
+            raise AssessmentError(f"{method} 阈值应满足 重大 > 较大 > 一般 (thresholds must decrease)")
+        for factor in FACTORS[method]:
+            if not probe.scale(method, factor):
+                raise AssessmentError(f"{method} 的 {factor} 分值表为空")
+
+
+def save_profile(conn: psycopg2.extensions.connection, name: str, definition: dict, *,
+                 title_zh: str | None = None, title_en: str | None = None) -> tuple[Profile, int]:
+    """Create or change a profile (a change bumps its version) and re-grade every risk that uses
+    it. Returns the profile and the number of risks whose stored result changed. One transaction."""
+    _validate_definition(definition)
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO assessment_profile (name, title_zh, title_en, definition)
+               VALUES (%(n)s, coalesce(%(tz)s, %(n)s), coalesce(%(te)s, %(n)s), %(d)s)
+               ON CONFLICT (name) DO UPDATE SET definition = EXCLUDED.definition,
+                   title_zh = coalesce(%(tz)s, assessment_profile.title_zh),
+                   title_en = coalesce(%(te)s, assessment_profile.title_en),
+                   version = assessment_profile.version + 1, updated_at = now()
+               RETURNING name, version, definition, title_zh""",
+            {"n": name, "tz": title_zh, "te": title_en, "d": psycopg2.extras.Json(definition)},
+        )
+        profile = Profile.from_row(*cur.fetchone())
+    return profile, regrade(conn, profile)
+
+
+def set_enterprise_profile(conn: psycopg2.extensions.connection, enterprise_id: int, name: str) -> int:
+    """Choose the profile of an enterprise and re-grade its risks with it. Returns risks changed."""
+    profile = load_profile(conn, name)
+    with conn.cursor() as cur:
+        cur.execute("UPDATE enterprise SET profile = %s WHERE id = %s", (name, enterprise_id))
+        if cur.rowcount == 0:
+            raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
+    return regrade(conn, profile, enterprise_id=enterprise_id)
+
+
+def regrade(conn: psycopg2.extensions.connection, profile: Profile, *, enterprise_id: int | None = None) -> int:
+    """Re-grade every risk of every enterprise using ``profile`` (or of one enterprise)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT r.id, r.method::text, r.inputs, r.residual_inputs, r.residual_level::text, r.name
+               FROM risk r JOIN area a ON a.id = r.area_id JOIN enterprise e ON e.id = a.enterprise_id
+               WHERE e.profile = %s AND (%s::int IS NULL OR e.id = %s)""",
+            (profile.name, enterprise_id, enterprise_id),
+        )
+        rows = cur.fetchall()
+    updates = []
+    errors = []
+    for rid, method, inputs, residual_inputs, residual_level, name in rows:
+        try:
+            inh = assess(method, inputs or {}, profile)
+            if residual_inputs:
+                res = assess(method, residual_inputs, profile)
+                res_level, res_score = res.level, res.score
+            else:
+                res_level, res_score = min(Level(residual_level), inh.level), None
+        except AssessmentError as exc:
+            errors.append({"risk_id": rid, "risk": name, "message": str(exc)})
+            continue
+        updates.append((rid, inh.score, inh.level.value, res_level.value, res_score, profile.version))
+    if errors:
+        raise AssessmentError(
+            f"评价方案 {profile.name} 修改后有 {len(errors)} 条风险无法重新评价, 未做任何修改 "
+            "(the changed profile cannot grade some stored risks; nothing was changed)", errors[:50]
+        )
+    if not updates:
+        return 0
+    with conn.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE _regrade (id int, score numeric, inh risk_level, res risk_level, "
+                    "rscore numeric, ver int) ON COMMIT DROP")
+        psycopg2.extras.execute_values(cur, "INSERT INTO _regrade VALUES %s", updates, page_size=5000)
+        cur.execute(
+            """UPDATE risk r SET score = g.score, inherent_level = g.inh, residual_level = g.res,
+                      residual_score = g.rscore, profile = %s, profile_version = g.ver
+               FROM _regrade g
+               WHERE r.id = g.id AND (r.score IS DISTINCT FROM g.score OR r.inherent_level <> g.inh
+                     OR r.residual_level <> g.res OR r.profile <> %s OR r.profile_version <> g.ver)""",
+            (profile.name, profile.name),
+        )
+        changed = cur.rowcount
+        cur.execute("DROP TABLE _regrade")
+    return changed

@@ -63,12 +63,13 @@ def test_lec_boundaries_exact():
     assert lec(10, 2, 15).score == 300
     # 320 exactly is 重大, 160 exactly is 较大 (inclusive lower bounds)
     from layers.assessment import DEFAULT_PROFILE
-    assert DEFAULT_PROFILE.lec.grade(320) is Level.MAJOR
-    assert DEFAULT_PROFILE.lec.grade(319.9) is Level.SIGNIFICANT
-    assert DEFAULT_PROFILE.lec.grade(160) is Level.SIGNIFICANT
-    assert DEFAULT_PROFILE.lec.grade(159.9) is Level.GENERAL
-    assert DEFAULT_PROFILE.lec.grade(70) is Level.GENERAL
-    assert DEFAULT_PROFILE.lec.grade(69.9) is Level.LOW
+    t = DEFAULT_PROFILE.thresholds("LEC")
+    assert t.grade(320) is Level.MAJOR
+    assert t.grade(319.9) is Level.SIGNIFICANT
+    assert t.grade(160) is Level.SIGNIFICANT
+    assert t.grade(159.9) is Level.GENERAL
+    assert t.grade(70) is Level.GENERAL
+    assert t.grade(69.9) is Level.LOW
 
 
 def test_lec_rejects_values_off_the_scale():
