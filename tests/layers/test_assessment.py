@@ -7,7 +7,12 @@ import json
 import pytest
 
 from layers.assessment import (
-    AssessmentError, assess, enterprise_profile, list_profiles, load_profile, save_profile,
+    AssessmentError,
+    assess,
+    enterprise_profile,
+    list_profiles,
+    load_profile,
+    save_profile,
     set_enterprise_profile,
 )
 from layers.levels import Level
