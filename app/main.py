@@ -15,6 +15,8 @@ from layers.errors import Conflict, InvalidInput, NotFound
 
 #: Route modules beyond the first slice, one per concept; each exposes ``router``.
 ROUTE_MODULES: list[str] = [
+    "app.routes.levels",
+    "app.routes.regions",
 ]
 
 

@@ -3,5 +3,7 @@
 Register a new module in ``COMMANDS`` (name on the command line -> module path)."""
 
 COMMANDS: dict[str, str] = {
+    "levels": "app.commands.levels",
+    "regions": "app.commands.regions",
     # "hazards": "app.commands.hidden_hazards",
 }

@@ -145,7 +145,7 @@ SELECT g.id AS region_id, g.adcode, g.name, g.level AS region_level, g.parent_id
        agg.ent_major, agg.ent_significant, agg.ent_general, agg.ent_low, agg.ent_unassessed,
        agg.ent_major + agg.ent_significant + agg.ent_general + agg.ent_low + agg.ent_unassessed AS ent_total,
        pagg.risk_major, pagg.risk_significant, pagg.risk_general, pagg.risk_low,
-       round(agg.weight_sum / nullif(g.area_km2::numeric, 0), 4) AS risk_index,
+       agg.weight_sum / nullif(g.area_km2::numeric, 0) AS risk_index,
        CASE c.colour_rule
            WHEN 'highest_enterprise' THEN agg.highest_level
            ELSE CASE

@@ -1,0 +1,113 @@
+"""Regions for regulators: statistics at every level, and supervision by enterprise grade."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import psycopg2.extensions
+import psycopg2.extras
+
+from db.io import read_postgis
+from layers.errors import InvalidInput, NotFound
+from layers.levels import NAMES, PALETTE, UNASSESSED
+
+REGION_LEVELS = ("province", "city", "district", "town", "grid")
+
+_STATS_COLUMNS = """s.region_id, s.adcode, s.name, s.region_level::text AS region_level, s.parent_id, s.area_km2,
+       s.ent_major, s.ent_significant, s.ent_general, s.ent_low, s.ent_unassessed, s.ent_total,
+       s.risk_major, s.risk_significant, s.risk_general, s.risk_low, s.risk_index::float AS risk_index,
+       s.region_level_colour::text AS colour_level"""
+
+
+def _within(region_id: int | None) -> tuple[str, list]:
+    """SQL filter keeping regions inside ``region_id``'s subtree (the jurisdiction check plugs in here)."""
+    if region_id is None:
+        return "", []
+    return " AND s.region_id IN (SELECT region_id FROM region_descendant WHERE ancestor_id = %s)", [region_id]
+
+
+def region_stats(conn: psycopg2.extensions.connection, *, level: str = "district",
+                 within: int | None = None) -> list[dict]:
+    """Counts by level, risk index and colour of every region at ``level`` (inside ``within``)."""
+    if level not in REGION_LEVELS:
+        raise InvalidInput(f"区域层级 {level!r} 未知, 应为 {'/'.join(REGION_LEVELS)} (unknown region level)")
+    cond, params = _within(within)
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(f"SELECT {_STATS_COLUMNS} FROM region_stats s WHERE s.region_level = %s{cond} ORDER BY s.adcode",
+                    [level, *params])
+        rows = [dict(r) for r in cur.fetchall()]
+    for r in rows:
+        r["colour"] = PALETTE.colour(r["colour_level"])
+        r["colour_level_zh"] = NAMES[r["colour_level"] or UNASSESSED]["zh"]
+    return rows
+
+
+def region_stats_layer(conn: psycopg2.extensions.connection, *, level: str = "district",
+                       within: int | None = None) -> gpd.GeoDataFrame:
+    """The same statistics with each region's geometry (for choropleths)."""
+    if level not in REGION_LEVELS:
+        raise InvalidInput(f"区域层级 {level!r} 未知 (unknown region level)")
+    cond, params = _within(within)
+    gdf = read_postgis(
+        conn,
+        f"""SELECT {_STATS_COLUMNS}, ST_AsBinary(g.geom) AS geom
+            FROM region_stats s JOIN region g ON g.id = s.region_id
+            WHERE s.region_level = %s{cond} ORDER BY s.adcode""",
+        [level, *params],
+    )
+    gdf["colour"] = [PALETTE.colour(v) for v in gdf["colour_level"]]
+    return gdf
+
+
+def region_exists(conn: psycopg2.extensions.connection, region_id: int) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM region WHERE id = %s", (region_id,))
+        if cur.fetchone() is None:
+            raise NotFound(f"区域 {region_id} 不存在 (region not found)")
+
+
+def supervision(conn: psycopg2.extensions.connection, *, within: int | None = None, overdue_only: bool = False,
+                limit: int = 500, offset: int = 0) -> list[dict]:
+    """Each enterprise's grade, inspection frequency, last inspection and next due date."""
+    params: list = []
+    cond = ""
+    if within is not None:
+        region_exists(conn, within)
+        cond += " AND e.region_id IN (SELECT region_id FROM region_descendant WHERE ancestor_id = %s)"
+        params.append(within)
+    if overdue_only:
+        cond += " AND v.overdue"
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(
+            f"""SELECT e.id AS enterprise_id, e.name, r.name AS region, v.grade::text AS grade, v.grade_basis,
+                       v.every_days, v.frequency_zh, v.last_inspected, v.next_due, v.overdue
+                FROM enterprise_supervision v JOIN enterprise e ON e.id = v.enterprise_id
+                JOIN region r ON r.id = e.region_id
+                WHERE true{cond}
+                ORDER BY v.overdue DESC, v.next_due, e.id LIMIT %s OFFSET %s""",
+            [*params, limit, offset],
+        )
+        rows = [dict(r) for r in cur.fetchall()]
+    for r in rows:
+        r["grade_zh"] = NAMES[r["grade"] or UNASSESSED]["zh"]
+        for k in ("last_inspected", "next_due"):
+            if isinstance(r[k], dt.date):
+                r[k] = r[k].isoformat()
+    return rows
+
+
+def record_inspection(conn: psycopg2.extensions.connection, enterprise_id: int, inspected_at: dt.date,
+                      inspector: str, findings: str | None = None) -> int:
+    if not inspector or not inspector.strip():
+        raise InvalidInput("检查人员不能为空 (inspector is required)", [{"field": "inspector", "message": "必填"}])
+    if inspected_at > dt.date.today():
+        raise InvalidInput("检查日期不能晚于今天 (inspection date is in the future)",
+                           [{"field": "inspected_at", "message": "晚于今天"}])
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM enterprise WHERE id = %s", (enterprise_id,))
+        if cur.fetchone() is None:
+            raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
+        cur.execute("INSERT INTO inspection (enterprise_id, inspected_at, inspector, findings) VALUES (%s,%s,%s,%s) "
+                    "RETURNING id", (enterprise_id, inspected_at, inspector.strip(), findings))
+        return cur.fetchone()[0]

@@ -1,0 +1,154 @@
+"""Why an area or an enterprise has its level: the chain of risks, children and dynamic rules.
+
+The levels themselves are maintained in PostGIS (db/migrations/0002_levels.sql); this module reads
+them and explains them, following the determining child down to the risk or hidden hazard at the
+bottom of the chain.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import psycopg2.extensions
+import psycopg2.extras
+
+from layers.errors import NotFound
+from layers.levels import NAMES, UNASSESSED
+
+Basis = Literal["inherent", "residual", "current"]
+_RANK = {None: 0, "low": 1, "general": 2, "significant": 3, "major": 4}
+
+
+def _zh(level: str | None) -> str:
+    return NAMES[level or UNASSESSED]["zh"]
+
+
+def _area(cur, area_id: int) -> dict:
+    cur.execute(
+        """SELECT a.id, a.enterprise_id, a.parent_id, a.kind::text AS kind, a.code, a.name,
+                  s.own_inherent::text AS own_inherent, s.own_residual::text AS own_residual,
+                  s.own_dynamic::text AS own_dynamic, s.overdue_steps,
+                  s.inherent_level::text AS inherent, s.residual_level::text AS residual,
+                  s.current_level::text AS current
+           FROM area a JOIN area_state s ON s.area_id = a.id WHERE a.id = %s""",
+        (area_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"区域 {area_id} 不存在 (area not found)")
+    return dict(row)
+
+
+def explain_area(conn: psycopg2.extensions.connection, area_id: int, basis: Basis = "current",
+                 *, enterprise_id: int | None = None) -> dict:
+    """The chain that set ``basis`` level of an area. With ``enterprise_id`` an area of another
+    enterprise is reported as not found."""
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        a = _area(cur, area_id)
+        if enterprise_id is not None and a["enterprise_id"] != enterprise_id:
+            raise NotFound(f"区域 {area_id} 不存在 (area not found)")
+        return _explain(cur, a, basis)
+
+
+def _explain(cur, a: dict, basis: Basis) -> dict:
+    level = a[basis]
+    node = {"area_id": a["id"], "code": a["code"], "name": a["name"], "kind": a["kind"], "basis": basis,
+            "level": level, "level_zh": _zh(level), "because": []}
+    if level is None:
+        node["summary"] = f"{a['name']}: 未评估 (no assessed risk in this area or below)"
+        return node
+    risk_col = "inherent_level" if basis == "inherent" else "residual_level"
+    own = a["own_inherent"] if basis == "inherent" else a["own_residual"]
+    because = node["because"]
+    if _RANK[own] == _RANK[level] or (basis == "current" and own and a["overdue_steps"]):
+        cur.execute(
+            f"""SELECT r.id, r.code, r.name, r.method::text AS method, r.score, r.{risk_col}::text AS level,
+                       at.name_zh AS accident_type, r.basis
+                FROM risk r JOIN accident_type at ON at.code = r.accident_type
+                WHERE r.area_id = %s AND r.{risk_col} = %s ORDER BY r.id""",
+            (a["id"], own),
+        )
+        for r in cur.fetchall():
+            because.append({"type": "risk", "risk_id": r["id"], "name": r["name"], "level": r["level"],
+                            "level_zh": _zh(r["level"]), "method": r["method"],
+                            "score": float(r["score"]) if r["score"] is not None else None,
+                            "accident_type": r["accident_type"], "basis": r["basis"],
+                            "rule": "风险点等级取其最高风险等级 (seed 003 第七条)"})
+    if basis == "current":
+        if a["own_dynamic"] and _RANK[a["own_dynamic"]] >= _RANK[level]:
+            cur.execute("""SELECT id, description, deadline, status::text AS status FROM hidden_hazard
+                           WHERE area_id = %s AND grade = 'major' AND status <> 'closed' ORDER BY id""", (a["id"],))
+            for h in cur.fetchall():
+                because.append({"type": "rule", "rule": "open_major_hazard", "hidden_hazard_id": h["id"],
+                                "description": h["description"], "status": h["status"],
+                                "text": "存在未闭环的重大隐患, 在闭环前按重大风险管控"})
+        if a["overdue_steps"]:
+            cur.execute("""SELECT id, description, deadline FROM hidden_hazard
+                           WHERE area_id = %s AND grade = 'general' AND status <> 'closed'
+                             AND deadline < current_date ORDER BY id""", (a["id"],))
+            for h in cur.fetchall():
+                because.append({"type": "rule", "rule": "overdue_general_hazard", "hidden_hazard_id": h["id"],
+                                "description": h["description"], "deadline": h["deadline"].isoformat(),
+                                "raise": a["overdue_steps"], "text": f"一般隐患超期未整改, 等级提高{a['overdue_steps']}级"})
+    cur.execute(
+        f"""SELECT a.id FROM area a JOIN area_state s ON s.area_id = a.id
+            WHERE a.parent_id = %s AND s.{basis}_level = %s ORDER BY a.code""",
+        (a["id"], level),
+    )
+    for (child_id,) in [(r["id"],) for r in cur.fetchall()]:
+        child = _explain(cur, _area(cur, child_id), basis)
+        because.append({"type": "child", "rule": "从严从高: 取下级区域的最高等级", **child})
+    parts = [b.get("name") or b.get("description") or b.get("text") for b in because]
+    node["summary"] = f"{a['name']} {_zh(level)}: 由 " + "、".join(p for p in parts if p) + " 决定"
+    return node
+
+
+def explain_enterprise(conn: psycopg2.extensions.connection, enterprise_id: int, basis: Basis = "current") -> dict:
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(
+            f"""SELECT e.id, e.name, s.{basis}_level::text AS level FROM enterprise e
+                JOIN enterprise_state s ON s.enterprise_id = e.id WHERE e.id = %s""",
+            (enterprise_id,),
+        )
+        e = cur.fetchone()
+        if e is None:
+            raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
+        node = {"enterprise_id": e["id"], "name": e["name"], "basis": basis, "level": e["level"],
+                "level_zh": _zh(e["level"]), "because": []}
+        if e["level"] is None:
+            node["summary"] = f"{e['name']}: 未评估"
+            return node
+        cur.execute(
+            f"""SELECT a.id FROM area a JOIN area_state s ON s.area_id = a.id
+                WHERE a.enterprise_id = %s AND a.kind = 'plant' AND s.{basis}_level = %s ORDER BY a.code""",
+            (enterprise_id, e["level"]),
+        )
+        for (pid,) in [(r["id"],) for r in cur.fetchall()]:
+            node["because"].append({"type": "child", "rule": "企业等级取其厂区的最高等级", **_explain(cur, _area(cur, pid), basis)})
+        node["summary"] = f"{e['name']} {_zh(e['level'])}: 由 " + "、".join(b["name"] for b in node["because"]) + " 决定"
+        return node
+
+
+def refresh_all(conn: psycopg2.extensions.connection) -> int:
+    """Recompute every level set-based (after a bulk load or a rule change)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT ra_refresh_all_levels()")
+        return cur.fetchone()[0]
+
+
+def refresh_overdue(conn: psycopg2.extensions.connection) -> int:
+    """Pick up hidden hazards whose deadline passed since the last refresh."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT ra_refresh_overdue()")
+        return cur.fetchone()[0]
+
+
+def leaf_chain(explanation: dict) -> list[dict]:
+    """The items at the bottom of an explanation (risks and rules), for short displays."""
+    out = []
+    for b in explanation.get("because", []):
+        if b["type"] == "child":
+            out.extend(leaf_chain(b))
+        else:
+            out.append(b)
+    return out
