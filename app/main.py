@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import asynccontextmanager
 
 import psycopg2
@@ -12,6 +14,30 @@ from fastapi.responses import JSONResponse
 from app.db import Pool
 from app.routes import enterprises, pages
 from layers.errors import Conflict, InvalidInput, NotFound
+
+logger = logging.getLogger("riskatlas")
+
+OVERDUE_REFRESH_SECONDS = 3600
+
+
+async def _refresh_overdue_levels(pool: Pool) -> None:
+    """Deadlines pass without any write: pick up newly overdue hidden hazards at start and hourly."""
+    while True:
+        try:
+            await asyncio.to_thread(_refresh_once, pool)
+        except Exception:  # noqa: BLE001 - a failed refresh must not stop the app; it is logged
+            logger.exception("refreshing overdue levels failed")
+        await asyncio.sleep(OVERDUE_REFRESH_SECONDS)
+
+
+def _refresh_once(pool: Pool) -> None:
+    conn = pool.getconn()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT ra_refresh_overdue()")
+    finally:
+        pool.putconn(conn)
+
 
 #: Route modules beyond the first slice, one per concept; each exposes ``router``.
 ROUTE_MODULES: list[str] = [
@@ -32,9 +58,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
         from db.connection import database_url as default_url
 
         app.state.pool = Pool(database_url or default_url())
+        refresher = asyncio.create_task(_refresh_overdue_levels(app.state.pool))
         try:
             yield
         finally:
+            refresher.cancel()
             app.state.pool.close()
 
     app = FastAPI(
