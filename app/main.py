@@ -43,6 +43,7 @@ def _refresh_once(pool: Pool) -> None:
 ROUTE_MODULES: list[str] = [
     "app.routes.levels",
     "app.routes.regions",
+    "app.routes.risk_lists",
 ]
 
 

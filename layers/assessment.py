@@ -154,27 +154,34 @@ DIRECT_INPUTS = {
 
 
 def _direct(inputs: dict, profile: Profile) -> Result:
-    """直接判定法: the first rule (highest level first) whose condition holds sets the level; if none
-    holds, the caller states 一般 or 低 with its basis (seed 003 第七条(三))."""
+    """直接判定法 (seed 003 第七条). The profile's rules (highest level first) are minimums: the first
+    rule whose condition holds sets the level. A level may also be stated with its basis — 第七条(一)4
+    and (二)3 allow 重大/较大 "经评价或直接判定法确定", (三) allows 一般/低 — and the result is the
+    higher of the stated level and what the rules demand."""
     unknown = set(inputs) - set(DIRECT_INPUTS) - {"level", "basis"}
     if unknown:
         raise AssessmentError(f"直接判定的输入项未知: {', '.join(sorted(unknown))} (unknown inputs)")
-    rules = profile.definition.get("direct", {}).get("rules", [])
-    for rule in rules:
+    stated = inputs.get("level")
+    basis = (inputs.get("basis") or "").strip() if isinstance(inputs.get("basis"), str) else ""
+    if stated is not None:
+        if stated not in ("major", "significant", "general", "low"):
+            raise AssessmentError(f"直接判定的 level 应为 major/significant/general/low, 实为 {stated!r}")
+        if not basis:
+            raise AssessmentError("直接判定给出等级时必须填写判定依据 basis (basis is mandatory)")
+    fired_level, fired = None, []
+    for rule in profile.definition.get("direct", {}).get("rules", []):
         fired = [c.get("basis", str(c)) for c in rule.get("any", []) if _condition(c, inputs)]
         if fired:
-            level = Level(rule["level"])
-            return Result("direct", dict(inputs), None, level, profile.name, profile.version,
-                          f"直接判定为{level.name_zh}: " + "; ".join(fired), fired)
-    stated = inputs.get("level")
-    basis = (inputs.get("basis") or "").strip()
-    if stated not in ("general", "low"):
+            fired_level = Level(rule["level"])
+            break
+    if fired_level is None and stated is None:
         raise AssessmentError(
-            "未满足重大/较大风险的直接判定条件: 请给出 level=general 或 low 及判定依据 basis, 或改用 LEC/LS/MES 评价"
-            " (no major/significant rule applies: state general or low with a basis, or assess)"
+            "未满足重大/较大风险的直接判定条件: 请给出 level 及判定依据 basis, 或改用 LEC/LS/MES 评价"
+            " (no rule applies: state a level with its basis, or assess)"
         )
-    if not basis:
-        raise AssessmentError("直接判定为一般/低风险时必须填写判定依据 basis (basis is mandatory)")
+    if fired_level is not None and (stated is None or fired_level >= Level(stated)):
+        return Result("direct", dict(inputs), None, fired_level, profile.name, profile.version,
+                      f"直接判定为{fired_level.name_zh}: " + "; ".join(fired), fired)
     level = Level(stated)
     return Result("direct", dict(inputs), None, level, profile.name, profile.version,
                   f"直接判定为{level.name_zh}: {basis}", [basis])

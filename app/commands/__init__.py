@@ -5,5 +5,6 @@ Register a new module in ``COMMANDS`` (name on the command line -> module path).
 COMMANDS: dict[str, str] = {
     "levels": "app.commands.levels",
     "regions": "app.commands.regions",
+    "lists": "app.commands.risk_lists",
     # "hazards": "app.commands.hidden_hazards",
 }

@@ -88,6 +88,10 @@ def test_mes(default, M, E, S, score, level):
     ({"toxic_explosive_fire": False, "simultaneous_workers": 5, "level": "general", "basis": "无中毒爆炸火灾因素"},
      Level.GENERAL, "无中毒爆炸火灾因素"),
     ({"minor_injury_accidents": 0, "level": "low", "basis": "办公区域, 无事故记录"}, Level.LOW, "办公区域"),
+    # 第七条(一)4: a major risk determined directly, with its basis
+    ({"level": "major", "basis": "深井铸造, 铝液遇水爆炸"}, Level.MAJOR, "深井铸造"),
+    # the rules are minimums: stating 一般 cannot undercut a rule that demands 较大
+    ({"minor_injury_accidents": 1, "level": "general", "basis": "已整改"}, Level.SIGNIFICANT, "1次及以上不足3次"),
 ])
 def test_direct_determination_seed_003_article_7(default, inputs, level, basis):
     r = assess("direct", inputs, default)
@@ -104,7 +108,7 @@ def test_direct_determination_seed_003_article_7(default, inputs, level, basis):
     ("MES", {"M": 2, "E": 6, "S": 8}, "不在分值表中"),
     ("direct", {"minor_injury_accidents": 0}, "未满足"),
     ("direct", {"level": "general"}, "判定依据"),
-    ("direct", {"level": "major", "basis": "x"}, "未满足"),
+    ("direct", {"level": "red", "basis": "x"}, "level 应为"),
     ("direct", {"colour": "red"}, "输入项未知"),
     ("HAZOP", {}, "评价方法"),
 ])
