@@ -88,7 +88,10 @@ class Palette:
     colours: dict[str, str]
 
     def colour(self, level: str | Level | None) -> str:
-        key = UNASSESSED if level is None else (level.value if isinstance(level, Level) else str(level))
+        if level is None or (isinstance(level, float) and level != level):  # None or NaN from a DataFrame
+            key = UNASSESSED
+        else:
+            key = level.value if isinstance(level, Level) else str(level)
         try:
             return self.colours[key]
         except KeyError:

@@ -56,6 +56,7 @@ def region_stats_layer(conn: psycopg2.extensions.connection, *, level: str = "di
             WHERE s.region_level = %s{cond} ORDER BY s.adcode""",
         [level, *params],
     )
+    gdf["colour_level"] = gdf["colour_level"].astype(object).where(gdf["colour_level"].notna(), None)
     gdf["colour"] = [PALETTE.colour(v) for v in gdf["colour_level"]]
     return gdf
 

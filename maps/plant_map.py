@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib.patheffects as pe
+import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Patch, Rectangle
@@ -160,6 +161,8 @@ def render_plant_map(
         leaves.plot(ax=ax, facecolor=leaves["colour"], edgecolor=OUTLINE, linewidth=0.5,
                     linestyle="--", zorder=4)
 
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     minx, miny, maxx, maxy = gdf.total_bounds
     pad = 0.06 * max(maxx - minx, maxy - miny)
     ax.set_xlim(minx - pad, maxx + pad)
@@ -184,10 +187,17 @@ def render_plant_map(
         Bbox.from_bounds(ax_box.x0, ax_box.y0, 0.34 * ax_box.width, 0.1 * ax_box.height),
     ]
     placer = LabelPlacer(ax, renderer, obstacles)
-    for frame, size, weight in ((workshops, 8.5, "bold"), (buildings, 7, "normal"), (leaves, 6.5, "normal")):
-        for _, row in frame.iterrows():
-            p = row.geometry.representative_point()
-            placer.place(p.x, p.y, row["name"], size=size, weight=weight)
+    # Units and posts first (they have the least room), at their centres; then workshops near their
+    # top edge, like a room title on a drawing; then other buildings and the plant's name.
+    for _, row in leaves.iterrows():
+        p = row.geometry.representative_point()
+        placer.place(p.x, p.y, row["name"], size=6.5)
+    for _, row in workshops.iterrows():
+        x, y = _top_anchor(row.geometry)
+        placer.place(x, y, row["name"], size=8.5, weight="bold")
+    for _, row in buildings.iterrows():
+        p = row.geometry.representative_point()
+        placer.place(p.x, p.y, row["name"], size=7)
     for _, row in plant.iterrows():
         c = row.geometry.exterior.coords if row.geometry.geom_type == "Polygon" else row.geometry.geoms[0].exterior.coords
         top = max(c, key=lambda xy: xy[1])
@@ -199,6 +209,18 @@ def render_plant_map(
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi, facecolor="white")
     return Rendered(out, crs, placer.labels, placer.unplaced, ax.transData, int(round(fig.bbox.height)))
+
+
+def _top_anchor(geom) -> tuple[float, float]:
+    """A point inside ``geom`` near its top edge (where a drawing puts a room's title)."""
+    minx, miny, maxx, maxy = geom.bounds
+    cx = geom.centroid.x
+    for frac in (0.12, 0.2, 0.3):
+        y = maxy - frac * (maxy - miny)
+        if geom.contains(shapely.Point(cx, y)):
+            return cx, y
+    p = geom.representative_point()
+    return p.x, p.y
 
 
 def _north_arrow(ax) -> None:

@@ -80,7 +80,7 @@ def test_enterprise_outside_its_region_refused(conn):
     with conn.cursor() as cur:
         cur.execute("SELECT id FROM region WHERE level = 'grid' LIMIT 1")
         grid = cur.fetchone()[0]
-    code = "91320412MA1TEST00" + uscc.check_char("91320412MA1TEST00")
+    code = "91320412MA1TENT00" + uscc.check_char("91320412MA1TENT00")
     msg = _error(conn, "INSERT INTO enterprise (uscc, name, industry, scale, employees, region_id, location) "
                        "VALUES (%s, '北京的企业', 'machinery', 'small', 50, %s, ST_SetSRID(ST_MakePoint(116.4, 39.9), 4326))",
                  (code, grid))
