@@ -89,15 +89,19 @@ def demo_url(db_url: str) -> str:
     return db_url
 
 
-@pytest.fixture
-def conn(demo_url: str) -> Iterator[psycopg2.extensions.connection]:
-    """A connection to the demo database whose writes are rolled back after the test."""
-    c = psycopg2.connect(demo_url)
+def _rolled_back(url: str) -> Iterator[psycopg2.extensions.connection]:
+    c = psycopg2.connect(url)
     try:
         yield c
     finally:
         c.rollback()
         c.close()
+
+
+@pytest.fixture
+def conn(demo_url: str) -> Iterator[psycopg2.extensions.connection]:
+    """A connection to the demo database whose writes are rolled back after the test."""
+    yield from _rolled_back(demo_url)
 
 
 @pytest.fixture
@@ -112,9 +116,4 @@ def empty_db(server_url: str) -> Iterator[str]:
 @pytest.fixture
 def scene_conn(db_url: str) -> Iterator[psycopg2.extensions.connection]:
     """A connection to the migrated test database (demo or not) whose writes are rolled back."""
-    c = psycopg2.connect(db_url)
-    try:
-        yield c
-    finally:
-        c.rollback()
-        c.close()
+    yield from _rolled_back(db_url)
