@@ -44,6 +44,8 @@ ROUTE_MODULES: list[str] = [
     "app.routes.levels",
     "app.routes.regions",
     "app.routes.risk_lists",
+    "app.routes.hidden_hazards",
+    "app.routes.hazard_sources",
 ]
 
 

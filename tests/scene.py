@@ -80,3 +80,40 @@ def levels(conn, area_id: int) -> tuple:
                     "WHERE area_id = %s",
                     (area_id,))
         return cur.fetchone()
+
+
+# -- 重大危险源 (GB 18218) helpers ----------------------------------------------------------------
+def add_hazard_source(conn, scene: Scene, inventory: dict[str, float] | None = None, code: str = "HS-1",
+                      location: tuple[float, float] | None = None) -> int:
+    """A hazard source of the scene's enterprise (at the plant centre unless ``location`` is given),
+    with ``inventory`` {chemical name_zh: t}."""
+    x, y = location or (X0 + 0.5 + 5e-3, Y0 + 0.5 + 5e-3)
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO hazard_source (enterprise_id, area_id, code, name, location) "
+                    "VALUES (%s, %s, %s, '测试储罐区', ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING id",
+                    (scene.enterprise, scene.plant, code, x, y))
+        hs = cur.fetchone()[0]
+        for name, q in (inventory or {}).items():
+            cur.execute("INSERT INTO hazard_source_inventory (hazard_source_id, chemical_id, quantity_t) "
+                        "SELECT %s, id, %s FROM chemical WHERE name_zh = %s", (hs, q, name))
+            assert cur.rowcount == 1, name
+    return hs
+
+
+def beside_plant(conn, metres: float, azimuth_deg: float = 90.0) -> tuple[float, float]:
+    """The point ``metres`` from the middle of the scene plant's east edge (lon, lat), along the
+    geodesic with ``azimuth_deg`` (90 = due east, away from the plant)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Project(ST_MakePoint(%s, %s)::geography, %s, "
+                    "radians(%s))::geometry AS p) s", (X0 + 0.51, Y0 + 0.505, metres, azimuth_deg))
+        return cur.fetchone()
+
+
+def add_target(conn, x: float, y: float, population: int, name: str = "测试居民区", kind: str = "residential",
+               footprint_wkt: str | None = None) -> int:
+    """A protection target (防护目标) at (x, y) with ``population`` people."""
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO protection_target (kind, name, population, geom, footprint) "
+                    "VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), ST_GeomFromText(%s, 4326)) "
+                    "RETURNING id", (kind, name, population, x, y, footprint_wkt))
+        return cur.fetchone()[0]

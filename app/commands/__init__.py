@@ -6,5 +6,6 @@ COMMANDS: dict[str, str] = {
     "levels": "app.commands.levels",
     "regions": "app.commands.regions",
     "lists": "app.commands.risk_lists",
-    # "hazards": "app.commands.hidden_hazards",
+    "sources": "app.commands.hazard_sources",
+    "hazards": "app.commands.hidden_hazards",
 }

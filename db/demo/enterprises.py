@@ -1,171 +1,74 @@
-"""About 2,000 synthetic enterprises in industrial clusters, each with a simple plant and risks."""
+"""About 2,000 synthetic enterprises in industrial clusters (工业园区), each with a simple plant
+(a rotated rectangle tiled by 1–5 workshops), industry-specific graded risks, and some with a
+重大危险源 (GB 18218 S ≥ 1)."""
 
 from __future__ import annotations
 
-import itertools
-import math
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import MultiPolygon, Point
 
-from db.demo.names import INDUSTRY_WORDS, PREFIXES, ROADS
-from db.demo.regions import Region, person, phone, random_points_in, walk
-from layers.assessment import Profile, assess
+from db.demo.geo import Frame, Occupancy, metres_to_deg, on_land, random_points_in
+from db.demo.names import CLUSTER_SUFFIXES, INDUSTRY_WORDS, PREFIXES, mobile, person, short_town, street
+from db.demo.regions import Region, by_level
+from db.demo.risks import (
+    COMMON,
+    SOURCE_WORKSHOP,
+    WORKSHOPS,
+    LecCombos,
+    Risk,
+    RiskTemplate,
+    WorkshopType,
+    direct_risk,
+    fits,
+    lec_combos,
+    lec_risk,
+)
+from layers.assessment import Profile
 from layers.levels import Level
 from layers.uscc import ALPHABET, check_char
 
 N_ENTERPRISES = 2000
-INDUSTRY_MIX = {"machinery": 0.30, "light": 0.14, "textile": 0.12, "commerce": 0.10, "building_materials": 0.08,
-                "hazchem": 0.08, "metallurgy": 0.05, "nonferrous": 0.05, "other": 0.07, "tobacco": 0.01}
+# hazchem is drawn a little below its 8% because half the enterprises of the chemical park (the
+# cluster around the drawn warehouse) are hazchem anyway; the city total comes out at about 8%.
+INDUSTRY_MIX = {"machinery": 0.315, "light": 0.14, "textile": 0.12, "commerce": 0.10, "building_materials": 0.08,
+                "hazchem": 0.065, "metallurgy": 0.05, "nonferrous": 0.05, "other": 0.07, "tobacco": 0.01}
 SCALE_MIX = {"large": 0.05, "medium": 0.15, "small": 0.45, "micro": 0.35}
+#: plant size in metres (width, depth) and employees (seed 003 第二条: micro < 20 … large ≥ 1000)
 SCALE_SIZE_M = {"large": (400, 300), "medium": (200, 150), "small": (90, 70), "micro": (40, 30)}
-SCALE_EMPLOYEES = {"large": (1000, 3000), "medium": (300, 999), "small": (20, 299), "micro": (3, 19)}
-# clusters (工业园区) per district: the industrial districts weigh more
-CLUSTERS = {"320412": 5, "320411": 4, "320402": 2, "320404": 2, "320413": 2, "320481": 3}
-# target distribution of enterprise residual levels
-LEVEL_MIX = {"major": 0.03, "significant": 0.16, "general": 0.41, "low": 0.40}
-LEVEL_MIX_HAZCHEM = {"major": 0.10, "significant": 0.35, "general": 0.40, "low": 0.15}
-TIER = {"major": "company", "significant": "workshop", "general": "team", "low": "post"}
-M_PER_DEG_LAT = 110_540.0
+SCALE_EMPLOYEES = {"large": (1000, 3500), "medium": (300, 999), "small": (20, 299), "micro": (5, 19)}
+SCALE_WORKSHOPS = {"large": (3, 5), "medium": (2, 4), "small": (1, 3), "micro": (1, 1)}
+#: industrial clusters per district: 武进 and 新北 are the most industrial, every district has some
+CLUSTERS = {"320412": 6, "320411": 5, "320402": 2, "320404": 2, "320413": 2, "320481": 2}
+CLUSTER_SIGMA_M = (1000.0, 2000.0)
+SCATTERED = 0.15
+CLUSTER_BIAS = 0.4
+#: residual level each enterprise is built towards (its key risk); sources of 重大危险源 are major
+LEVEL_MIX = {"major": 0.015, "significant": 0.16, "general": 0.42, "low": 0.405}
+LEVEL_MIX_HAZCHEM = {"major": 0.04, "significant": 0.33, "general": 0.43, "low": 0.20}
+#: how the other risks of an enterprise spread below its key level
+OTHER_LEVEL_WEIGHTS = {"low": 0.5, "general": 0.33, "significant": 0.13, "major": 0.04}
+PLANT_GAP_M = 15.0
+REFERENCE_DATE = dt.date(2026, 11, 1)
 
+# 重大危险源 at hazchem and at a few metal works; every inventory has S = Σ q/Q ≥ 1 before scaling up
+SOURCE_QUOTA = {"hazchem": 22, "metal": 4}
+HAZCHEM_INVENTORIES = (
+    {"液化石油气": 60}, {"甲醇": 520}, {"甲苯": 600}, {"氨": 12}, {"氯": 6}, {"苯": 55},
+    {"丙酮": 300, "乙醇": 300}, {"汽油(乙醇汽油、甲醇汽油)": 240}, {"氢": 6}, {"乙炔": 1.2},
+    {"环氧乙烷": 12}, {"甲醇": 300, "甲苯": 300},
+)
+METAL_INVENTORIES = ({"煤气(CO,CO和H2、CH4的混合物等)": 25}, {"甲烷,天然气": 55})
 
-class LocalFrame:
-    """Local metres (x east, y north, rotated by ``angle`` degrees) around a lon/lat origin."""
-
-    def __init__(self, lon: float, lat: float, angle: float = 0.0):
-        self.lon, self.lat = lon, lat
-        self.kx = 111_320.0 * math.cos(math.radians(lat))
-        self.c, self.s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-
-    def to_lonlat(self, xy):
-        xy = np.asarray(xy, dtype=float)
-        x = xy[..., 0] * self.c - xy[..., 1] * self.s
-        y = xy[..., 0] * self.s + xy[..., 1] * self.c
-        return np.stack([self.lon + x / self.kx, self.lat + y / M_PER_DEG_LAT], axis=-1)
-
-    def polygon(self, coords) -> Polygon:
-        return Polygon(self.to_lonlat(np.asarray(coords, dtype=float)))
-
-    def rect(self, x: float, y: float, w: float, h: float) -> MultiPolygon:
-        return MultiPolygon([self.polygon([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])])
-
-    def point(self, x: float, y: float) -> Point:
-        lon, lat = self.to_lonlat(np.array([x, y]))
-        return Point(lon, lat)
-
-
-# Risk templates per industry: (作业活动/风险点, 危险有害因素, GB 6441 code, 可能导致事故的原因, 管控措施 [(kind, text)], 排查内容)
-T = tuple[str, str, int, str, list[tuple[str, str]], str]
-COMMON: list[T] = [
-    ("配电室巡检", "带电设备、绝缘老化", 5, "绝缘破损、未断电作业、未穿绝缘鞋",
-     [("engineering", "配电柜加装防护遮栏与漏电保护"), ("administrative", "执行停送电工作票制度"),
-      ("ppe", "佩戴绝缘手套、穿绝缘鞋")], "绝缘工器具、接地、漏电保护试验记录"),
-    ("叉车搬运", "厂内机动车辆", 2, "超速、视线受阻、无证驾驶", [("administrative", "持证上岗, 厂内限速5km/h"),
-     ("engineering", "加装倒车影像与蜂鸣"), ("ppe", "穿反光背心")], "叉车制动、喇叭、灯光及驾驶证"),
-    ("有限空间作业", "缺氧、有毒气体", 19, "未通风检测、无人监护", [("administrative", "执行有限空间作业审批, 先通风再检测后作业"),
-     ("engineering", "配置强制通风设备和四合一气体检测仪"), ("emergency", "配备正压式呼吸器和三脚架")],
-     "作业审批、气体检测记录、监护人在岗"),
-]
-TEMPLATES: dict[str, list[T]] = {
-    "machinery": [
-        ("冲压作业", "冲压设备运动部件", 3, "双手按钮失效、光电保护失灵、违章送料", [("engineering", "加装光电保护和双手操作按钮"),
-         ("administrative", "单人单机操作, 严禁手伸入模区"), ("ppe", "佩戴防护手套")], "光电保护、急停按钮、离合器"),
-        ("行车吊运", "起重机械", 4, "钢丝绳断股、限位失效、违章指挥", [("engineering", "安装起升高度限位和超载限制器"),
-         ("administrative", "持证指挥, 吊物下严禁站人"), ("ppe", "佩戴安全帽")], "钢丝绳、吊钩、限位、制动"),
-        ("焊接作业", "电弧、焊渣", 8, "动火未审批、周边可燃物未清理", [("administrative", "执行动火作业审批"),
-         ("engineering", "配置灭火器和接火盆"), ("ppe", "佩戴焊接面罩和手套")], "动火证、消防器材"),
-        ("机加工", "旋转部件", 3, "戴手套操作车床、防护罩缺失", [("engineering", "旋转部位加装防护罩"),
-         ("administrative", "车床作业禁止戴手套")], "防护罩、急停装置"),
-    ],
-    "light": [
-        ("注塑作业", "高温熔料、合模机构", 7, "安全门联锁失效", [("engineering", "安全门联锁装置"), ("ppe", "佩戴隔热手套")], "联锁装置"),
-        ("纸品仓储", "可燃物堆垛", 8, "电气线路老化、违规吸烟", [("administrative", "仓库严禁烟火, 定期检查线路"),
-         ("engineering", "设置自动喷淋和烟感")], "消防设施、电气线路"),
-        ("分切作业", "刀具", 3, "未停机清理刀口", [("engineering", "刀具防护罩"), ("administrative", "停机清理")], "防护罩"),
-    ],
-    "textile": [
-        ("梳棉作业", "梳棉机转动部件", 3, "未停机处理缠花", [("engineering", "防护罩与联锁"), ("administrative", "停机挂牌处理故障")], "防护罩"),
-        ("棉花仓储", "可燃纤维", 8, "电气火花、静电", [("engineering", "防爆灯具, 自动喷淋"), ("administrative", "每班巡查")], "消防设施"),
-        ("印染作业", "高温蒸汽、化学助剂", 7, "管道泄漏、未佩戴防护", [("engineering", "蒸汽管道保温与警示"), ("ppe", "佩戴防化手套")], "管道阀门"),
-    ],
-    "commerce": [
-        ("货架区作业", "高位货架", 1, "货物码放不稳", [("administrative", "重不压轻, 限高码放"), ("ppe", "佩戴安全帽")], "货架稳定性"),
-        ("登高理货", "高处作业", 9, "梯子不稳、无人扶梯", [("engineering", "使用带护栏的登高车"), ("administrative", "两人作业")], "登高工具"),
-    ],
-    "building_materials": [
-        ("窑炉作业", "高温窑体", 7, "窑门密封不严、违章靠近", [("engineering", "窑体隔热与警示线"), ("ppe", "佩戴隔热服")], "窑体温度"),
-        ("粉料输送", "粉尘、皮带机", 3, "皮带未停机清理", [("engineering", "拉绳开关与防护罩"), ("administrative", "停机清料")], "拉绳开关"),
-    ],
-    "hazchem": [
-        ("储罐区", "易燃液体蒸气", 18, "储罐泄漏遇点火源", [("engineering", "设置可燃气体报警和紧急切断阀"),
-         ("administrative", "执行巡检和动火管理"), ("emergency", "编制储罐泄漏现场处置方案并演练")], "液位、报警器、防雷接地"),
-        ("装卸作业", "有毒有害物料", 19, "鹤管连接不严、未佩戴防护", [("engineering", "密闭装卸与气相平衡"),
-         ("ppe", "佩戴防毒面具"), ("administrative", "装卸全程监护")], "静电接地、鹤管密封"),
-        ("反应釜操作", "放热反应", 17, "温度失控、冷却中断", [("engineering", "温度联锁与紧急冷却"),
-         ("administrative", "严格执行操作规程")], "联锁投用、仪表完好"),
-    ],
-    "metallurgy": [
-        ("炼钢作业", "高温钢水", 7, "钢包倾翻、喷溅", [("engineering", "钢包定期检测"), ("ppe", "穿阻燃服")], "钢包耳轴"),
-        ("煤气区域", "一氧化碳", 19, "煤气泄漏", [("engineering", "固定式CO报警器"), ("ppe", "携带便携式报警仪")], "报警器"),
-    ],
-    "nonferrous": [
-        ("熔炼作业", "高温铝液", 7, "铝液喷溅、工具潮湿", [("administrative", "工具预热干燥"), ("ppe", "穿阻燃服、戴面罩")], "炉体、工具"),
-        ("铸造作业", "铝液遇水", 18, "冷却水泄漏进入铸造井", [("engineering", "冷却水流量与液位联锁"),
-         ("emergency", "配置紧急排水和快速切断")], "冷却水系统"),
-    ],
-    "tobacco": [("烟叶仓储", "可燃物", 8, "电气火灾", [("engineering", "自动喷淋"), ("administrative", "禁烟管理")], "消防设施")],
-    "other": [
-        ("锂电池仓储", "热失控", 8, "电池短路", [("engineering", "分区隔离与温感"), ("administrative", "限量存放")], "温度监测"),
-        ("清洗作业", "有机溶剂", 19, "通风不良", [("engineering", "局部排风"), ("ppe", "佩戴防毒口罩")], "排风设施"),
-    ],
-}
-PERIODS = ["shift", "daily", "weekly", "monthly"]
-
-
-def _lec(profile: Profile, L: float, E: float, C: float):
-    return assess("LEC", {"L": L, "E": E, "C": C}, profile)
-
-
-def _lec_combos(profile: Profile) -> dict[str, list[tuple[float, float, float]]]:
-    """Every residual LEC combination by the level it grades to (L below 10 so L can step up)."""
-    scales = {f: sorted(profile.scale("LEC", f)) for f in ("L", "E", "C")}
-    out: dict[str, list] = {lv.value: [] for lv in Level}
-    for L, E, C in itertools.product(scales["L"], scales["E"], scales["C"]):
-        if L >= 10 or C >= 100 or E > 6:
-            continue
-        out[_lec(profile, L, E, C).level.value].append((L, E, C))
-    return out
-
-
-def _step_up(profile: Profile, L: float) -> float:
-    up = sorted(profile.scale("LEC", "L"))
-    return up[min(up.index(L) + 1, len(up) - 1)]
-
-
-@dataclass
-class Risk:
-    area_code: str
-    name: str
-    hazard_factors: str
-    accident_type: int
-    causes: str
-    method: str
-    inputs: dict
-    residual_inputs: dict | None
-    inherent: str
-    residual: str
-    score: float | None
-    residual_score: float | None
-    tier: str
-    responsible: str
-    phone: str
-    check_content: str
-    period: str
-    measures: list[tuple[str, str]]
-    basis: str | None = None
-    consequences: str | None = None
+GENERIC_WORKSHOPS = (
+    WorkshopType("动力车间", (COMMON[0], COMMON[4])),
+    WorkshopType("成品仓库", (COMMON[1], COMMON[3])),
+    WorkshopType("污水处理站", (COMMON[2],)),
+)
 
 
 @dataclass
@@ -178,6 +81,20 @@ class AreaRec:
     headcount: int | None = None
     equipment: str | None = None
     activities: str | None = None
+
+
+@dataclass
+class SourceRec:
+    """A 重大危险源 of an enterprise: where it is, and what it holds (chemical name_zh → tonnes)."""
+
+    code: str
+    name: str
+    kind: str
+    area_code: str | None
+    location: Point
+    boundary: MultiPolygon | None
+    inventory: dict[str, float]
+    registered_at: dt.date
 
 
 @dataclass
@@ -194,122 +111,294 @@ class EnterpriseRec:
     legal_rep: str
     safety_manager: str
     contact_phone: str
+    emergency_phone: str
     areas: list[AreaRec] = field(default_factory=list)
     risks: list[Risk] = field(default_factory=list)
+    source: SourceRec | None = None
+    gate: Point | None = None
 
 
-def make_risk(area_code: str, template: T, level: str, rng: np.random.Generator, combos, profile: Profile) -> Risk:
-    name, factors, acc, causes, measures, content = template
-    L, E, C = combos[level][int(rng.integers(len(combos[level])))]
-    res = _lec(profile, L, E, C)
-    inh = _lec(profile, _step_up(profile, L), E, C)
-    return Risk(area_code, name, factors, acc, causes, "LEC", inh.inputs, res.inputs, inh.level.value,
-                res.level.value, inh.score, res.score, TIER[res.level.value], person(rng), phone(rng), content,
-                PERIODS[int(rng.integers(len(PERIODS)))], measures)
+@dataclass
+class Cluster:
+    """An industrial cluster (工业园区): a named centre that enterprises gather around."""
+
+    name: str
+    x: float
+    y: float
+    district: str
+    sigma_m: float
+    bias: str | None = None   # an industry that half of the cluster's enterprises belong to
 
 
 class UsccMaker:
+    """Unique, valid 统一社会信用代码: 9 (工商) 1 (企业) + district adcode + 9 characters + check."""
+
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
         self.seen: set[str] = set()
 
     def __call__(self, adcode: str) -> str:
         while True:
-            body = "91" + adcode + "".join(ALPHABET[i] for i in self.rng.integers(0, len(ALPHABET), 9))
+            body = "91" + adcode + "".join(ALPHABET[int(i)] for i in self.rng.integers(0, len(ALPHABET), 9))
             code = body + check_char(body)
             if code not in self.seen:
                 self.seen.add(code)
                 return code
 
 
-def build_enterprises(city: Region, rng: np.random.Generator, uscc: UsccMaker, profile: Profile,
-                      n: int = N_ENTERPRISES, taken: list | None = None) -> list[EnterpriseRec]:
-    grids = [r for r in walk(city) if r.level == "grid"]
-    towns = {r.adcode: r for r in walk(city) if r.level == "town"}
-    districts = {r.adcode: r for r in city.children}
-    tree = shapely.STRtree([g.geom for g in grids])
-    combos = _lec_combos(profile)
-    centres = []
-    for adcode, k in CLUSTERS.items():
-        for x, y in random_points_in(districts[adcode].geom, k, rng):
-            centres.append((x, y, adcode))
-    weights = np.array([CLUSTERS[c[2]] for c in centres], dtype=float)
-    weights /= weights.sum()
-    industries, ipr = list(INDUSTRY_MIX), np.array(list(INDUSTRY_MIX.values()))
-    scales, spr = list(SCALE_MIX), np.array(list(SCALE_MIX.values()))
-    placed = shapely.STRtree(taken) if taken else None
-    boxes: list = list(taken or [])
-    names: set[str] = set()
-    out: list[EnterpriseRec] = []
-    while len(out) < n:
-        if rng.random() < 0.85:
-            cx, cy, _ = centres[int(rng.choice(len(centres), p=weights))]
-            x, y = cx + rng.normal(0, 0.012), cy + rng.normal(0, 0.010)
+def landline(rng: np.random.Generator) -> str:
+    """A fictional 常州 landline (0519 + 8 digits)."""
+    return "0519-8" + "".join(str(int(d)) for d in rng.integers(0, 10, 7))
+
+
+class People:
+    """The people of one enterprise who own its risks, by control tier (seed 003: 公司/车间/班组/岗位)."""
+
+    def __init__(self, rng: np.random.Generator, legal_rep: str, safety_manager: str):
+        self.rng = rng
+        self.phones: dict[str, str] = {}
+        self.legal_rep, self.safety_manager = legal_rep, safety_manager
+        self.by_workshop: dict[str, tuple[str, str, str]] = {}
+
+    def phone(self, who: str) -> str:
+        if who not in self.phones:
+            self.phones[who] = mobile(self.rng)
+        return self.phones[who]
+
+    def owner(self, workshop: str, unit_name: str | None = None) -> Callable[[str], tuple[str, str, str]]:
+        """A function tier → (responsible person, phone, responsible unit) for risks of ``workshop``."""
+        if workshop not in self.by_workshop:
+            self.by_workshop[workshop] = (person(self.rng), person(self.rng), person(self.rng))
+        head, leader, operator = self.by_workshop[workshop]
+
+        def owner(tier: str) -> tuple[str, str, str]:
+            who, unit = {"company": (self.legal_rep, "公司"), "workshop": (head, workshop),
+                         "team": (leader, f"{workshop}班组"), "post": (operator, unit_name or f"{workshop}操作岗")}[tier]
+            return who, self.phone(who), unit
+        return owner
+
+
+def _choice(rng: np.random.Generator, mix: dict[str, float]) -> str:
+    keys = list(mix)
+    p = np.array([mix[k] for k in keys], dtype=float)
+    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
+
+
+def workshop_rects(w: float, h: float, n: int, rng: np.random.Generator) -> list[tuple[float, float, float, float]]:
+    """``n`` rectangles (x, y, width, depth) tiling a w × h plant centred at the origin, inside a
+    yard margin and separated by small gaps (fire lanes): one row up to 3, two rows for 4–5."""
+    margin = max(4.0, 0.08 * min(w, h))
+    gap = max(2.0, 0.04 * min(w, h))
+    x0, y0, W, H = -w / 2 + margin, -h / 2 + margin, w - 2 * margin, h - 2 * margin
+    rows = [n] if n <= 3 else [n - n // 2, n // 2]
+    shares = [1.0] if len(rows) == 1 else [float(rng.uniform(0.45, 0.6))]
+    if len(rows) == 2:
+        shares.append(1.0 - shares[0])
+    out = []
+    y = y0
+    for k, share in zip(rows, shares, strict=True):
+        depth = H * share
+        weights = rng.uniform(0.7, 1.3, k)
+        widths = weights / weights.sum() * W
+        x = x0
+        for cw in widths:
+            out.append((x + gap / 2, y + gap / 2, cw - gap, depth - gap))
+            x += cw
+        y += depth
+    return out
+
+
+def _company_name(rng: np.random.Generator, industry: str, scale: str, district: str, taken: set[str]) -> str | None:
+    words = INDUSTRY_WORDS[industry]
+    forms = ["常州市{p}{w}有限公司", "江苏{p}{w}有限公司", "常州{p}{w}科技有限公司"]
+    forms += ["常州{p}{w}股份有限公司", "江苏{p}{w}集团有限公司"] if scale in ("large", "medium") else \
+        ["常州市{d}{p}{w}厂", "常州市{d}{p}{w}有限公司"]
+    for _ in range(30):
+        name = forms[int(rng.integers(len(forms)))].format(
+            p=PREFIXES[int(rng.integers(len(PREFIXES)))], w=words[int(rng.integers(len(words)))], d=district)
+        if name not in taken:
+            taken.add(name)
+            return name
+    return None
+
+
+def _clusters(city: Region, rng: np.random.Generator, anchors: list[Cluster]) -> list[Cluster]:
+    """The clusters of each district: the given anchors (around the drawn plants) and random ones."""
+    out = list(anchors)
+    for district in city.children:
+        k = CLUSTERS[district.adcode] - sum(a.district == district.adcode for a in anchors)
+        towns = district.children
+        picks = rng.choice(len(towns), size=min(k, len(towns)), replace=False)
+        for i in picks:
+            town = towns[int(i)]
+            # a centre well inside the town, so the cluster's core is in it
+            inner = town.geom.buffer(-0.01)
+            x, y = random_points_in(inner if not inner.is_empty else town.geom, 1, rng)[0]
+            suffix = CLUSTER_SUFFIXES[int(rng.integers(len(CLUSTER_SUFFIXES)))]
+            out.append(Cluster(f"{short_town(town.name)}{suffix}", float(x), float(y), district.adcode,
+                               float(rng.uniform(*CLUSTER_SIGMA_M))))
+    return out
+
+
+def _pick_workshops(industry: str, n: int, source_type: WorkshopType | None,
+                    rng: np.random.Generator) -> list[WorkshopType]:
+    pool = [t for t in WORKSHOPS[industry] if source_type is None or t.name != source_type.name]
+    order = [pool[int(i)] for i in rng.permutation(len(pool))]
+    chosen = ([source_type] if source_type else []) + order
+    chosen += [GENERIC_WORKSHOPS[int(i)] for i in rng.permutation(len(GENERIC_WORKSHOPS))]
+    return chosen[:n]
+
+
+def _risks_for(ws: WorkshopType, rng: np.random.Generator) -> list[RiskTemplate]:
+    k = int(rng.integers(1, 5))
+    own = [ws.risks[int(i)] for i in rng.permutation(len(ws.risks))]
+    extra = [c for c in COMMON if c not in ws.risks]
+    if rng.random() < 0.35:
+        own.append(extra[int(rng.integers(len(extra)))])
+    return own[:k]
+
+
+def _level_below(rng: np.random.Generator, top: str) -> str:
+    allowed = {lv: w for lv, w in OTHER_LEVEL_WEIGHTS.items() if Level(lv) <= Level(top)}
+    return _choice(rng, allowed)
+
+
+def _reachable(t: RiskTemplate, level: str, combos: LecCombos) -> str:
+    """``level``, or the highest level below it that the template can be graded to."""
+    for lv in sorted((lv for lv in Level if lv <= Level(level)), reverse=True):
+        if fits(t, lv.value, combos):
+            return lv.value
+    raise ValueError(f"风险模板 {t.name} 无法评价 (template cannot be graded)")
+
+
+#: short labels of GB 18218 chemical names, for the names of hazard sources
+LABEL = {"煤气(CO,CO和H2、CH4的混合物等)": "煤气", "甲烷,天然气": "天然气", "汽油(乙醇汽油、甲醇汽油)": "汽油"}
+
+
+def _source_plan(group: str, rng: np.random.Generator) -> tuple[WorkshopType, dict[str, float]]:
+    """What a new 重大危险源 holds (S ≥ 1, scaled up by 1–2×) and the workshop type that holds it."""
+    pool = HAZCHEM_INVENTORIES if group == "hazchem" else METAL_INVENTORIES
+    inv = pool[int(rng.integers(len(pool)))]
+    factor = float(rng.choice([1.0, 1.2, 1.5, 2.0]))
+    inventory = {k: round(v * factor, 1) for k, v in inv.items()}
+    kind = "hazchem" if group == "hazchem" else "coal_gas" if any(k.startswith("煤气") for k in inv) else "natural_gas"
+    return SOURCE_WORKSHOP[kind], inventory
+
+
+def _source(ws: AreaRec, wtype: WorkshopType, inventory: dict[str, float], rng: np.random.Generator) -> SourceRec:
+    label = "、".join(LABEL.get(k, k) for k in inventory)
+    reg = REFERENCE_DATE - dt.timedelta(days=int(rng.integers(200, 2000)))
+    return SourceRec("", f"{wtype.name}({label})", "storage" if wtype.name == "储罐区" else "production", ws.code,
+                     shapely.point_on_surface(ws.geom), ws.geom, inventory, reg)
+
+
+def _find_spot(c: Cluster | None, w: float, h: float, angle: float, city: Region, grids: list[Region],
+               tree: shapely.STRtree, occupied: Occupancy, gap: float,
+               rng: np.random.Generator, tries: int = 200) -> tuple[Region, Frame, MultiPolygon] | None:
+    """A plant w × h metres around cluster ``c`` (Gaussian) or anywhere in the city, on land, inside one
+    grid and clear of every plant placed so far; None if ``tries`` positions all fail."""
+    for _ in range(tries):
+        if c is not None:
+            dx, dy = metres_to_deg(c.sigma_m, c.y)
+            x, y = c.x + rng.normal(0, dx), c.y + rng.normal(0, dy)
         else:
             x, y = random_points_in(city.geom, 1, rng)[0]
-        hits = tree.query(Point(x, y), predicate="within")
-        if len(hits) == 0:
+        if not on_land(x, y):
             continue
-        grid = grids[int(hits[0])]
-        industry = industries[int(rng.choice(len(industries), p=ipr / ipr.sum()))]
-        scale = scales[int(rng.choice(len(scales), p=spr / spr.sum()))]
-        w, h = SCALE_SIZE_M[scale]
-        w, h = w * rng.uniform(0.8, 1.2), h * rng.uniform(0.8, 1.2)
-        frame = LocalFrame(x, y, float(rng.uniform(-25, 25)))
+        hits = [int(i) for i in tree.query(Point(x, y)) if shapely.contains_xy(grids[int(i)].geom, x, y)]
+        if not hits:
+            continue
+        grid = grids[hits[0]]
+        frame = Frame.city(float(x), float(y), angle)
         plant = frame.rect(-w / 2, -h / 2, w, h)
-        if not shapely.contains_xy(grid.geom, x, y) or (placed is not None and len(placed.query(plant, "intersects"))):
+        if grid.geom.contains(plant) and not occupied.clashes(plant, gap):
+            return grid, frame, plant
+    return None
+
+
+def build_enterprises(city: Region, rng: np.random.Generator, uscc: UsccMaker, profile: Profile,
+                      occupied: Occupancy, names: set[str], anchors: list[Cluster],
+                      n: int = N_ENTERPRISES) -> tuple[list[Cluster], list[EnterpriseRec]]:
+    """Clusters and ``n`` enterprises whose plants lie inside their grid, clear of each other and of
+    what ``occupied`` already holds."""
+    grids = by_level(city, "grid")
+    for g in grids:
+        shapely.prepare(g.geom)
+    towns = {r.adcode: r for r in by_level(city, "town")}
+    districts = {r.adcode: r for r in city.children}
+    tree = shapely.STRtree([g.geom for g in grids])
+    combos = lec_combos(profile)
+    clusters = _clusters(city, rng, anchors)
+    weights = np.array([CLUSTERS[c.district] for c in clusters], dtype=float)
+    weights /= weights.sum()
+    gap = metres_to_deg(PLANT_GAP_M)[1]
+    quota = dict(SOURCE_QUOTA)
+    out: list[EnterpriseRec] = []
+    while len(out) < n:
+        # where first (a cluster or anywhere), then what, then a free spot for a plant of that size
+        c = clusters[int(rng.choice(len(clusters), p=weights))] if rng.random() >= SCATTERED else None
+        industry = c.bias if c is not None and c.bias and rng.random() < CLUSTER_BIAS else _choice(rng, INDUSTRY_MIX)
+        scale = _choice(rng, SCALE_MIX)
+        w, h = SCALE_SIZE_M[scale]
+        w, h = w * float(rng.uniform(0.8, 1.2)), h * float(rng.uniform(0.8, 1.2))
+        angle = float(rng.uniform(-25, 25))
+        spot = _find_spot(c, w, h, angle, city, grids, tree, occupied, gap, rng)
+        if spot is None:
             continue
-        if any(b.intersects(plant) for b in boxes[-400:]):
-            continue
-        boxes.append(plant)
+        grid, frame, plant = spot
         town = towns[grid.parent]
         district = districts[town.parent]
-        for _ in range(50):
-            word = INDUSTRY_WORDS[industry][int(rng.integers(len(INDUSTRY_WORDS[industry])))]
-            prefix = PREFIXES[int(rng.integers(len(PREFIXES)))]
-            form = ["常州市{p}{w}有限公司", "江苏{p}{w}科技有限公司", "常州{p}{w}股份有限公司", "{d}{p}{w}厂"][int(rng.integers(4))]
-            name = form.format(p=prefix, w=word, d=district.name)
-            if name not in names:
-                break
-        else:
+        name = _company_name(rng, industry, scale, district.name, names)
+        if name is None:
             continue
-        names.add(name)
+        occupied.add(plant)
         lo, hi = SCALE_EMPLOYEES[scale]
-        e = EnterpriseRec(
-            uscc(district.adcode), name, industry, scale, int(rng.integers(lo, hi + 1)),
-            f"{district.name}{town.name}{ROADS[int(rng.integers(len(ROADS)))]}{int(rng.integers(1, 999))}号",
-            grid.adcode, Point(x, y), plant, person(rng), person(rng), phone(rng),
-        )
+        employees = int(round(float(np.exp(rng.uniform(np.log(lo), np.log(hi + 1)))))) if scale != "large" \
+            else int(rng.integers(lo, hi + 1))
+        legal, safety = person(rng), person(rng)
+        address = f"{district.name}{town.name}{street(rng)}{int(rng.integers(1, 999))}号"
+        e = EnterpriseRec(uscc(district.adcode), name, industry, scale, min(max(employees, lo), hi), address,
+                          grid.adcode, shapely.centroid(plant), plant, legal, safety, mobile(rng), landline(rng),
+                          gate=frame.point(0.0, -h / 2))
+        people = People(rng, legal, safety)
         e.areas.append(AreaRec("P1", "厂区", "plant", plant))
-        n_ws = {"large": 5, "medium": 4, "small": 3, "micro": 1}[scale] - int(rng.integers(0, 2) if scale != "micro" else 0)
-        n_ws = max(n_ws, 1)
-        mix = LEVEL_MIX_HAZCHEM if industry == "hazchem" else LEVEL_MIX
-        target = list(mix)[int(rng.choice(4, p=np.array(list(mix.values()))))]
-        ws_w = (w * 0.9 - (n_ws - 1) * 0.04 * w) / n_ws
-        templates = TEMPLATES[industry] + COMMON
-        order = list(Level)[::-1]  # major .. low
-        for i in range(n_ws):
-            code = f"P1-W{i + 1}"
-            tpl = templates[int(rng.integers(len(templates)))]
-            e.areas.append(AreaRec(code, f"{tpl[0].removesuffix('作业')}车间" if i else f"{tpl[0].removesuffix('作业')}车间",
-                                   "workshop",
-                                   frame.rect(-w * 0.45 + i * (ws_w + 0.04 * w), -h * 0.35, ws_w, h * 0.6),
-                                   parent="P1"))
-            n_risks = int(rng.integers(1, 5))
-            for j in range(n_risks):
-                t = templates[int(rng.integers(len(templates)))] if j else tpl
-                if i == 0 and j == 0:
-                    level = target  # the key risk sets the enterprise's level
-                else:
-                    below = [lv.value for lv in order if lv.rank <= Level(target).rank]
-                    level = below[min(int(rng.integers(0, len(below) + 1)), len(below) - 1)]
-                e.risks.append(make_risk(code, t, level, rng, combos, profile))
-        # unique workshop names within an enterprise
-        seen: dict[str, int] = {}
-        for a in e.areas:
-            if a.kind == "workshop":
-                seen[a.name] = seen.get(a.name, 0) + 1
-                if seen[a.name] > 1:
-                    a.name = f"{a.name}{seen[a.name]}"
+
+        group = "hazchem" if industry == "hazchem" else "metal" if industry in ("metallurgy", "nonferrous") else None
+        has_source = False
+        if group == "hazchem" and scale != "micro" and quota["hazchem"] > 0 and rng.random() < 0.3:
+            has_source = True
+        elif group == "metal" and scale in ("large", "medium") and quota["metal"] > 0 and rng.random() < 0.25:
+            has_source = True
+        lo_ws, hi_ws = SCALE_WORKSHOPS[scale]
+        n_ws = int(rng.integers(lo_ws, hi_ws + 1))
+        source_type, inventory = _source_plan(group, rng) if has_source else (None, {})
+        types = _pick_workshops(industry, n_ws, source_type, rng)
+        rects = workshop_rects(w, h, len(types), rng)
+        plan: list[tuple[str, RiskTemplate]] = []
+        owners = {}
+        for i, (wt, r) in enumerate(zip(types, rects, strict=True), 1):
+            code = f"P1-W{i}"
+            e.areas.append(AreaRec(code, wt.name, "workshop", frame.rect(*r), parent="P1"))
+            owners[code] = people.owner(wt.name)
+            skip = wt.risks[0] if has_source and i == 1 else None  # graded directly below
+            plan += [(code, t) for t in _risks_for(wt, rng) if t is not skip]
+
+        if has_source:
+            quota[group] -= 1
+            ws = e.areas[1]
+            e.source = _source(ws, types[0], inventory, rng)
+            e.risks.append(direct_risk(ws.code, types[0].risks[0], {"major_hazard_source": True}, profile,
+                                       owners[ws.code]))
+            target = _level_below(rng, "significant")
+        else:
+            target = _choice(rng, LEVEL_MIX_HAZCHEM if industry == "hazchem" else LEVEL_MIX)
+        reach = [k for k, (_, t) in enumerate(plan) if fits(t, target, combos)]
+        if plan and not reach:  # no template of this plant can be that severe: the best it can be
+            target = max((_reachable(t, target, combos) for _, t in plan), key=lambda lv: Level(lv))
+            reach = [k for k, (_, t) in enumerate(plan) if fits(t, target, combos)]
+        key = reach[int(rng.integers(len(reach)))] if reach else -1
+        for k, (code, t) in enumerate(plan):
+            level = target if k == key else _reachable(t, _level_below(rng, target), combos)
+            e.risks.append(lec_risk(code, t, level, rng, combos, profile, owners[code]))
         out.append(e)
-    return out
+    return clusters, out

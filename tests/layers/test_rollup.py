@@ -83,7 +83,12 @@ def test_open_major_hidden_hazard_makes_area_red_until_closed(scene_conn, scene)
     assert levels(conn, scene.plant)[2] == "major"
     assert _ent(conn, scene.enterprise)[2] == "major"
     with conn.cursor() as cur:
-        cur.execute("UPDATE hidden_hazard SET status = 'closed', rectifier = '甲', verified_by = '乙' WHERE id = %s", (h,))
+        # through the closed loop: 整改中 (with the 五落实 of a 重大隐患) → 待验收 → 已闭环
+        cur.execute("UPDATE hidden_hazard SET status = 'rectifying', measures = '整改', responsible_dept = '设备部', "
+                    "responsible_person = '丙', funds_yuan = 0, emergency_plan = '预案' WHERE id = %s", (h,))
+        cur.execute("UPDATE hidden_hazard SET status = 'pending_review', rectifier = '甲' WHERE id = %s", (h,))
+        cur.execute("UPDATE hidden_hazard SET status = 'closed', verified_by = '乙', verify_result = '合格' "
+                    "WHERE id = %s", (h,))
     assert levels(conn, u1) == ("general", "low", "low")
     assert _ent(conn, scene.enterprise)[2] == "low"
 

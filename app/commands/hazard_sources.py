@@ -1,0 +1,110 @@
+"""``riskatlas sources``: 重大危险源 (GB 18218-2018) list, explain and refresh."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="重大危险源辨识与分级 (major hazard sources, GB 18218-2018)", no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _num(x) -> str:
+    if x is None or x != x:
+        return "—"
+    return f"{float(x):.2f}".rstrip("0").rstrip(".")
+
+
+@app.command("list")
+def list_cmd(
+    region: Annotated[int | None, typer.Option(help="区域 id (含下级区域)")] = None,
+    enterprise: Annotated[int | None, typer.Option(help="企业 id")] = None,
+    major_only: Annotated[bool, typer.Option("--major-only", help="只列构成重大危险源的 (S ≥ 1)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出危险源及其 S、R、α、500 m 内人口与级别 (最严重的在前)."""
+    from db.connection import connect
+    from layers import hazard_source as hs
+    from layers.errors import NotFound
+
+    conn = connect()
+    try:
+        gdf = hs.hazard_sources(conn, region_id=region, enterprise_id=enterprise, major_only=major_only)
+    except NotFound as exc:
+        _fail(str(exc))
+    finally:
+        conn.close()
+    cols = ["id", "code", "name", "enterprise_id", "enterprise_name", "s_value", "beta_sum", "population_500m",
+            "alpha", "r_value", "is_major", "grade", "grade_zh"]
+    if as_json:
+        rows = [{c: (None if r[c] != r[c] else r[c]) for c in cols} for r in gdf[cols].to_dict("records")]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(f"{'id':>5}  {'S':>7}  {'R':>7}  {'α':>4}  {'人口':>6}  级别            企业 / 危险源")
+    for r in gdf.itertuples():
+        typer.echo(f"{r.id:>5}  {_num(r.s_value):>7}  {_num(r.r_value):>7}  {_num(r.alpha):>4}  "
+                   f"{r.population_500m if r.population_500m == r.population_500m else '—':>6}  "
+                   f"{r.grade_zh:<14}  {r.enterprise_name} / {r.code} {r.name}")
+    typer.echo(f"共 {len(gdf)} 处, 其中构成重大危险源 {int(gdf['is_major'].fillna(False).astype(bool).sum())} 处 "
+               f"({len(gdf)} sources)")
+
+
+@app.command("explain")
+def explain_cmd(
+    hazard_source_id: Annotated[int, typer.Argument(help="危险源 id")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """解释一处危险源的辨识与分级: 各物质、S、500 m 内防护目标、α、R、级别."""
+    from db.connection import connect
+    from layers import hazard_source as hs
+    from layers.errors import NotFound
+
+    conn = connect()
+    try:
+        e = hs.explain(conn, hazard_source_id)
+    except NotFound as exc:
+        _fail(str(exc))
+    finally:
+        conn.close()
+    if as_json:
+        typer.echo(json.dumps(e, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(f"{e['enterprise_name']} / {e['code']} {e['name']}: {e['grade_zh']}")
+    typer.echo("危险化学品 (substances):")
+    for s in e["substances"]:
+        typer.echo(f"  {s['chemical']}: q = {_num(s['q_t'])} t, Q = {_num(s['critical_t'])} t, "
+                   f"q/Q = {s['ratio']:.4g}, β = {_num(s['beta'])}, βq/Q = {s['beta_ratio']:.4g}")
+    if not e["substances"]:
+        typer.echo("  (无 none)")
+    p = e["population"]
+    typer.echo(f"{_num(p['radius_m'])} m 内防护目标 (protection targets), 依据 {p['site_basis_zh']}:")
+    for t in p["targets"]:
+        typer.echo(f"  {t['name']} ({t['kind_zh']}): {t['population']} 人, 距离 {t['distance_m']:.0f} m")
+    if not p["targets"]:
+        typer.echo("  (无 none)")
+    for line in e["steps_zh"]:
+        typer.echo(line)
+    if not e["consistent"]:
+        typer.secho("注意: 数据库中保存的分级与本次重算不一致, 请运行 riskatlas sources refresh "
+                    "(stored grade differs from this recomputation)", fg=typer.colors.YELLOW)
+
+
+@app.command("refresh")
+def refresh_cmd() -> None:
+    """重新计算全部危险源的 S、α、R 与级别."""
+    from db.connection import connect
+    from layers import hazard_source as hs
+
+    conn = connect(actor="cli")
+    try:
+        with conn:
+            n = hs.refresh_all(conn)
+    finally:
+        conn.close()
+    typer.echo(f"已更新 {n} 处危险源 (hazard sources updated)")
