@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 # make demo SERVE=0 renders the maps and exits instead of serving the web app.
 SERVE ?= 1
 
-.PHONY: setup demo test lint db-start db-stop db-status clean
+.PHONY: setup demo test bench lint db-start db-stop db-status clean
 
 setup:
 	scripts/setup.sh
@@ -15,6 +15,11 @@ demo: setup
 test:
 	scripts/setup.sh --test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# make bench: every benchmark at full (province) size, by hand; make bench SIZE=smoke: the CI size.
+SIZE ?= full
+bench: setup
+	$(BIN)/riskatlas bench run all --size $(SIZE)
 
 lint:
 	$(BIN)/ruff check app db layers maps tests bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import psycopg2.extensions
@@ -9,17 +10,35 @@ import psycopg2.pool
 from fastapi import Request
 
 
+class PoolBusy(RuntimeError):
+    """Every connection stayed lent for the whole wait: the server is overloaded (HTTP 503)."""
+
+
 class Pool:
-    def __init__(self, url: str, minconn: int = 1, maxconn: int = 20):
+    """A thread-safe pool that makes a request wait for a free connection (up to ``wait`` seconds)
+    instead of failing at once when all ``maxconn`` are lent, as psycopg2's own pool does."""
+
+    def __init__(self, url: str, minconn: int = 1, maxconn: int = 20, wait: float = 30.0):
         self._pool = psycopg2.pool.ThreadedConnectionPool(minconn, maxconn, url, application_name="riskatlas-web")
+        self._slots = threading.BoundedSemaphore(maxconn)
+        self.wait = wait
 
     def getconn(self) -> psycopg2.extensions.connection:
-        return self._pool.getconn()
+        if not self._slots.acquire(timeout=self.wait):
+            raise PoolBusy(f"数据库连接全部占用超过 {self.wait:.0f} 秒, 请稍后重试 (server busy, retry later)")
+        try:
+            return self._pool.getconn()
+        except BaseException:
+            self._slots.release()
+            raise
 
     def putconn(self, conn: psycopg2.extensions.connection) -> None:
-        if not conn.closed:
-            conn.rollback()
-        self._pool.putconn(conn, close=bool(conn.closed))
+        try:
+            if not conn.closed:
+                conn.rollback()
+            self._pool.putconn(conn, close=bool(conn.closed))
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         self._pool.closeall()

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.db import Pool
+from app.db import Pool, PoolBusy
 from app.routes import enterprises, pages
 from layers.errors import Conflict, InvalidInput, NotFound
 
@@ -41,6 +41,7 @@ def _refresh_once(pool: Pool) -> None:
 
 #: Route modules beyond the first slice, one per concept; each exposes ``router``.
 ROUTE_MODULES: list[str] = [
+    "app.routes.system",
     "app.routes.levels",
     "app.routes.regions",
     "app.routes.risk_lists",
@@ -82,6 +83,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @app.exception_handler(InvalidInput)
     async def invalid_input(request: Request, exc: InvalidInput):
         return JSONResponse(status_code=422, content={"detail": str(exc), "errors": exc.errors})
+
+    @app.exception_handler(PoolBusy)
+    async def busy(request: Request, exc: PoolBusy):
+        return JSONResponse(status_code=503, content={"detail": str(exc)}, headers={"Retry-After": "5"})
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict):

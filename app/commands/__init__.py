@@ -8,4 +8,5 @@ COMMANDS: dict[str, str] = {
     "lists": "app.commands.risk_lists",
     "sources": "app.commands.hazard_sources",
     "hazards": "app.commands.hidden_hazards",
+    "bench": "app.commands.bench",
 }

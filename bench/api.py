@@ -1,0 +1,151 @@
+"""API latency under load (issue 4, benchmark 3): 50 concurrent clients on loopback.
+
+The app runs as it would in production (``uvicorn`` with 2 workers, a separate process) on the
+bench database. A load generator (asyncio + httpx, in this process) keeps ``CLIENTS`` requests in
+flight for a bounded time and records every latency. Subjects:
+
+- ``read_mix``: the main read endpoints in turn — enterprise list, enterprise detail, plant areas
+  (GeoJSON), level explanation, hidden hazards of a district, hazard sources of a district, district
+  statistics — with random enterprise ids and districts.
+- ``health_floor`` (baseline): ``/api/health`` (one ``SELECT`` through the same pool and framework),
+  the least any request costs on this stack.
+
+The reported time of a run is its median latency; p50, p99 (ms), requests/s and errors (non-2xx
+or failed requests) are reported alongside, per endpoint too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+from bench.harness import Context, benchmark
+
+CLIENTS = 50
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pct(xs: list[float], p: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+async def _load(base: str, paths: list[tuple[str, str]], seconds: float, clients: int) -> dict:
+    import httpx
+
+    lat: dict[str, list[float]] = {}
+    errors = 0
+    done = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        async def worker(k: int) -> None:
+            nonlocal errors, done
+            rnd = random.Random(k)
+            while time.perf_counter() < deadline:
+                label, path = paths[rnd.randrange(len(paths))]
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(path)
+                    ok = 200 <= r.status_code < 300
+                except httpx.HTTPError:
+                    ok = False
+                dt = time.perf_counter() - t0
+                done += 1
+                if ok:
+                    lat.setdefault(label, []).append(dt)
+                else:
+                    errors += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(k) for k in range(clients)))
+        wall = time.perf_counter() - t0
+    every = [x for xs in lat.values() for x in xs]
+    out = {"time_s": statistics.median(every) if every else float("nan"), "p50_ms": 1000 * _pct(every, 50),
+           "p99_ms": 1000 * _pct(every, 99), "requests_per_s": done / wall, "errors": errors, "requests": done}
+    if len(lat) > 1:
+        for label, xs in lat.items():
+            out[f"p50_ms {label}"] = 1000 * _pct(xs, 50)
+            out[f"p99_ms {label}"] = 1000 * _pct(xs, 99)
+    return out
+
+
+def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    import httpx
+
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn 退出 (exited) with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(base + "/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("uvicorn 未在规定时间内启动 (did not come up in time)")
+
+
+def start_server(url: str, workers: int = 2) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
+                             "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, proc)
+    except BaseException:
+        proc.kill()
+        raise
+    return proc, base
+
+
+@benchmark("api_latency", f"API 延迟 p50/p99 与错误数, {CLIENTS} 个并发客户端 (main read endpoints at {CLIENTS} "
+           "concurrent clients) vs /api/health", baseline="health_floor")
+def api_latency(ctx: Context):
+    url = ctx.bench_url()
+    conn = ctx.connect()
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM enterprise ORDER BY id")
+        ents = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT id FROM region WHERE level = 'district' ORDER BY id")
+        districts = [r[0] for r in cur.fetchall()]
+    conn.close()
+    rnd = random.Random(7)
+    paths: list[tuple[str, str]] = []
+    for _ in range(200):
+        e, d = rnd.choice(ents), rnd.choice(districts)
+        paths += [("enterprises", f"/api/enterprises?limit=50&offset={rnd.randrange(0, max(1, len(ents) - 50))}"),
+                  ("enterprise", f"/api/enterprises/{e}"), ("areas", f"/api/enterprises/{e}/areas"),
+                  ("explain", f"/api/enterprises/{e}/explain"),
+                  ("hidden_hazards", f"/api/hidden-hazards?region_id={d}&limit=50"),
+                  ("hazard_sources", f"/api/hazard-sources?region_id={d}"),
+                  ("region_stats", f"/api/regions/stats?level=district&within={d}")]
+    seconds = ctx.scale(0.5, 10.0)
+    proc, base = start_server(url)
+    ctx.log(f"api_latency: {base}, {CLIENTS} 并发, 每轮 {seconds:.0f} 秒")
+    try:
+        yield {
+            "read_mix": lambda: asyncio.run(_load(base, paths, seconds, CLIENTS)),
+            "health_floor": lambda: asyncio.run(_load(base, [("health", "/api/health")], seconds, CLIENTS)),
+        }
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
