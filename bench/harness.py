@@ -220,7 +220,9 @@ def machine(server_url: str | None = None) -> dict:
         try:
             c = psycopg2.connect(server_url)
             with c.cursor() as cur:
-                cur.execute("SELECT current_setting('server_version'), postgis_lib_version()")
+                # the server's own database need not have PostGIS installed: ask what is available
+                cur.execute("SELECT current_setting('server_version'), (SELECT default_version"
+                            " FROM pg_available_extensions WHERE name = 'postgis')")
                 pg = "PostgreSQL {} / PostGIS {}".format(*cur.fetchone())
             c.close()
         except psycopg2.Error:
