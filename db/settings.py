@@ -77,6 +77,8 @@ class AppSettings(BaseSettings):
     out_dir: Path = Field(default_factory=lambda: project_root() / "out")
     #: zh (default) or en.
     locale: str = "zh"
+    #: Largest file accepted by the imports (MB); larger uploads are refused.
+    max_upload_mb: float = Field(default=50.0, gt=0)
 
 
 @lru_cache
