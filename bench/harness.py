@@ -116,6 +116,16 @@ class Context:
 DEFAULT_SEED = 20261123
 
 
+def scalar(conn: psycopg2.extensions.connection, sql: str):
+    """One value from ``sql``, read-only: the transaction is rolled back (for set-up counts)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchone()[0]
+    finally:
+        conn.rollback()
+
+
 def _stats(xs: list[float]) -> dict:
     q = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else [xs[0]] * 3
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "iqr": q[2] - q[0], "runs": xs}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-from bench.harness import Context, benchmark
+from bench.harness import Context, benchmark, scalar
 
 WIPE = ("UPDATE area_state SET own_inherent = NULL, own_residual = NULL, own_dynamic = NULL, overdue_steps = 0, "
         "risk_count = 0, inherent_level = NULL, residual_level = NULL, current_level = NULL, levels_at = NULL; "
@@ -43,12 +43,8 @@ def _timed(conn, prepare: str | None, statement: str, params=()) -> dict:
            "(full recompute of every level after a wipe vs the plain GROUP BY floor)", baseline="floor_group_by")
 def levels_full(ctx: Context):
     conn = ctx.connect()
-    with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM risk")
-        n_risks = cur.fetchone()[0]
-        cur.execute("SELECT count(*) FROM area")
-        n_areas = cur.fetchone()[0]
-    conn.rollback()
+    n_risks = scalar(conn, "SELECT count(*) FROM risk")
+    n_areas = scalar(conn, "SELECT count(*) FROM area")
     ctx.log(f"levels_full: {n_risks:,} 条风险, {n_areas:,} 个区域")
     sizes = {"risks": n_risks, "areas": n_areas}
     yield {

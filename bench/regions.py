@@ -10,7 +10,7 @@ would do.
 
 from __future__ import annotations
 
-from bench.harness import Context, benchmark
+from bench.harness import Context, benchmark, scalar
 from layers.regions import region_stats
 
 FLOOR = """
@@ -42,10 +42,7 @@ GROUP BY g.id
            "空间连接下限 (single GROUP BY with a GiST join)", baseline="floor_gist_group_by")
 def region_stats_bench(ctx: Context):
     conn = ctx.connect()
-    with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM region WHERE level IN ('district', 'town', 'grid')")
-        n_regions = cur.fetchone()[0]
-    conn.rollback()
+    n_regions = scalar(conn, "SELECT count(*) FROM region WHERE level IN ('district', 'town', 'grid')")
 
     def ours() -> dict:
         n = sum(len(region_stats(conn, level=lv)) for lv in ("district", "town", "grid"))

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import psycopg2.extensions
 import psycopg2.extras
-import shapely
 
+from db.bulk import ewkb_hex
 from db.demo.enterprises import REFERENCE_DATE, EnterpriseRec
 from db.demo.regions import Region, walk
 from layers.assessment import Profile
@@ -20,9 +20,7 @@ PAGE = 1000
 
 def ewkb(g) -> str | None:
     """Hex EWKB with SRID 4326 (None stays None), for ``%s::geometry``."""
-    if g is None:
-        return None
-    return shapely.to_wkb(shapely.set_srid(g, 4326), hex=True, include_srid=True, output_dimension=2)
+    return ewkb_hex([g])[0]
 
 
 def _values(conn: Conn, sql: str, rows: list[tuple], template: str, fetch: bool = False) -> list[tuple]:
