@@ -9,6 +9,7 @@ import psycopg2.extras
 from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel, Field
 
+from app.auth import CurrentUser
 from app.db import get_conn
 from layers import assessment, rollup
 from layers.errors import InvalidInput, NotFound
@@ -32,7 +33,6 @@ class RiskAssessIn(BaseModel):
     residual_inputs: dict[str, Any] | None = Field(default=None, description="管控措施落实后的评价输入")
     residual_level: Literal["major", "significant", "general", "low"] | None = None
     basis: str | None = Field(default=None, max_length=2000, description="判定依据 (直接判定法必填)")
-    actor: str = Field(default="api", max_length=64)
 
 
 @router.post("/assess", summary="评价预览: 按评价方案计算分值与等级 (不保存)")
@@ -69,9 +69,8 @@ def put_enterprise_profile(conn: Conn, enterprise_id: Id, name: Annotated[str, B
 
 
 @router.post("/risks/{risk_id}/assessment", summary="重新评价一条风险并保存; 区域与企业等级随之更新")
-def assess_risk(conn: Conn, risk_id: Id, body: RiskAssessIn):
+def assess_risk(conn: Conn, user: CurrentUser, risk_id: Id, body: RiskAssessIn):
     with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute("SELECT set_config('riskatlas.actor', %s, true)", (body.actor,))
         cur.execute("""SELECT r.id, r.area_id, a.enterprise_id FROM risk r JOIN area a ON a.id = r.area_id
                        WHERE r.id = %s FOR UPDATE OF r""", (risk_id,))
         row = cur.fetchone()
@@ -101,7 +100,7 @@ def assess_risk(conn: Conn, risk_id: Id, body: RiskAssessIn):
                WHERE id = %s""",
             (body.method, psycopg2.extras.Json(inh.inputs), inh.score, inh.level.value,
              psycopg2.extras.Json(body.residual_inputs) if body.residual_inputs is not None else None,
-             res_score, res_level.value, profile.name, profile.version, basis, body.actor, risk_id),
+             res_score, res_level.value, profile.name, profile.version, basis, user.actor, risk_id),
         )
     return {"risk_id": risk_id, "inherent": inh.as_dict(), "residual_level": res_level.value,
             "area": rollup.explain_area(conn, row["area_id"], "current")}
