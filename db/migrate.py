@@ -105,8 +105,9 @@ def migrate(conn: psycopg2.extensions.connection, *, log=print, directory: Path 
 
 def _secure_views(conn: psycopg2.extensions.connection) -> None:
     """Views made by any migration run with the caller's rights, so row-level security applies
-    through them (see 0010_accounts_jurisdiction.sql)."""
+    through them, and new shared tables are read-all/admin-write (see 0010_accounts_jurisdiction.sql)."""
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regprocedure('ra_secure_views()')")
-        if cur.fetchone()[0] is not None:
-            cur.execute("SELECT ra_secure_views()")
+        for fn in ("ra_secure_views", "ra_secure_shared_tables"):
+            cur.execute("SELECT to_regprocedure(%s)", (f"{fn}()",))
+            if cur.fetchone()[0] is not None:
+                cur.execute(f"SELECT {fn}()")

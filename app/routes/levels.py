@@ -9,7 +9,7 @@ import psycopg2.extras
 from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from app.auth import CurrentUser
+from app.auth import AdminUser, CurrentUser
 from app.db import get_conn
 from layers import assessment, rollup
 from layers.errors import InvalidInput, NotFound
@@ -54,7 +54,7 @@ def profile(conn: Conn, name: Annotated[str, Path(max_length=41)]):
 
 
 @router.put("/profiles/{name}", summary="新建或修改评价方案 (版本号加一, 使用它的风险全部重新评价)")
-def put_profile(conn: Conn, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,40}$")],
+def put_profile(admin: AdminUser, conn: Conn, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,40}$")],
                 definition: Annotated[dict[str, Any], Body()]):
     with conn:
         p, changed = assessment.save_profile(conn, name, definition)

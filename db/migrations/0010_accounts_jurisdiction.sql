@@ -210,6 +210,39 @@ BEGIN
     END LOOP;
 END $$;
 
+-- Everything else (reference data and configuration: profiles, level rules, region index weights,
+-- the GB 18218 tables, vocabularies, industries) is read by all and changed by admins only, so a
+-- request cannot change what grades other enterprises' risks. ra_secure_shared_tables() does it
+-- for every table without row-level security and without enterprise/region columns (those need a
+-- real policy: ra_unscoped_tables() below names them); db/migrate.py runs it after every
+-- migration run, so tables added later are covered too.
+CREATE FUNCTION ra_secure_shared_tables() RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+    n int := 0;
+BEGIN
+    FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
+             WHERE ns.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relrowsecurity
+               AND c.relname NOT IN ('app_user', 'app_session', 'schema_version')
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+               AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND NOT a.attisdropped
+                               AND a.attname IN ('enterprise_id', 'area_id', 'region_id', 'risk_id',
+                                                 'hidden_hazard_id', 'hazard_source_id', 'post_id',
+                                                 'management_risk_id', 'scenario_id'))
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t.relname);
+        EXECUTE format('CREATE POLICY shared_read ON %I FOR SELECT USING (true)', t.relname);
+        EXECUTE format('CREATE POLICY admin_writes ON %I USING (ra_scope_role() = %L) WITH CHECK (ra_scope_role() = %L)',
+                       t.relname, '', '');
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END $$;
+SELECT ra_secure_shared_tables();
+REVOKE ALL ON schema_version FROM riskatlas_web;
+GRANT SELECT ON schema_version TO riskatlas_web;
+
 -- Accounts: an admin sees all; anyone else only their own row.
 ALTER TABLE app_user ENABLE ROW LEVEL SECURITY;
 CREATE POLICY jurisdiction ON app_user
