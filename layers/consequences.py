@@ -30,8 +30,9 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 import numpy as np
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
 
 from layers.errors import InvalidInput
 from layers.levels import PALETTE
@@ -301,7 +302,7 @@ def cn_property_damage_radius_m(w_tnt_kg: float, k: float = CN_PROPERTY_DAMAGE_K
 
 def _vce(p: VceTntParams, weather: Weather) -> list[ThreatZone]:
     _check_decreasing(p)
-    names = {"red": "建筑物严重破坏", "orange": "可能造成重伤", "yellow": "玻璃破碎伤人"}
+    names = {"red": "建筑物摧毁", "orange": "可能造成重伤", "yellow": "玻璃破碎"}
     reach = []
     for level in LEVELS:
         thr = getattr(p, f"{level}_threshold")
@@ -537,8 +538,8 @@ def _pool_fire(p: PoolFireParams, weather: Weather) -> list[ThreatZone]:
     reach = []
     for level in LEVELS:
         thr = getattr(p, f"{level}_threshold")
-        f = (lambda x: pool_fire_flux_kw_m2(x, p, weather))
-        r = outer_distance(f, thr, r_min=edge) if f(edge) >= thr else None
+        r = (outer_distance(lambda x: pool_fire_flux_kw_m2(x, p, weather), thr, r_min=edge)
+             if pool_fire_flux_kw_m2(edge, p, weather) >= thr else None)
         reach.append((level, thr, r, f"热通量 ≥ {_fmt(thr)} kW/m²：{names[level]}"))
     return _circle_zones(reach, "kW/m2")
 
@@ -768,7 +769,7 @@ def _plume(p: GaussianPlumeParams, weather: Weather) -> list[ThreatZone]:
             far = max(far, float(np.max(np.hypot(local[:, 0], local[:, 1]))))
         if not pieces:
             continue
-        geom = pieces[0] if len(pieces) == 1 else MultiPolygon(pieces)
+        geom = pieces[0] if len(pieces) == 1 else unary_union(pieces)
         value = getattr(p, f"{lv}_threshold")
         text = f"浓度 ≥ {_fmt(value)} {unit_label}：{names[lv]}"
         truncated = runs[lv][-1][1] >= p.max_distance_m
@@ -881,7 +882,11 @@ def check_weather(weather: Weather | None) -> Weather:
 
     def num(name: str, lo: float, hi: float) -> None:
         v = getattr(weather, name)
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or not lo <= v <= hi:
+        try:  # Decimal from a numeric column is fine; bools and text are not
+            x = math.nan if isinstance(v, bool | str) else float(v)
+        except (TypeError, ValueError):
+            x = math.nan
+        if not (math.isfinite(x) and lo <= x <= hi):
             errors.append({"field": name, "message": f"气象参数 {name} = {v!r} 超出范围 [{lo}, {hi}] (out of range)"})
 
     num("wind_speed_m_s", 0.1, 50.0)

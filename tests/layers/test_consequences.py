@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from shapely.geometry import LineString, Point
 
 from layers import consequences as cq
 from layers.consequences import MODELS, InvalidInput, ThreatZone, Weather, params_schema, threat_zones
@@ -195,10 +196,15 @@ def test_pool_fire_point_source_energy_balance():
 
 
 def test_pool_fire_threshold_not_reached_is_omitted():
-    # A tiny pool: 10 kW/m² is not reached even at the pool edge.
-    zones = threat_zones("pool_fire", {"pool_diameter_m": 0.3, "red_threshold": 400.0})
-    assert "red" not in [z.level for z in zones]
-    assert [z.level for z in zones] == ["orange", "yellow"] or [z.level for z in zones] == ["yellow"] or zones == []
+    # A 0.3 m benzene pan: 8.9 kW/m² at its rim (point source), so the 10 kW/m² red zone does not
+    # exist — it is left out, not drawn as an empty polygon.
+    p = cq.build_params("pool_fire", {"pool_diameter_m": 0.3})
+    assert cq.pool_fire_flux_kw_m2(0.15, p, Weather()) < 10.0
+    zones = threat_zones("pool_fire", {"pool_diameter_m": 0.3})
+    assert [z.level for z in zones] == ["orange", "yellow"]
+    # a 5 m pool with a red level of 60 kW/m² (36 kW/m² at the rim): red left out too
+    zones = threat_zones("pool_fire", {"pool_diameter_m": 5.0, "red_threshold": 60.0})
+    assert [z.level for z in zones] == ["orange", "yellow"]
     big = threat_zones("pool_fire", {"pool_diameter_m": 30.0})
     assert [z.level for z in big] == ["red", "orange", "yellow"]
     for z in big:
@@ -271,7 +277,7 @@ def test_plume_edge_is_the_level_of_concern():
     x = red.distance_m / 2
     south = -x  # wind from the north: downwind is -y
     line = red.geometry.intersection(
-        __import__("shapely.geometry", fromlist=["LineString"]).LineString([(-1e4, south), (1e4, south)]))
+        LineString([(-1e4, south), (1e4, south)]))
     half_width = (line.bounds[2] - line.bounds[0]) / 2
     sy, _ = cq.plume_sigmas_m(x, "D")
     c = float(cq.plume_centreline_mg_m3(x, p, w)) * math.exp(-half_width**2 / (2 * float(sy) ** 2))
@@ -290,7 +296,7 @@ def test_circle_zones_area_and_centre(model):
         assert isinstance(z, ThreatZone)
         assert z.geometry.geom_type == "Polygon" and z.geometry.is_valid
         assert rel(z.geometry.area, math.pi * z.distance_m**2) <= 2e-4  # 256-gon: 0.9999 of the circle
-        assert z.geometry.centroid.distance(__import__("shapely.geometry", fromlist=["Point"]).Point(0, 0)) < 1e-6
+        assert z.geometry.centroid.distance(Point(0, 0)) < 1e-6
         assert z.threshold_zh and z.colour.startswith("#")
 
 
@@ -325,7 +331,7 @@ def test_plume_points_downwind(wind_from):
         c = z.geometry.centroid
         assert angle_diff(bearing_deg(c.x, c.y), downwind) < 0.5
         # the source is at the upwind tip of a ground-level release's footprint
-        assert z.geometry.distance(__import__("shapely.geometry", fromlist=["Point"]).Point(0, 0)) < 1e-6
+        assert z.geometry.distance(Point(0, 0)) < 1e-6
         far = max(z.geometry.exterior.coords, key=lambda q: math.hypot(*q))
         assert math.hypot(*far) == pytest.approx(z.distance_m, rel=1e-3)
 
@@ -353,17 +359,17 @@ def test_elevated_plume_starts_downwind_and_omits_unreached_levels():
     assert "red" not in levels and levels
     for z in zones:
         assert not z.geometry.is_empty
-        assert z.geometry.distance(__import__("shapely.geometry", fromlist=["Point"]).Point(0, 0)) > 50
+        assert z.geometry.distance(Point(0, 0)) > 50
 
 
 def test_plume_truncated_at_max_distance():
-    zones = threat_zones("gaussian_plume", {"release_rate_kg_s": 50.0, "max_distance_m": 2_000.0},
+    zones = threat_zones("gaussian_plume", {"release_rate_kg_s": 0.2, "max_distance_m": 2_000.0},
                          Weather(stability="F"))
     last = zones[-1]
     assert last.truncated and not zones[0].truncated
     # wind from the north: the footprint is cut square at 2 km south; its far corners are the farthest points
     assert last.geometry.bounds[1] == pytest.approx(-2_000.0)
-    assert 2_000.0 < last.distance_m < 2_100.0
+    assert 2_000.0 < last.distance_m < 2_050.0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -436,3 +442,13 @@ def test_params_schema(model):
             assert s["max"] is None or s["default"] <= s["max"]
     # the defaults, with the one required amount, give three zones
     assert len(threat_zones(model, REQUIRED[model])) == 3
+
+
+def test_weather_from_a_database_row_decimal_is_accepted_bool_is_not():
+    from decimal import Decimal
+
+    zones = threat_zones("gaussian_plume", {"release_rate_kg_s": Decimal("0.1")},
+                         Weather(wind_speed_m_s=Decimal("2.5"), wind_from_deg=Decimal("90")))
+    assert len(zones) == 3
+    e = _errors("pool_fire", {"pool_diameter_m": 10.0}, Weather(ambient_temp_c=True))
+    assert "ambient_temp_c" in str(e)
