@@ -496,6 +496,11 @@ def pool_burning_rate_kg_m2_s(p: PoolFireParams, weather: Weather) -> float:
     return p.burning_rate_inf_kg_m2_s * (1.0 - math.exp(-p.k_beta_per_m * p.pool_diameter_m))
 
 
+def pool_fire_heat_release_kw(p: PoolFireParams, weather: Weather) -> float:
+    """Heat release rate Q = m'' · (π D²/4) · ΔH_c, kW."""
+    return pool_burning_rate_kg_m2_s(p, weather) * math.pi * p.pool_diameter_m**2 / 4.0 * p.heat_of_combustion_kj_kg
+
+
 def thomas_flame_height_m(diameter_m: float, burning_rate: float, air_density: float,
                           form: str = "thomas") -> float:
     """Thomas (1963): H = 42 D [m''/(ρ_a √(g D))]^0.61; ``form="cn"``: h = 84 r [m''/(ρ₀ √(2 g r))]^0.6."""
@@ -525,7 +530,7 @@ def pool_fire_flux_kw_m2(distance_m: float, p: PoolFireParams, weather: Weather)
                                             p.cn_efficiency)
         return q_w / (4.0 * math.pi * x**2) / 1e3
     h = thomas_flame_height_m(p.pool_diameter_m, m, rho)
-    q_rad_kw = p.radiative_fraction * m * math.pi * p.pool_diameter_m**2 / 4.0 * p.heat_of_combustion_kj_kg
+    q_rad_kw = p.radiative_fraction * pool_fire_heat_release_kw(p, weather)
     length = math.hypot(x, h / 2.0)
     tau = atmospheric_transmissivity(max(length - p.pool_diameter_m / 2.0, 0.0), weather)
     return tau * q_rad_kw / (4.0 * math.pi * length**2)

@@ -154,6 +154,18 @@ def test_water_vapour_pressure_and_air_density():
     assert rel(Weather(ambient_temp_c=0.0).air_density_kg_m3, 1.293) <= 1e-3
 
 
+def test_fireball_ccps_and_chinese_textbook_methods_agree():
+    # Two independently published methods — CCPS (f_rad 0.3, humidity transmissivity, centre at
+    # 0.75 D, target facing the fireball) and the Chinese textbook form (q₀ = 270 kW/m², 1 − 0.058 ln r,
+    # vertical target, centre at R) — put the ALOHA thermal zones within 10 % of each other from 1 t
+    # to 100 t of propane: a cross-check of two sources, not a restatement of one.
+    for mass in (1_000.0, 29_400.0, 100_000.0):
+        a = threat_zones("bleve_fireball", {"mass_kg": mass})
+        b = threat_zones("bleve_fireball", {"mass_kg": mass, "method": "cn_textbook"})
+        for za, zb in zip(a, b, strict=True):
+            assert rel(za.distance_m, zb.distance_m) <= 0.10, (mass, za.level)
+
+
 def test_fireball_probit_zones_sit_where_the_flux_equals_the_probit_flux():
     zones = threat_zones("bleve_fireball", {"mass_kg": 29_400, "method": "cn_textbook", "criterion": "probit"})
     assert [z.level for z in zones] == ["red", "orange", "yellow"]
@@ -182,6 +194,23 @@ def test_pool_fire_cn_jet_fuel_example():
     assert abs(q - 6.3e8) <= 0.05e8
     h = cq.thomas_flame_height_m(58.4, m, Weather(ambient_temp_c=0.0).air_density_kg_m3, form="cn")
     assert 55 < h < 70  # the same order as the report's 58.66 m (see above)
+
+
+@pytest.mark.parametrize("m_inf,hc,k_beta,area_ft2,hrr_kw", [
+    (0.045, 44_400, 2.1, 2545.0, 472_403.60),
+    (0.039, 46_000, 0.7, 9.0, 771.52),
+    (0.033, 28_000, 2.6, 9.0, 719.75),
+])
+def test_pool_fire_heat_release_nureg_1805(m_inf, hc, k_beta, area_ft2, hrr_kw):
+    # US NRC NUREG-1805, Fire Dynamics Tools (Iqbal & Salley 2004), spreadsheet 05.1 "Heat flux
+    # calculations, wind-free, point source radiation model", three filled-in copies (scribd 618265562,
+    # 336828351, 173862721): Q = m''∞ (1 − e^(−kβ D)) ΔH_c A with the dike area in ft² and D the
+    # equivalent diameter. Printed to 0.01 kW: matched to 0.01 % (the ft² → m² rounding of the sheet).
+    area_m2 = area_ft2 * 0.3048**2
+    p = cq.build_params("pool_fire", {"pool_diameter_m": math.sqrt(4 * area_m2 / math.pi),
+                                      "burning_rate_inf_kg_m2_s": m_inf, "k_beta_per_m": k_beta,
+                                      "heat_of_combustion_kj_kg": hc})
+    assert rel(cq.pool_fire_heat_release_kw(p, Weather()), hrr_kw) <= 1e-4
 
 
 def test_pool_fire_point_source_energy_balance():
