@@ -734,6 +734,11 @@ def _plume(p: GaussianPlumeParams, weather: Weather) -> list[ThreatZone]:
             f"高斯烟羽模型要求风速 ≥ {PLUME_MIN_WIND_M_S} m/s，现为 {weather.wind_speed_m_s} "
             "(the Gaussian plume needs wind_speed_m_s ≥ 1 m/s)",
             errors=[{"field": "wind_speed_m_s", "message": f"≥ {PLUME_MIN_WIND_M_S} m/s"}])
+    if p.sigma_scheme == "pg_turner" and weather.terrain == "urban":
+        raise InvalidInput(
+            "sigma_scheme = pg_turner 为乡村（开阔地）扩散参数，城市地形请用 briggs "
+            "(the Pasquill–Gifford/Turner curves are rural: use sigma_scheme=briggs for terrain=urban)",
+            errors=[{"field": "sigma_scheme", "message": "pg_turner is rural only"}])
     xs = np.geomspace(PLUME_X_MIN_M, p.max_distance_m, PLUME_SAMPLES)
 
     def centre(x: np.ndarray) -> np.ndarray:

@@ -447,6 +447,11 @@ def test_bad_weather_is_named(weather, field):
     assert field in str(e) and field in [x["field"] for x in e.errors]
 
 
+def test_rural_only_sigma_scheme_refuses_urban_terrain():
+    e = _errors("gaussian_plume", {"release_rate_kg_s": 1.0, "sigma_scheme": "pg_turner"}, Weather(terrain="urban"))
+    assert "sigma_scheme" in str(e)
+
+
 def test_weather_is_normalised():
     zones_a = threat_zones("gaussian_plume", {"release_rate_kg_s": 1.0}, Weather(stability="d", wind_from_deg=-90))
     zones_b = threat_zones("gaussian_plume", {"release_rate_kg_s": 1.0}, Weather(stability="D", wind_from_deg=270))
