@@ -11,6 +11,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from app.auth import WriterUser
 from app.db import get_conn
 from layers import hazard_source as hs
 
@@ -59,7 +60,7 @@ def explain_hazard_source(conn: Conn, hazard_source_id: SourceId, region_id: Reg
 
 @router.put("/hazard-sources/{hazard_source_id}/inventory",
             summary="整体替换危险化学品存量 (一个事务); 分级随之更新, 返回解释")
-def put_inventory(conn: Conn, hazard_source_id: SourceId, body: InventoryIn, region_id: RegionQ = None):
+def put_inventory(writer: WriterUser, conn: Conn, hazard_source_id: SourceId, body: InventoryIn, region_id: RegionQ = None):
     # the audit records the logged-in user (set on the connection by app.db.get_conn)
     with conn:
         return hs.replace_inventory(conn, hazard_source_id, [i.model_dump() for i in body.items],

@@ -9,7 +9,7 @@ import psycopg2.extras
 from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from app.auth import AdminUser, CurrentUser
+from app.auth import AdminUser, WriterUser
 from app.db import get_conn
 from layers import assessment, rollup
 from layers.errors import InvalidInput, NotFound
@@ -62,14 +62,14 @@ def put_profile(admin: AdminUser, conn: Conn, name: Annotated[str, Path(pattern=
 
 
 @router.put("/enterprises/{enterprise_id}/profile", summary="为企业选择评价方案并重新评价其风险")
-def put_enterprise_profile(conn: Conn, enterprise_id: Id, name: Annotated[str, Body(embed=True, max_length=41)]):
+def put_enterprise_profile(writer: WriterUser, conn: Conn, enterprise_id: Id, name: Annotated[str, Body(embed=True, max_length=41)]):
     with conn:
         changed = assessment.set_enterprise_profile(conn, enterprise_id, name)
     return {"enterprise_id": enterprise_id, "profile": name, "regraded": changed}
 
 
 @router.post("/risks/{risk_id}/assessment", summary="重新评价一条风险并保存; 区域与企业等级随之更新")
-def assess_risk(conn: Conn, user: CurrentUser, risk_id: Id, body: RiskAssessIn):
+def assess_risk(user: WriterUser, conn: Conn, risk_id: Id, body: RiskAssessIn):
     with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute("""SELECT r.id, r.area_id, a.enterprise_id FROM risk r JOIN area a ON a.id = r.area_id
                        WHERE r.id = %s FOR UPDATE OF r""", (risk_id,))

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from app.auth import CurrentUser
+from app.auth import WriterUser
 from app.db import get_conn
 from layers.errors import InvalidInput
 from layers.risk_lists import MAX_WORKBOOK_BYTES, import_workbook, risk_list_tables, significant_tables
@@ -110,8 +110,8 @@ async def _upload(request: Request) -> bytes:
 )
 async def post_risk_lists(
     request: Request,
+    user: WriterUser,
     conn: Conn,
-    user: CurrentUser,
     enterprise_id: EnterpriseId,
     dry_run: Annotated[bool, Query(description="只校验并统计将要做的修改, 不写入")] = False,
 ):
