@@ -16,6 +16,7 @@ from app.db import Pool, PoolBusy
 from app.routes import enterprises, pages
 from layers.accounts import AuthError, Forbidden
 from layers.errors import Conflict, InvalidInput, NotFound
+from layers.imports.problems import TooLarge, UnsupportedFormat
 
 logger = logging.getLogger("riskatlas")
 
@@ -50,7 +51,33 @@ ROUTE_MODULES: list[str] = [
     "app.routes.risk_lists",
     "app.routes.hidden_hazards",
     "app.routes.hazard_sources",
+    "app.routes.imports",
 ]
+
+
+#: Chinese for pydantic's validation error types (English kept in parentheses).
+_VALIDATION_ZH = {
+    "missing": "必填", "int_parsing": "应为整数", "int_type": "应为整数", "float_parsing": "应为数字",
+    "float_type": "应为数字", "bool_parsing": "应为 true 或 false", "string_type": "应为文字",
+    "string_too_long": "过长", "string_too_short": "过短", "too_long": "条目过多", "too_short": "条目过少",
+    "greater_than": "应大于 {gt}", "greater_than_equal": "应不小于 {ge}", "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}", "literal_error": "应为 {expected} 之一", "enum": "应为 {expected} 之一",
+    "json_invalid": "不是有效的 JSON", "dict_type": "应为 JSON 对象", "list_type": "应为列表",
+    "date_parsing": "应为日期 YYYY-MM-DD", "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+    "datetime_parsing": "应为日期时间", "extra_forbidden": "不是可接受的字段", "string_pattern_mismatch": "格式不符",
+    "finite_number": "应为有限数值", "model_attributes_type": "应为 JSON 对象",
+}
+
+
+def validation_message_zh(e: dict) -> str:
+    zh = _VALIDATION_ZH.get(e.get("type", ""))
+    if zh is None:
+        return e.get("msg", "")
+    try:
+        zh = zh.format(**(e.get("ctx") or {}))
+    except (KeyError, IndexError):
+        pass
+    return f"{zh} ({e.get('msg', '')})"
 
 
 def extra_routers():
@@ -115,6 +142,14 @@ def create_app(database_url: str | None = None) -> FastAPI:
     async def busy(request: Request, exc: PoolBusy):
         return JSONResponse(status_code=503, content={"detail": str(exc)}, headers={"Retry-After": "5"})
 
+    @app.exception_handler(TooLarge)
+    async def too_large(request: Request, exc: TooLarge):
+        return JSONResponse(status_code=413, content={"detail": str(exc), "errors": exc.errors})
+
+    @app.exception_handler(UnsupportedFormat)
+    async def unsupported(request: Request, exc: UnsupportedFormat):
+        return JSONResponse(status_code=415, content={"detail": str(exc), "errors": exc.errors})
+
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict):
         return JSONResponse(status_code=409, content={"detail": str(exc)})
@@ -130,9 +165,12 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
         problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
+             "message": validation_message_zh(e)} for e in exc.errors()
         ]
-        return JSONResponse(status_code=422, content={"detail": "请求参数无效 (invalid request)", "errors": problems})
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:3])
+        return JSONResponse(status_code=422, content={"detail": f"请求参数无效 (invalid request): {summary}",
+                                                      "errors": problems})
 
     app.include_router(enterprises.router)
     for router in extra_routers():

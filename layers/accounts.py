@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from layers.errors import Conflict, InvalidInput, NotFound
+from layers.text import markup_problem
 
 Conn = psycopg2.extensions.connection
 
@@ -92,6 +93,8 @@ def create_user(conn: Conn, username: str, password: str, role: str, *, display_
         errors.append({"field": "region_id", "message": "监管人员必须指定辖区 (a regulator needs a region)"})
     if role == "enterprise" and enterprise_id is None:
         errors.append({"field": "enterprise_id", "message": "企业用户必须指定企业 (an enterprise user needs an enterprise)"})
+    if display_name and (why := markup_problem(display_name)) is not None:
+        errors.append({"field": "display_name", "message": why})
     if role == "admin" and (region_id or enterprise_id):
         errors.append({"field": "role", "message": "管理员不属于某个区域或企业 (an admin has no region or enterprise)"})
     if errors:

@@ -30,6 +30,7 @@ import psycopg2.extras
 
 from layers.errors import Conflict, InvalidInput, NotFound
 from layers.regions import region_exists, subtree_sql
+from layers.text import markup_problem
 
 STATUSES = ("reported", "rectifying", "pending_review", "closed")
 GRADES = ("general", "major")
@@ -324,6 +325,8 @@ def _text(name: str, value: Any, *, required: bool = False, max_len: int = MAX_T
     value = value.strip()
     if len(value) > max_len:
         raise InvalidInput(f"{name} 超过 {max_len} 字 (too long)", [{"field": name, "message": "too long"}])
+    if (why := markup_problem(value)) is not None:
+        raise InvalidInput(f"{name} {why}", [{"field": name, "message": why}])
     return value
 
 

@@ -76,17 +76,23 @@ def db_url(server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_url(db_url: str) -> str:
-    """The test database with the demo city loaded (once per session)."""
+def demo_url(server_url: str) -> Iterator[str]:
+    """A database of its own with the demo city loaded (once per session). Separate from ``db_url``,
+    where tests commit constructed scenes: the demo's ids (enterprises 1–3 are the drawn plants)
+    are then the same whatever ran before."""
     from db.demo import load_demo
 
-    conn = psycopg2.connect(db_url)
+    name = f"riskatlas_demo_{os.getpid()}"
+    url = create_database(server_url, name)
+    conn = psycopg2.connect(url)
     try:
+        migrate(conn, log=lambda m: None)
         with conn:
             load_demo(conn, progress=False)
     finally:
         conn.close()
-    return db_url
+    yield url
+    drop_database(server_url, name)
 
 
 def _rolled_back(url: str) -> Iterator[psycopg2.extensions.connection]:

@@ -19,12 +19,11 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.datastructures import UploadFile
 
 from app.auth import CurrentUser
 from app.db import get_conn
+from app.uploads import read_upload
 from layers import hidden_hazards as hh
-from layers.errors import InvalidInput
 
 router = APIRouter(prefix="/api", tags=["hidden hazards"])
 
@@ -34,10 +33,6 @@ Status = Literal["reported", "rectifying", "pending_review", "closed"]
 Name = Annotated[str, Field(min_length=1, max_length=hh.MAX_NAME)]
 Text = Annotated[str, Field(max_length=hh.MAX_TEXT)]
 
-#: Room for the multipart envelope around a photo of MAX_PHOTO_BYTES.
-_ENVELOPE = 64 * 1024
-_TOO_LARGE = (f"照片超过 {hh.MAX_PHOTO_BYTES // 1048576} MB 上限 "
-              f"(photo larger than the {hh.MAX_PHOTO_BYTES // 1048576} MB limit)")
 
 
 class ReportIn(BaseModel):
@@ -162,35 +157,6 @@ def post_transition(conn: Conn, user: CurrentUser, hazard_id: Id,
 
 
 # -- photos --------------------------------------------------------------------------------------
-async def _read_capped(request: Request) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > hh.MAX_PHOTO_BYTES:
-            raise HTTPException(413, _TOO_LARGE)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _upload(request: Request) -> bytes:
-    """The photo: the multipart field ``file`` (or the first file), else the raw request body."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > hh.MAX_PHOTO_BYTES + _ENVELOPE:
-        raise HTTPException(413, _TOO_LARGE)
-    if not request.headers.get("content-type", "").startswith("multipart/"):
-        return await _read_capped(request)
-    form = await request.form(max_files=2, max_fields=10)
-    uploads = [v for v in form.values() if isinstance(v, UploadFile)]
-    chosen = form.get("file") if isinstance(form.get("file"), UploadFile) else (uploads[0] if uploads else None)
-    if chosen is None:
-        raise InvalidInput("请求中没有照片 (no photo in the upload): 请以 multipart 字段 file 上传",
-                           [{"field": "file", "message": "缺少文件 (missing file)"}])
-    data = await chosen.read(hh.MAX_PHOTO_BYTES + 1)
-    if len(data) > hh.MAX_PHOTO_BYTES:
-        raise HTTPException(413, _TOO_LARGE)
-    return data
-
-
 @router.post(
     "/hidden-hazards/{hazard_id}/photos", status_code=201,
     summary=f"上传隐患照片 (JPEG/PNG/WebP, ≤ {hh.MAX_PHOTO_BYTES // 1048576} MB, 按文件头识别); 记入当前阶段",
@@ -210,7 +176,7 @@ async def post_photo(
     hazard_id: Id,
     caption: Annotated[str | None, Query(max_length=200, description="说明")] = None,
 ):
-    data = await _upload(request)
+    data = (await read_upload(request, hh.MAX_PHOTO_BYTES, what_zh="照片")).data
     try:
         hh.check_photo(data)
     except hh.PhotoTooLarge as exc:

@@ -12,15 +12,14 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 import psycopg2.extensions
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from starlette.datastructures import UploadFile
 
 from app.auth import WriterUser
 from app.db import get_conn
-from layers.errors import InvalidInput
+from app.uploads import read_upload
 from layers.risk_lists import MAX_WORKBOOK_BYTES, import_workbook, risk_list_tables, significant_tables
 from maps.excel import MEDIA_TYPE, write_workbook
 
@@ -29,10 +28,6 @@ router = APIRouter(prefix="/api", tags=["risk lists"])
 Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 EnterpriseId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="企业 id")]
 
-#: Room for the multipart envelope around a file of MAX_WORKBOOK_BYTES.
-_ENVELOPE = 64 * 1024
-_TOO_LARGE = (f"上传文件超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB 上限 "
-              f"(upload larger than the {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB limit)")
 
 
 def _filename(name: str) -> str:
@@ -66,39 +61,6 @@ def get_significant_risks(
     return _xlsx(data, f"{name}-较大及以上风险管控清单.xlsx", f"significant-risks-{enterprise_id}.xlsx")
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_WORKBOOK_BYTES + _ENVELOPE:
-        raise HTTPException(413, _TOO_LARGE)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_WORKBOOK_BYTES + _ENVELOPE:
-            raise HTTPException(413, _TOO_LARGE)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _upload(request: Request) -> bytes:
-    """The uploaded workbook: the multipart field ``file`` (parsed by Starlette/python-multipart),
-    else the first uploaded file, or a raw .xlsx body."""
-    if not request.headers.get("content-type", "").startswith("multipart/"):
-        return await _read_body(request)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_WORKBOOK_BYTES + _ENVELOPE:
-        raise HTTPException(413, _TOO_LARGE)
-    form = await request.form(max_files=4, max_fields=20)
-    uploads = [v for v in form.values() if isinstance(v, UploadFile)]
-    chosen = form.get("file") if isinstance(form.get("file"), UploadFile) else (uploads[0] if uploads else None)
-    if chosen is None:
-        raise InvalidInput("请求中没有上传文件 (no file in the upload): 请以 multipart 字段 file 上传 .xlsx",
-                           [{"field": "file", "message": "缺少文件 (missing file)"}])
-    data = await chosen.read(MAX_WORKBOOK_BYTES + 1)
-    if len(data) > MAX_WORKBOOK_BYTES:
-        raise HTTPException(413, _TOO_LARGE)
-    return data
-
-
 @router.post(
     "/enterprises/{enterprise_id}/risk-lists",
     summary="导入岗位风险清单 (.xlsx): 全部校验通过才写入, 否则 422 列出每个错误的工作表、行、列",
@@ -115,9 +77,7 @@ async def post_risk_lists(
     enterprise_id: EnterpriseId,
     dry_run: Annotated[bool, Query(description="只校验并统计将要做的修改, 不写入")] = False,
 ):
-    data = await _upload(request)
-    if len(data) > MAX_WORKBOOK_BYTES:
-        raise HTTPException(413, _TOO_LARGE)
+    data = (await read_upload(request, MAX_WORKBOOK_BYTES, what_zh="风险清单")).data
 
     def run():
         with conn:

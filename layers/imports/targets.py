@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 from layers.errors import NotFound
 from layers.imports.problems import Problems, Where
 from layers.imports.source import Feature, Source, clean_value, has_control_chars, norm_header
+from layers.text import markup_problem
 from layers.uscc import validate as uscc_problem
 
 Conn = psycopg2.extensions.connection
@@ -189,6 +190,9 @@ class Reader:
         s = str(v).strip()
         if has_control_chars(s):
             self.problems.add(f"{col.label} 含有控制字符 (contains control characters)", f.where, key)
+            return None
+        if (why := markup_problem(s)) is not None:
+            self.problems.add(f"{col.label} {why}", f.where, key)
             return None
         if len(s) > max_len:
             self.problems.add(f"{col.label} 过长: {len(s)} 个字符, 上限 {max_len} (too long)", f.where, key)

@@ -58,6 +58,10 @@ WRITES: dict[tuple[str, str], dict] = {
     ("POST", "/api/users"): {"json": {"username": "should-not-exist", "password": "long enough pw", "role": "admin"}},
     ("POST", "/api/assess"): {"json": {"method": "LEC", "inputs": {"L": 3, "E": 6, "C": 7}}},
     ("POST", "/api/auth/logout"): {},
+    ("POST", "/api/imports/{target}"): {"params": {"enterprise_id": "{enterprise_id}"}, "files": {"file": (
+        "a.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "M1", '
+        b'"name": "matrix", "kind": "workshop"}, "geometry": {"type": "Point", "coordinates": [120, 31]}}]}',
+        "application/geo+json")}},
 }
 #: Writes that change nothing (previews, one's own session).
 HARMLESS_WRITES = {("POST", "/api/assess"), ("POST", "/api/auth/logout")}
@@ -114,6 +118,7 @@ def world(demo_url) -> World:
                                    "WHERE r.level = 'district' AND e.region_id IN (SELECT region_id FROM region_subtree(r.id))",
                                    (ent,)),
                 "name": "default",
+                "target": "areas",
             }
 
         own = objects(1)
@@ -165,6 +170,14 @@ def _fill(path: str, objs: dict) -> str:
     return re.sub(r"\{(\w+)\}", sub, path)
 
 
+def _request(request: dict, objs: dict) -> dict:
+    """A WRITES request with ``{placeholders}`` in its query parameters filled for ``objs``."""
+    out = dict(request)
+    if "params" in out:
+        out["params"] = {k: _fill(v, objs) if isinstance(v, str) else v for k, v in out["params"].items()}
+    return out
+
+
 def _enterprise_ids(payload) -> set[int]:
     """Every enterprise id mentioned in a JSON answer (lists, GeoJSON properties)."""
     found: set[int] = set()
@@ -203,7 +216,7 @@ def test_anonymous_gets_401_or_the_login_page_everywhere_but_public_routes(world
             r = anon.request(method, url, headers={"Accept": "text/html"}, follow_redirects=False)
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)
             continue
-        r = anon.request(method, url, **WRITES.get((method, path), {}))
+        r = anon.request(method, url, **_request(WRITES.get((method, path), {}), world.own))
         assert r.status_code == 401, (method, path, r.status_code, r.text[:200])
 
 
@@ -257,7 +270,7 @@ def test_writes_to_foreign_objects_are_refused_and_write_nothing(world, clients,
     for (method, path), request in WRITES.items():
         if (method, path) in HARMLESS_WRITES:
             continue
-        r = c.request(method, _fill(path, world.foreign), **request)
+        r = c.request(method, _fill(path, world.foreign), **_request(request, world.foreign))
         # a role that may never make this write is refused by role (403) whatever the object, so the
         # answer reveals nothing about it; otherwise the foreign object is simply not found
         refused_by_role = (method, path) in ADMIN_ONLY or (role == "regulator" and (method, path) not in REGULATOR_WRITES)
@@ -273,7 +286,7 @@ def test_a_regulator_reads_but_does_not_change_enterprise_data_in_the_jurisdicti
     for (method, path), request in WRITES.items():
         if (method, path) in HARMLESS_WRITES or (method, path) in REGULATOR_WRITES:
             continue
-        r = c.request(method, _fill(path, world.own), **request)
+        r = c.request(method, _fill(path, world.own), **_request(request, world.own))
         assert r.status_code == 403, (method, path, r.status_code, r.text[:300])
         assert "监管" in r.json()["detail"] or "需要角色" in r.json()["detail"], r.json()
     assert _audit_rows(world.url) == before

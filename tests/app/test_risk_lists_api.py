@@ -162,7 +162,7 @@ def test_upload_refusals(client, committed, files, content, status, phrase):
 def test_multipart_without_a_file(client, committed):
     r = client.post(f"/api/enterprises/{committed.enterprise}/risk-lists", data={"note": "no file"},
                     files={"x": (None, b"just a field")})
-    assert r.status_code == 422 and "没有上传文件" in r.json()["detail"]
+    assert r.status_code == 422 and "没有风险清单" in r.json()["detail"]
 
 
 @pytest.mark.parametrize("method,path", [

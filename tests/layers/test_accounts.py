@@ -23,7 +23,7 @@ def own(db_url):
 
     def user(role: str = "admin", **scope) -> str:
         name = f"acct-{uuid.uuid4().hex[:10]}"
-        accounts.create_user(conn, name, PASSWORD, role, display_name="测试 <b>", **scope)
+        accounts.create_user(conn, name, PASSWORD, role, display_name="测试员", **scope)
         conn.commit()
         made.append(name)
         return name
@@ -92,6 +92,9 @@ def test_account_rules(own, conn):
         accounts.create_user(c, "x", PASSWORD, "admin")                    # name too short
     with pytest.raises(InvalidInput):
         accounts.create_user(c, "superuser", PASSWORD, "root")             # no such role
+    with pytest.raises(InvalidInput) as e:
+        accounts.create_user(c, "scripted", PASSWORD, "admin", display_name="<script>alert(1)</script>")
+    assert e.value.errors[0]["field"] == "display_name" and "HTML" in e.value.errors[0]["message"]
     c.rollback()
     with pytest.raises(NotFound):
         accounts.create_user(c, "ghost-enterprise", PASSWORD, "enterprise", enterprise_id=2_000_000_000)

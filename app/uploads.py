@@ -1,0 +1,62 @@
+"""Reading an uploaded file from a request, never holding more than the limit in memory.
+
+One helper for every upload route (risk-list workbooks, hidden-hazard photos, imports): the file
+comes as the multipart field ``file`` (or the first file of the form) or as the raw request body;
+anything larger than the limit is answered 413 as soon as it is seen — from Content-Length when the
+client declares it, else while streaming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import HTTPException, Request
+from starlette.datastructures import UploadFile  # what request.form() yields (FastAPI's is a subclass)
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from layers.errors import InvalidInput
+
+#: Room for the multipart envelope (boundaries, headers, small form fields) around the file.
+ENVELOPE = 64 * 1024
+
+
+@dataclass
+class Upload:
+    data: bytes
+    filename: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)   # the form's text fields (multipart only)
+
+
+def too_large(max_bytes: int, what_zh: str = "上传文件") -> HTTPException:
+    mb = max_bytes / (1024 * 1024)
+    size = f"{mb:.0f}" if mb == int(mb) else f"{mb:.1f}"
+    return HTTPException(413, f"{what_zh}超过 {size} MB 上限 (upload larger than the {size} MB limit)")
+
+
+async def read_upload(request: Request, max_bytes: int, *, what_zh: str = "上传文件", max_fields: int = 20) -> Upload:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + ENVELOPE:
+        raise too_large(max_bytes, what_zh)
+    if not request.headers.get("content-type", "").startswith("multipart/"):
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_large(max_bytes, what_zh)
+            chunks.append(chunk)
+        return Upload(b"".join(chunks))
+    try:
+        form = await request.form(max_files=4, max_fields=max_fields)
+    except StarletteHTTPException as exc:     # "Invalid multipart data", too many fields or files
+        raise InvalidInput(f"上传的表单无法解析 (malformed multipart form): {exc.detail}",
+                           [{"field": "file", "message": str(exc.detail)}]) from None
+    uploads = [v for v in form.values() if isinstance(v, UploadFile)]
+    chosen = form.get("file") if isinstance(form.get("file"), UploadFile) else (uploads[0] if uploads else None)
+    if chosen is None:
+        raise InvalidInput(f"请求中没有{what_zh} (no file in the upload): 请以 multipart 字段 file 上传",
+                           [{"field": "file", "message": "缺少文件 (missing file)"}])
+    data = await chosen.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise too_large(max_bytes, what_zh)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return Upload(data, chosen.filename, fields)
