@@ -350,7 +350,8 @@ def render_plant_map(
     else:
         for i, fig in enumerate(figures, 1):
             target = out if i == 1 else out.with_name(f"{out.stem}-{i}{out.suffix}")
-            fig.savefig(target, dpi=dpi, facecolor="white")
+            kw = {"pil_kwargs": {"compress_level": 3}} if suffix == ".png" else {}  # zlib 3: half the time of 6
+            fig.savefig(target, dpi=dpi, facecolor="white", **kw)
             pages.append(target)
     first.path = out
     first.pages = pages
@@ -907,7 +908,7 @@ def _legend_grid(entries, width: float, measure: _Measure, k: float) -> tuple[in
     fs = 7.2 * k
     text_w = max(measure.width(e[1], fs) for e in entries) / 72 * 25.4
     need = 7 * k + 1.5 + text_w + 3
-    cols = max(1, min(len(entries), int((width - 11 * k) // need)))
+    cols = max(1, min(len(entries), int((width - 15 * k) // need)))
     nrows = math.ceil(len(entries) / cols)
     return cols, nrows, 5.4 * k
 
@@ -925,14 +926,16 @@ def _legend(page: _Page, box: tuple[float, float, float, float], entries, measur
     ax.set_ylim(0, h)
     ax.set_axis_off()
     ax.add_patch(Rectangle((0, 0), w, h, fill=False, edgecolor=OUTLINE, linewidth=0.8))
-    ax.add_patch(Rectangle((0, 0), 9 * k, h, facecolor="#F2F2F2", edgecolor=OUTLINE, linewidth=0.8))
-    ax.text(4.5 * k, h / 2, "图\n例", ha="center", va="center", fontsize=9 * k, fontweight="bold", linespacing=1.6)
     cols, nrows, rh = _legend_grid(entries, w, measure, k)
-    cw = (w - 11 * k) / cols
+    lw = 9 * k if nrows > 1 else 13 * k  # the 图例 cell: upright on two rows or more, else side by side
+    ax.add_patch(Rectangle((0, 0), lw, h, facecolor="#F2F2F2", edgecolor=OUTLINE, linewidth=0.8))
+    ax.text(lw / 2, h / 2, "图\n例" if nrows > 1 else "图例", ha="center", va="center", fontsize=9 * k,
+            fontweight="bold", linespacing=1.6)
+    cw = (w - lw - 2 * k) / cols
     top = h - 1.25 * k
     for i, (kind, text, arg) in enumerate(entries):
         c, r = i % cols, i // cols
-        ex = 11 * k + c * cw
+        ex = lw + 2 * k + c * cw
         ey = top - (r + 0.5) * rh
         sw, sh = 7 * k, 3.6 * k
         if kind == "fill":
