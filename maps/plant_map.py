@@ -272,16 +272,18 @@ class LabelPlacer:
                 if not (bb.x0 >= self.frame.x0 and bb.x1 <= self.frame.x1 and bb.y0 >= self.frame.y0
                         and bb.y1 <= self.frame.y1) or self.boxes.hits(bb):
                     continue
+                # the white halo is a stroked copy underneath (path effects turn text into outlines in
+                # PDF/SVG); the label itself stays text, searchable and selectable in the vector formats
                 halo = [pe.withStroke(linewidth=fs * 0.3, foreground="white")]
-                if dx or dy:
-                    tx, ty = ax.transData.inverted().transform((cx, cy))
-                    ax.annotate(text, (x, y), xytext=(tx, ty), textcoords="data", ha="center", va="center",
-                                fontsize=fs, fontweight=weight, color=color, zorder=20, path_effects=halo,
-                                arrowprops=dict(arrowstyle="-", color="#555555", lw=0.5, shrinkA=0, shrinkB=0)
-                                if leader else None)
-                else:
-                    ax.text(x, y, text, ha="center", va="center", fontsize=fs, fontweight=weight, color=color,
-                            zorder=20, path_effects=halo)
+                tx, ty = ax.transData.inverted().transform((cx, cy)) if (dx or dy) else (x, y)
+                ax.text(tx, ty, text, ha="center", va="center", fontsize=fs, fontweight=weight, color="white",
+                        zorder=19.9, path_effects=halo)
+                if (dx or dy) and leader:
+                    ax.annotate("", (x, y), xytext=(tx, ty), textcoords="data", zorder=19.8,
+                                arrowprops=dict(arrowstyle="-", color="#555555", lw=0.5, shrinkA=fs * 0.6,
+                                                shrinkB=0))
+                ax.text(tx, ty, text, ha="center", va="center", fontsize=fs, fontweight=weight, color=color,
+                        zorder=20)
                 self.boxes.add(bb)
                 self.labels.append((text, bb))
                 return bb

@@ -150,6 +150,9 @@ def test_pdf_holds_the_name_and_every_list_row(conn, tmp_path):
     assert r.listed == [s.number for s in inherent] + [s.number for s in residual]
     assert "固有风险" in flat and "现有风险" in flat
     assert "厂区安全风险四色分布图" in flat and "较大及以上风险管控清单" in flat
+    areas = plant_areas(conn, eid)
+    for name in areas.loc[areas["kind"].isin(["workshop", "unit", "post"]), "name"]:
+        assert name in flat, name  # map labels stay text in the vector PDF (the halo is a copy beneath)
 
 
 def test_svg_is_xml_with_text(conn, tmp_path):
