@@ -195,6 +195,7 @@ class _Measure:
 
     def wrap(self, s: str, size: float, width_pt: float, bold: bool = False) -> list[str]:
         """Greedy wrapping by character (Chinese breaks anywhere), keeping explicit line breaks."""
+        width_pt *= 0.96  # hinting at low dpi draws a little wider than the advances add up to
         out: list[str] = []
         for para in (s or "").split("\n"):
             line, w = "", 0.0
@@ -397,6 +398,7 @@ class _Page:
         self.left, self.right = m + 3, w - m - 3
         self._page_text = None
         self._scale_text = None
+        self.measure = _Measure(self.fig.canvas.get_renderer(), dpi)
         f._riskatlas_page = self.page_number  # type: ignore[attr-defined]
         self._strip()
 
@@ -425,7 +427,11 @@ class _Page:
                 ax.axvline(x, color=OUTLINE, linewidth=0.6)
             ax.text(x + cw / 2, self.strip_h * 0.79, k, ha="center", va="center", fontsize=6.5 * self.k,
                     color="#555555")
-            txt = ax.text(x + cw / 2, self.strip_h * 0.29, v, ha="center", va="center", fontsize=7.5 * self.k,
+            fs = 7.5 * self.k
+            if v:  # shrink a long value to its cell (the enterprise's name, 当前风险(含隐患动态调整) …)
+                need = self.measure.width(v, fs, i == 0) / _PT_PER_MM
+                fs = max(4.5 * self.k, min(fs, fs * (cw - 1.5) / need)) if need > cw - 1.5 else fs
+            txt = ax.text(x + cw / 2, self.strip_h * 0.29, v, ha="center", va="center", fontsize=fs,
                           fontweight="bold" if i == 0 else "normal")
             if k == "页码":
                 self._page_text = txt
@@ -459,7 +465,7 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
     heading = _heading(t)
     page = _Page(paper, landscape, dpi, t, heading)
     fig, k = page.fig, page.k
-    measure = _Measure(fig.canvas.get_renderer(), dpi)
+    measure = page.measure
     left, right, bottom, top = page.left, page.right, page.bottom + 3, page.top - 3
     with_list = sheet.risks is not None
 
@@ -470,7 +476,7 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
     rows = list(sheet.risks or [])
     if focus_ids is not None:
         rows = [r for r in rows if r.area_id in focus_ids]
-    entries = _legend_entries(_mark_kinds(marks, gdf, sheet.focus), bool(rows) or with_list)
+    entries = _legend_entries(_mark_kinds(marks, gdf, sheet.focus), bool(rows))
 
     # regions in mm (x, y from the bottom-left of the paper)
     gap = 3.0
@@ -556,7 +562,7 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
             cont = _Page(paper, landscape, dpi, t, _heading(t, f"较大及以上风险管控清单(续{n - 1})"))
             cont.set_scale(scale)
             box = (cont.left, cont.bottom + 3, cont.right - cont.left, cont.top - 3 - cont.bottom - 3)
-            nxt = _table(cont, box, rows[start:], _Measure(cont.fig.canvas.get_renderer(), dpi), k, title=None)
+            nxt = _table(cont, box, rows[start:], cont.measure, k, title=None)
             if nxt == 0:  # cannot happen (a first row is clipped to the box), but never loop
                 break
             info.listed += [r.number for r in rows[start:start + nxt]]
