@@ -52,6 +52,7 @@ ROUTE_MODULES: list[str] = [
     "app.routes.hidden_hazards",
     "app.routes.hazard_sources",
     "app.routes.imports",
+    "app.routes.plant_maps",
 ]
 
 

@@ -1,34 +1,64 @@
-"""厂区安全风险四色分布图: a printable four-colour map of one plant (first slice).
+"""厂区/车间安全风险四色分布图: printable four-colour maps of a plant or one workshop (issue 5).
 
-It receives layers (a GeoDataFrame of areas with ``level`` and ``colour`` from ``layers.plant``) and
-draws them in a local metric projection: areas filled with their level colour, other buildings in a
-neutral tone, Chinese labels with a halo placed without overlapping each other, a legend with the
-four colours and 未评估, a north arrow, a scale bar in metres and a title block.
+A sheet is drawn like a site plan, at a round scale (1:N, N in 1/2/2.5/5 × 10ⁿ) in a local metric
+projection (the UTM zone of the plant):
+
+* areas filled with their level colour (workshops solid outline, units/posts dashed), other buildings
+  and roads in neutral tones, the plant fence with its own level as an inner band;
+* every 较大-and-above risk point as a numbered marker in its area, the numbers those of
+  :func:`layers.risk_lists.significant_risks` (THE numbering: the list on the sheet, the Excel list
+  and every map share it);
+* marks for 重大危险源 (outline), open 隐患 (triangles: filled for 重大, hollow for 一般), gates (出入口),
+  应急集合点 and 应急物资 points (:func:`layers.plant.plant_marks`);
+* Chinese labels placed without overlapping each other, the markers, the marks, the north arrow or
+  the scale bar; a label that finds no room is reported in :attr:`Rendered.unplaced`;
+* a legend strip under the map, north arrow, scale bar in metres, a title with the enterprise name
+  and a title block (图签: 编制, 审核, 版本, 日期, 比例, 页码) along the bottom;
+* the 较大及以上风险管控清单 beside the map (landscape) or below it (portrait); rows that do not fit
+  continue on further pages with the header repeated.
+
+Pages: a PDF holds every page; PNG and SVG write page 1 to ``out`` and page k to ``<stem>-k<suffix>``
+(:attr:`Rendered.pages`). ``pair`` adds a second sheet (e.g. 固有 after 现有) after the first sheet's pages.
+Every colour of a level comes from :data:`layers.levels.PALETTE`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import matplotlib.patheffects as pe
+import numpy as np
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrow, Patch, Rectangle
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import FancyArrow, Rectangle
 from matplotlib.transforms import Bbox
 
-from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
+from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED, Level
 from maps.fonts import cjk_family
 
 MM = 1 / 25.4  # inches per millimetre
 PAPER_MM = {"A4": (297, 210), "A3": (420, 297)}
+FORMATS = {".png": "image/png", ".pdf": "application/pdf", ".svg": "image/svg+xml"}
 NEUTRAL_FILL = "#E8E4DC"   # other buildings
 PLANT_FILL = "#FAFAF7"     # open ground inside the plant
+CONTEXT_FILL = "#EEEEEE"   # areas outside the workshop of a workshop map
 OUTLINE = "#333333"
+ROAD_CASING = "#9A9A9A"
+ROAD_FILL = "#F4F1EA"
+MARK_GREEN = "#00843D"     # safety-sign green (GB 2894 提示标志): exits, assembly points, rescue
+HAZARD_MARK = "#6A1B9A"    # 隐患 triangles: a colour that is none of the four levels
+SOURCE_MARK = "#5A0000"    # 重大危险源 outline
+MARGIN_MM = 7.0            # paper edge to the drawing frame
+NICE = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # map scales 1:N, N = NICE × 10ⁿ
 
 
 @dataclass
@@ -40,6 +70,46 @@ class TitleBlock:
     reviewed_by: str = ""
     version: str = "V1.0"
     date: dt.date = field(default_factory=dt.date.today)
+    scope: str = ""  # e.g. the workshop's name on a workshop map
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One row of the 较大及以上风险管控清单 as printed beside the map."""
+
+    number: int
+    area_id: int
+    name: str        # 风险点
+    location: str    # 位置 (车间/岗位)
+    accident: str    # 事故类型
+    level: Level
+    measures: str    # 主要管控措施, one per line
+    owner: str       # 管控层级 and 责任单位/责任人
+
+
+def list_rows(risks, vocab) -> list[ListRow]:
+    """:class:`ListRow` from :func:`layers.risk_lists.significant_risks` (numbers kept)."""
+    from layers.risk_lists import format_measures
+
+    out = []
+    for s in risks:
+        who = "/".join(x for x in (s.responsible_unit, s.responsible) if x)
+        tier = vocab.control_tiers.get(s.control_tier, s.control_tier)
+        owner = who if who.startswith(tier) else f"{tier}\n{who}" if who else tier
+        out.append(ListRow(s.number, s.area_id, s.name, s.location, s.accident_type_zh, s.level,
+                           format_measures(s.measures, vocab) or "", owner))
+    return out
+
+
+@dataclass
+class Sheet:
+    """Everything one map sheet shows (a second one may follow as ``pair``)."""
+
+    areas: gpd.GeoDataFrame
+    title: TitleBlock
+    risks: Sequence[ListRow] | None = None
+    marks: gpd.GeoDataFrame | None = None
+    focus: int | None = None  # a workshop's area id: draw that workshop, the rest as grey context
 
 
 def local_crs(gdf: gpd.GeoDataFrame) -> str:
@@ -58,9 +128,19 @@ def _nice_length(max_m: float) -> float:
     return exp
 
 
+def _nice_scale(denominator: float) -> int:
+    """The next round map scale at or above ``denominator`` (1:500, 1:1000, 1:2500 …)."""
+    exp = 10 ** math.floor(math.log10(denominator))
+    for m in (*NICE, 10):
+        if m * exp >= denominator - 1e-9:
+            return int(round(m * exp))
+    return int(10 * exp)
+
+
 @dataclass
 class Rendered:
-    """What was drawn: the file, where each label went and how map coordinates became pixels."""
+    """What was drawn: the files, where each label and marker went and how map coordinates became
+    pixels of page 1 (at the figure's dpi)."""
 
     path: Path
     crs: str
@@ -68,6 +148,15 @@ class Rendered:
     unplaced: list[str]
     _to_pixel: object = None
     height_px: int = 0
+    pages: list[Path] = field(default_factory=list)  # files written (PDF: one file holding every page)
+    page_count: int = 1
+    markers: list[tuple[int, Bbox]] = field(default_factory=list)  # risk numbers on the map of page 1
+    legend_box: Bbox | None = None
+    map_box: Bbox | None = None
+    table_box: Bbox | None = None
+    scale: int = 0  # the map is drawn at 1:scale
+    listed: list[int] = field(default_factory=list)  # risk numbers in the list, every page
+    media_type: str = "image/png"
 
     def pixel(self, x: float, y: float) -> tuple[int, int]:
         """Image (column, row) of a point given in :attr:`crs`."""
@@ -75,41 +164,138 @@ class Rendered:
         return int(round(dx)), int(round(self.height_px - dy))
 
 
-class LabelPlacer:
-    """Greedy label placement: try the anchor, then shifted candidates; never overlap a placed box."""
+# ------------------------------------------------------------------------------------------------
+# Text measuring and boxes
+# ------------------------------------------------------------------------------------------------
 
-    def __init__(self, ax, renderer, obstacles: list[Bbox] | None = None):
-        self.ax = ax
+
+class _Measure:
+    """Text widths in points from the font's glyph advances (cached per character)."""
+
+    def __init__(self, renderer, dpi: float):
         self.renderer = renderer
-        self.placed: list[Bbox] = list(obstacles or [])
+        self.k = 72.0 / dpi
+        self.cache: dict[tuple[str, bool], float] = {}
+
+    def char(self, c: str, bold: bool) -> float:
+        key = (c, bold)
+        w = self.cache.get(key)
+        if w is None:
+            prop = FontProperties(size=100, weight="bold" if bold else "normal")
+            w, _, _ = self.renderer.get_text_width_height_descent(c if c != " " else "a a", prop, ismath=False)
+            if c == " ":
+                w2, _, _ = self.renderer.get_text_width_height_descent("aa", prop, ismath=False)
+                w = w - w2
+            w = w * self.k / 100.0
+            self.cache[key] = w
+        return w
+
+    def width(self, s: str, size: float, bold: bool = False) -> float:
+        return max((sum(self.char(c, bold) for c in line) for line in s.split("\n")), default=0.0) * size
+
+    def wrap(self, s: str, size: float, width_pt: float, bold: bool = False) -> list[str]:
+        """Greedy wrapping by character (Chinese breaks anywhere), keeping explicit line breaks."""
+        width_pt *= 0.96  # hinting at low dpi draws a little wider than the advances add up to
+        out: list[str] = []
+        for para in (s or "").split("\n"):
+            line, w = "", 0.0
+            for c in para:
+                cw = self.char(c, bold) * size
+                if line and w + cw > width_pt and c not in _NO_LINE_START:
+                    out.append(line)
+                    line, w = "", 0.0
+                    if c == " ":
+                        continue
+                line += c
+                w += cw
+            out.append(line)
+        return out
+
+
+_NO_LINE_START = set("）)]】」』，,。.、；;：:！!？?…%")  # kept at the end of the line before (禁则)
+
+
+class _Boxes:
+    """Placed boxes (display pixels) with a grid index for quick overlap tests."""
+
+    def __init__(self, cell: float = 60.0):
+        self.cell = cell
+        self.grid: dict[tuple[int, int], list[Bbox]] = {}
+
+    def _cells(self, b: Bbox):
+        c = self.cell
+        for i in range(int(b.x0 // c), int(b.x1 // c) + 1):
+            for j in range(int(b.y0 // c), int(b.y1 // c) + 1):
+                yield i, j
+
+    def hits(self, b: Bbox) -> bool:
+        for k in self._cells(b):
+            for o in self.grid.get(k, ()):
+                if b.overlaps(o):
+                    return True
+        return False
+
+    def add(self, b: Bbox) -> None:
+        for k in self._cells(b):
+            self.grid.setdefault(k, []).append(b)
+
+
+class LabelPlacer:
+    """Greedy label placement: try the anchor, then shifted candidates (with a leader line), then
+    smaller sizes; never overlap a placed box or leave the map frame."""
+
+    OFFSETS = ((0, 0), (0, 1.2), (0, -1.2), (1.2, 0), (-1.2, 0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0),
+               (-1.0, -1.0), (0, 2.4), (0, -2.4), (2.4, 0), (-2.4, 0))
+
+    def __init__(self, ax, measure: _Measure, boxes: _Boxes, frame: Bbox, dpi: float):
+        self.ax = ax
+        self.measure = measure
+        self.boxes = boxes
+        self.frame = frame
+        self.px = dpi / 72.0
         self.labels: list[tuple[str, Bbox]] = []
         self.unplaced: list[str] = []
 
     def place(self, x: float, y: float, text: str, *, size: float, weight: str = "normal",
-              leader: bool = True, color: str = "#000000") -> Bbox | None:
+              leader: bool = True, color: str = "#000000", scales=(1.0, 0.85, 0.72),
+              offsets=None, report: bool = True) -> Bbox | None:
         ax = self.ax
-        offsets_pt = [(0, 0), (0, 1.2), (0, -1.2), (1.2, 0), (-1.2, 0), (1.0, 1.0), (-1.0, 1.0),
-                      (1.0, -1.0), (-1.0, -1.0), (0, 2.4), (0, -2.4), (2.4, 0), (-2.4, 0)]
-        for scale in (1.0, 0.85, 0.72):
+        ax_x, ax_y = ax.transData.transform((x, y))
+        bold = weight == "bold"
+        lines = text.count("\n") + 1
+        for scale in scales:
             fs = size * scale
-            for dx, dy in offsets_pt:
-                t = ax.annotate(
-                    text, (x, y), xytext=(dx * fs, dy * fs), textcoords="offset points",
-                    ha="center", va="center", fontsize=fs, fontweight=weight, color=color, zorder=20,
-                    path_effects=[pe.withStroke(linewidth=fs * 0.28, foreground="white")],
-                    arrowprops=(dict(arrowstyle="-", color="#555555", lw=0.5, shrinkA=0, shrinkB=0)
-                                if leader and (dx or dy) else None),
-                )
-                bb = t.get_window_extent(self.renderer).expanded(1.08, 1.15)
-                inside = ax.get_window_extent(self.renderer)
-                if (bb.x0 >= inside.x0 and bb.x1 <= inside.x1 and bb.y0 >= inside.y0 and bb.y1 <= inside.y1
-                        and not any(bb.overlaps(o) for o in self.placed)):
-                    self.placed.append(bb)
-                    self.labels.append((text, bb))
-                    return bb
-                t.remove()
-        self.unplaced.append(text)
+            w = (self.measure.width(text, fs, bold) + fs * 0.5) * self.px
+            h = (fs * 1.25 * lines + fs * 0.25) * self.px
+            for dx, dy in offsets or self.OFFSETS:
+                cx, cy = ax_x + dx * fs * self.px * (w / (fs * self.px) / 2 + 0.6 if dx else 1), ax_y + dy * fs * self.px
+                bb = Bbox.from_bounds(cx - w / 2, cy - h / 2, w, h)
+                if not (bb.x0 >= self.frame.x0 and bb.x1 <= self.frame.x1 and bb.y0 >= self.frame.y0
+                        and bb.y1 <= self.frame.y1) or self.boxes.hits(bb):
+                    continue
+                # the white halo is a stroked copy underneath (path effects turn text into outlines in
+                # PDF/SVG); the label itself stays text, searchable and selectable in the vector formats
+                halo = [pe.withStroke(linewidth=fs * 0.3, foreground="white")]
+                tx, ty = ax.transData.inverted().transform((cx, cy)) if (dx or dy) else (x, y)
+                ax.text(tx, ty, text, ha="center", va="center", fontsize=fs, fontweight=weight, color="white",
+                        zorder=19.9, path_effects=halo)
+                if (dx or dy) and leader:
+                    ax.annotate("", (x, y), xytext=(tx, ty), textcoords="data", zorder=19.8,
+                                arrowprops=dict(arrowstyle="-", color="#555555", lw=0.5, shrinkA=fs * 0.6,
+                                                shrinkB=0))
+                ax.text(tx, ty, text, ha="center", va="center", fontsize=fs, fontweight=weight, color=color,
+                        zorder=20)
+                self.boxes.add(bb)
+                self.labels.append((text, bb))
+                return bb
+        if report:
+            self.unplaced.append(text)
         return None
+
+
+# ------------------------------------------------------------------------------------------------
+# The public entry point
+# ------------------------------------------------------------------------------------------------
 
 
 def render_plant_map(
@@ -120,95 +306,462 @@ def render_plant_map(
     paper: str = "A4",
     landscape: bool = True,
     dpi: int = 300,
+    risks: Sequence[ListRow] | None = None,
+    marks: gpd.GeoDataFrame | None = None,
+    focus: int | None = None,
+    pair: Sheet | None = None,
 ) -> Rendered:
-    """Draw the plant map to ``out`` (format from the suffix: .png, .pdf, .svg)."""
+    """Draw the plant map (or, with ``focus``, the map of one workshop) to ``out``; the format comes
+    from the suffix (.png, .pdf, .svg).
+
+    ``areas``: rows of :func:`layers.plant.plant_areas`; ``risks``: the numbered 较大及以上 list
+    (:func:`list_rows`), drawn as markers and as the list beside/below the map (None: no list, the map
+    gets the room); ``marks``: :func:`layers.plant.plant_marks`; ``pair``: a second sheet drawn after
+    the first one's pages (the inherent-vs-residual pair)."""
+    if paper not in PAPER_MM:
+        raise ValueError(f"纸张 {paper!r} 不支持, 应为 A4 或 A3 (unsupported paper)")
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"不支持的输出格式 {out.suffix!r}: 应为 .png/.pdf/.svg (unsupported format)")
     if areas.empty:
         raise ValueError(f"{title.enterprise}: 没有可绘制的厂区区域 (no areas to draw)")
-    family = cjk_family()
-    w_mm, h_mm = PAPER_MM[paper]
-    if not landscape:
-        w_mm, h_mm = h_mm, w_mm
-    fig = Figure(figsize=(w_mm * MM, h_mm * MM), dpi=dpi)
-    FigureCanvasAgg(fig)
-    fig.patch.set_facecolor("white")
+    cjk_family()
+    out.parent.mkdir(parents=True, exist_ok=True)
 
-    margin = 10 / w_mm
-    panel_w = 62 / w_mm
-    title_h = 16 / h_mm
-    ax = fig.add_axes((margin, 10 / h_mm, 1 - 2 * margin - panel_w - 4 / w_mm, 1 - title_h - 16 / h_mm))
-    ax.set_aspect("equal")
+    sheets = [Sheet(areas, title, risks, marks, focus)] + ([pair] if pair is not None else [])
+    figures: list[Figure] = []
+    first: Rendered | None = None
+    listed: list[int] = []
+    for sheet in sheets:
+        figs, info = _draw_sheet(sheet, paper, landscape, dpi)
+        figures += figs
+        listed += info.listed
+        if first is None:
+            first = info
+    assert first is not None
+    total = len(figures)
+    for i, fig in enumerate(figures, 1):
+        fig._riskatlas_page(i, total)  # type: ignore[attr-defined]
+
+    pages: list[Path] = []
+    if suffix == ".pdf":
+        with PdfPages(out, metadata={"Title": f"{title.enterprise}{title.subtitle}", "Creator": "riskatlas"}) as pdf:
+            for fig in figures:
+                pdf.savefig(fig, dpi=dpi, facecolor="white")
+        pages.append(out)
+    else:
+        for i, fig in enumerate(figures, 1):
+            target = out if i == 1 else out.with_name(f"{out.stem}-{i}{out.suffix}")
+            kw = {"pil_kwargs": {"compress_level": 3}} if suffix == ".png" else {}  # zlib 3: half the time of 6
+            fig.savefig(target, dpi=dpi, facecolor="white", **kw)
+            pages.append(target)
+    first.path = out
+    first.pages = pages
+    first.page_count = total
+    first.listed = listed
+    first.media_type = FORMATS[suffix]
+    return first
+
+
+# ------------------------------------------------------------------------------------------------
+# One sheet: map page plus continuation pages of the list
+# ------------------------------------------------------------------------------------------------
+
+
+class _Page:
+    """A figure with the drawing frame, title and the 图签 strip; coordinates in millimetres."""
+
+    def __init__(self, paper: str, landscape: bool, dpi: int, title: TitleBlock, heading: str):
+        w, h = PAPER_MM[paper]
+        if not landscape:
+            w, h = h, w
+        self.w, self.h = w, h
+        self.k = 1.0 if paper == "A4" else 1.25  # text grows a little on A3
+        self.fig = Figure(figsize=(w * MM, h * MM), dpi=dpi)
+        FigureCanvasAgg(self.fig)
+        self.fig.patch.set_facecolor("white")
+        self.title = title
+        self.dpi = dpi
+        f = self.fig
+        m = MARGIN_MM
+        f.add_artist(Rectangle((m / w, m / h), 1 - 2 * m / w, 1 - 2 * m / h, transform=f.transFigure,
+                               fill=False, edgecolor=OUTLINE, linewidth=1.4))
+        # title band
+        self.top = h - m - 15 * self.k
+        f.text(0.5, (h - m - 7 * self.k) / h, heading, ha="center", va="center", fontsize=15 * self.k,
+               fontweight="bold")
+        f.add_artist(Rectangle((m / w, self.top / h), 1 - 2 * m / w, 0, transform=f.transFigure,
+                               edgecolor=OUTLINE, linewidth=0.6))
+        self.strip_h = 11 * self.k
+        self.bottom = m + self.strip_h
+        self.left, self.right = m + 3, w - m - 3
+        self._page_text = None
+        self._scale_text = None
+        self.measure = _Measure(self.fig.canvas.get_renderer(), dpi)
+        f._riskatlas_page = self.page_number  # type: ignore[attr-defined]
+        self._strip()
+
+    def axes(self, x: float, y: float, w: float, h: float):
+        return self.fig.add_axes((x / self.w, y / self.h, w / self.w, h / self.h))
+
+    def _strip(self) -> None:
+        t = self.title
+        m = MARGIN_MM
+        cells = [("单位名称", t.enterprise, 3.2), ("图名", (t.scope + " " if t.scope else "") + t.subtitle, 2.6),
+                 ("着色依据", t.basis_zh, 1.6), ("比例", "—", 1.0),
+                 ("编制", t.compiled_by, 1.0), ("审核", t.reviewed_by, 1.0), ("版本", t.version, 0.8),
+                 ("日期", t.date.isoformat(), 1.2), ("页码", "", 1.0)]
+        total = sum(c[2] for c in cells)
+        width = self.w - 2 * m
+        ax = self.axes(m, m, width, self.strip_h)
+        ax.set_xlim(0, width)
+        ax.set_ylim(0, self.strip_h)
+        ax.set_axis_off()
+        ax.add_patch(Rectangle((0, 0), width, self.strip_h, fill=False, edgecolor=OUTLINE, linewidth=1.0))
+        ax.axhline(self.strip_h * 0.58, color=OUTLINE, linewidth=0.4)
+        x = 0.0
+        for i, (k, v, share) in enumerate(cells):
+            cw = width * share / total
+            if i:
+                ax.axvline(x, color=OUTLINE, linewidth=0.6)
+            ax.text(x + cw / 2, self.strip_h * 0.79, k, ha="center", va="center", fontsize=6.5 * self.k,
+                    color="#555555")
+            fs = 7.5 * self.k
+            if v:  # shrink a long value to its cell (the enterprise's name, 当前风险(含隐患动态调整) …)
+                need = self.measure.width(v, fs, i == 0) / _PT_PER_MM
+                fs = max(4.5 * self.k, min(fs, fs * (cw - 1.5) / need)) if need > cw - 1.5 else fs
+            txt = ax.text(x + cw / 2, self.strip_h * 0.29, v, ha="center", va="center", fontsize=fs,
+                          fontweight="bold" if i == 0 else "normal")
+            if k == "页码":
+                self._page_text = txt
+            elif k == "比例":
+                self._scale_text = txt
+            x += cw
+        self.fig.add_artist(Rectangle((m / self.w, (m + self.strip_h) / self.h), width / self.w, 0,
+                                      transform=self.fig.transFigure, edgecolor=OUTLINE, linewidth=0.8))
+
+    def set_scale(self, scale: int) -> None:
+        if self._scale_text is not None:
+            self._scale_text.set_text(f"1:{scale:,}")
+
+    def page_number(self, i: int, n: int) -> None:
+        if self._page_text is not None:
+            self._page_text.set_text(f"第 {i}/{n} 页")
+
+
+def _heading(t: TitleBlock, what: str | None = None) -> str:
+    """常州华铝铝业有限公司 熔铸车间安全风险四色分布图 (not 熔铸车间车间…)."""
+    what = what or t.subtitle
+    if not t.scope:
+        return f"{t.enterprise}{what}"
+    if t.scope.endswith("车间") and what.startswith("车间"):
+        what = what.removeprefix("车间")
+    return f"{t.enterprise} {t.scope}{what}"
+
+
+def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[list[Figure], Rendered]:
+    t = sheet.title
+    heading = _heading(t)
+    page = _Page(paper, landscape, dpi, t, heading)
+    fig, k = page.fig, page.k
+    measure = page.measure
+    left, right, bottom, top = page.left, page.right, page.bottom + 3, page.top - 3
+    with_list = sheet.risks is not None
+
+    crs = local_crs(sheet.areas)
+    gdf = sheet.areas.to_crs(crs)
+    marks = sheet.marks.to_crs(crs) if sheet.marks is not None and not sheet.marks.empty else None
+    focus_ids = _descendants(gdf, sheet.focus) if sheet.focus is not None else None
+    rows = list(sheet.risks or [])
+    if focus_ids is not None:
+        rows = [r for r in rows if r.area_id in focus_ids]
+    entries = _legend_entries(_mark_kinds(marks, gdf, sheet.focus), bool(rows))
+
+    # regions in mm (x, y from the bottom-left of the paper)
+    gap = 3.0
+    table_box = None
+    if with_list and landscape:
+        col_w = (right - left) * 0.4
+        map_w = right - left - col_w - 4
+        table_box = (right - col_w, bottom, col_w, top - bottom)
+        leg_side = _legend_height(entries, col_w, measure, k)
+        need = _table_height(rows, col_w, measure, k) + gap + leg_side
+        if need <= top - bottom:  # the list and the legend share the right column: the map gets the height
+            legend_box = (right - col_w, bottom, col_w, leg_side)
+            table_box = (right - col_w, bottom + leg_side + gap, col_w, top - bottom - leg_side - gap)
+            map_box = (left, bottom, map_w, top - bottom)
+        else:
+            leg_h = _legend_height(entries, map_w, measure, k)
+            legend_box = (left, bottom, map_w, leg_h)
+            map_box = (left, bottom + leg_h + gap, map_w, top - bottom - leg_h - gap)
+    elif with_list:
+        leg_h = _legend_height(entries, right - left, measure, k)
+        table_h = _table_height(rows, right - left, measure, k)
+        map_h = max((top - bottom) * 0.42, top - bottom - leg_h - 2 * gap - table_h)
+        map_box = (left, top - map_h, right - left, map_h)
+        legend_box = (left, top - map_h - gap - leg_h, right - left, leg_h)
+        table_box = (left, bottom, right - left, top - map_h - 2 * gap - leg_h - bottom)
+    else:
+        leg_h = _legend_height(entries, right - left, measure, k)
+        map_box = (left, bottom + leg_h + gap, right - left, top - bottom - leg_h - gap)
+        legend_box = (left, bottom, right - left, leg_h)
+
+    if sheet.focus is not None:
+        ext = gdf[gdf["id"] == sheet.focus]
+        if ext.empty:
+            raise ValueError(f"车间 {sheet.focus} 不在该企业的区域中 (workshop not among the areas)")
+    else:
+        ext = gdf
+    minx, miny, maxx, maxy = ext.total_bounds
+    span = max(maxx - minx, maxy - miny, 1.0)
+    pad = 0.025 * span
+    minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
+    # a round scale: fit the extent into the box, round the scale up, grow the extent to the box
+    bw_m, bh_m = map_box[2] / 1000.0, map_box[3] / 1000.0  # paper metres
+    scale = _nice_scale(max((maxx - minx) / bw_m, (maxy - miny) / bh_m))
+    page.set_scale(scale)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_w, half_h = bw_m * scale / 2, bh_m * scale / 2
+
+    ax = page.axes(*map_box)
+    ax.set_xlim(cx - half_w, cx + half_w)
+    ax.set_ylim(cy - half_h, cy + half_h)
+    ax.set_aspect("auto")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_facecolor("#FFFFFF")
     for spine in ax.spines.values():
         spine.set_edgecolor(OUTLINE)
         spine.set_linewidth(0.8)
 
-    crs = local_crs(areas)
-    gdf = areas.to_crs(crs)
-    plant = gdf[gdf["kind"] == "plant"]
-    buildings = gdf[gdf["kind"] == "building"]
-    workshops = gdf[gdf["kind"] == "workshop"]
-    leaves = gdf[gdf["kind"].isin(["unit", "post"])]
+    frame = _mm_box(page, map_box)
+    boxes = _Boxes(cell=max(20.0, dpi / 5))
+    px_per_m = frame.width / (2 * half_w)
 
-    plant.plot(ax=ax, facecolor=PLANT_FILL, edgecolor=OUTLINE, linewidth=1.6, zorder=1)
-    for _, row in plant.iterrows():  # the plant's own level as a coloured inner band
-        gpd.GeoSeries([row.geometry.boundary]).plot(ax=ax, color=row["colour"], linewidth=4, alpha=0.9, zorder=1.5)
-    if not buildings.empty:
-        buildings.plot(ax=ax, facecolor=NEUTRAL_FILL, edgecolor="#777777", linewidth=0.6, zorder=2)
-    if not workshops.empty:
-        workshops.plot(ax=ax, facecolor=workshops["colour"], edgecolor=OUTLINE, linewidth=0.9, zorder=3)
-    if not leaves.empty:
-        leaves.plot(ax=ax, facecolor=leaves["colour"], edgecolor=OUTLINE, linewidth=0.5,
-                    linestyle="--", zorder=4)
+    _draw_areas(ax, gdf, marks, focus_ids)
+    for b in (_north_arrow(ax, frame, k), _scale_bar(ax, frame, px_per_m, k)):
+        boxes.add(b)
+    _draw_marks(ax, marks, boxes, frame, dpi, k, _subject(gdf, sheet.focus))
+    markers = _draw_markers(ax, gdf, rows, boxes, frame, dpi, k)
+    placer = LabelPlacer(ax, measure, boxes, frame, dpi)
+    _draw_labels(placer, gdf, marks, focus_ids, k, t.enterprise, _subject(gdf, sheet.focus))
 
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    minx, miny, maxx, maxy = gdf.total_bounds
-    pad = 0.06 * max(maxx - minx, maxy - miny)
-    ax.set_xlim(minx - pad, maxx + pad)
-    ax.set_ylim(miny - pad, maxy + pad)
+    lg = _legend(page, legend_box, entries, measure, k)
+    info = Rendered(Path(), crs, placer.labels, placer.unplaced, ax.transData, int(round(fig.bbox.height)),
+                    markers=markers, legend_box=lg, map_box=frame, scale=scale)
+    figures = [fig]
+    if table_box is not None:
+        info.table_box = _mm_box(page, table_box)
+        start = _table(page, table_box, rows, measure, k, title=f"较大及以上风险管控清单 (共 {len(rows)} 项)",
+                       empty="无较大及以上风险 (no significant or major risks)")
+        info.listed += [r.number for r in rows[:start]]
+        n = 1
+        while start < len(rows):
+            n += 1
+            cont = _Page(paper, landscape, dpi, t, _heading(t, f"较大及以上风险管控清单(续{n - 1})"))
+            cont.set_scale(scale)
+            box = (cont.left, cont.bottom + 3, cont.right - cont.left, cont.top - 3 - cont.bottom - 3)
+            nxt = _table(cont, box, rows[start:], cont.measure, k, title=None)
+            if nxt == 0:  # cannot happen (a first row is clipped to the box), but never loop
+                break
+            info.listed += [r.number for r in rows[start:start + nxt]]
+            start += nxt
+            figures.append(cont.fig)
+    return figures, info
 
-    # Title
-    fig.text(0.5, 1 - 7 / h_mm, f"{title.enterprise}{title.subtitle}", ha="center", va="center",
-             fontsize=17, fontweight="bold", family=family)
-    fig.text(0.5, 1 - 13 / h_mm, f"按{title.basis_zh}等级着色", ha="center", va="center", fontsize=9,
-             color="#444444")
 
-    _north_arrow(ax)
-    _scale_bar(ax)
+def _mm_box(page: _Page, box: tuple[float, float, float, float]) -> Bbox:
+    s = page.dpi * MM
+    return Bbox.from_bounds(box[0] * s, box[1] * s, box[2] * s, box[3] * s)
 
-    fig.canvas.draw()  # a renderer for measuring labels
-    renderer = fig.canvas.get_renderer()
-    ax_box = ax.get_window_extent(renderer)
-    obstacles = [
-        # keep labels off the north arrow (top right) and the scale bar (bottom left)
-        Bbox.from_bounds(ax_box.x1 - 0.09 * ax_box.width, ax_box.y1 - 0.2 * ax_box.height,
-                         0.09 * ax_box.width, 0.2 * ax_box.height),
-        Bbox.from_bounds(ax_box.x0, ax_box.y0, 0.34 * ax_box.width, 0.1 * ax_box.height),
-    ]
-    placer = LabelPlacer(ax, renderer, obstacles)
-    # Units and posts first (they have the least room), at their centres; then workshops near their
-    # top edge, like a room title on a drawing; then other buildings and the plant's name.
-    for _, row in leaves.iterrows():
-        p = row.geometry.representative_point()
-        placer.place(p.x, p.y, row["name"], size=6.5)
-    for _, row in workshops.iterrows():
-        x, y = _top_anchor(row.geometry)
-        placer.place(x, y, row["name"], size=8.5, weight="bold")
-    for _, row in buildings.iterrows():
-        p = row.geometry.representative_point()
-        placer.place(p.x, p.y, row["name"], size=7)
-    for _, row in plant.iterrows():
-        c = row.geometry.exterior.coords if row.geometry.geom_type == "Polygon" else row.geometry.geoms[0].exterior.coords
-        top = max(c, key=lambda xy: xy[1])
-        placer.place(top[0], top[1], row["name"], size=8, weight="bold")
 
-    _side_panel(fig, title, w_mm, h_mm, panel_w, family)
+def _descendants(gdf: gpd.GeoDataFrame, root: int) -> set[int]:
+    from layers.plant import descendant_ids
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi, facecolor="white")
-    return Rendered(out, crs, placer.labels, placer.unplaced, ax.transData, int(round(fig.bbox.height)))
+    return descendant_ids(gdf, root)
+
+
+# ------------------------------------------------------------------------------------------------
+# Map content
+# ------------------------------------------------------------------------------------------------
+
+
+def _rings(geoms) -> list[np.ndarray]:
+    out = []
+    for g in geoms:
+        for poly in getattr(g, "geoms", [g]):
+            if poly.geom_type != "Polygon" or poly.is_empty:
+                continue
+            out.append(np.asarray(poly.exterior.coords))
+    return out
+
+
+def _fill(ax, geoms, faces, edge, lw, z, ls="solid") -> None:
+    verts, colours = [], []
+    for g, c in zip(geoms, faces, strict=True):
+        for poly in getattr(g, "geoms", [g]):
+            if poly.geom_type == "Polygon" and not poly.is_empty:
+                verts.append(np.asarray(poly.exterior.coords))
+                colours.append(c)
+    if verts:
+        ax.add_collection(PolyCollection(verts, facecolors=colours, edgecolors=edge, linewidths=lw,
+                                         linestyles=ls, zorder=z))
+
+
+def _draw_areas(ax, gdf: gpd.GeoDataFrame, marks, focus_ids: set[int] | None) -> None:
+    if marks is not None:
+        roads = marks[marks["kind"] == "road"]
+        lines = [np.asarray(ls.coords) for g in roads.geometry for ls in getattr(g, "geoms", [g])
+                 if ls.geom_type == "LineString"]
+        if lines:
+            ax.add_collection(LineCollection(lines, colors=ROAD_CASING, linewidths=7, zorder=0.5, capstyle="butt"))
+            ax.add_collection(LineCollection(lines, colors=ROAD_FILL, linewidths=5.6, zorder=0.6, capstyle="butt"))
+    kind = gdf["kind"]
+    inside = (gdf["id"].isin(focus_ids) if focus_ids is not None else np.ones(len(gdf), bool))
+    plant = gdf[kind == "plant"]
+    _fill(ax, plant.geometry, [PLANT_FILL] * len(plant), OUTLINE, 1.6, 1)
+    if focus_ids is None:
+        for _, row in plant.iterrows():  # the plant's own level as a coloured band on the fence
+            for ring in _rings([row.geometry]):
+                ax.plot(ring[:, 0], ring[:, 1], color=row["colour"], linewidth=3.2, alpha=0.9, zorder=1.5,
+                        solid_joinstyle="miter")
+    buildings = gdf[kind == "building"]
+    _fill(ax, buildings.geometry, [NEUTRAL_FILL] * len(buildings), "#777777", 0.6, 2)
+    context = gdf[kind.isin(["workshop", "unit", "post"]) & ~inside]
+    _fill(ax, context.geometry, [CONTEXT_FILL] * len(context), "#AAAAAA", 0.5, 2.5)
+    workshops = gdf[(kind == "workshop") & inside]
+    _fill(ax, workshops.geometry, list(workshops["colour"]), OUTLINE, 1.0, 3)
+    leaves = gdf[kind.isin(["unit", "post"]) & inside]
+    _fill(ax, leaves.geometry, list(leaves["colour"]), OUTLINE, 0.55, 4, ls=(0, (4, 2)))
+    if focus_ids is not None:
+        ws = gdf[gdf["id"].isin(focus_ids) & (kind == "workshop")]
+        for ring in _rings(ws.geometry):
+            ax.plot(ring[:, 0], ring[:, 1], color=OUTLINE, linewidth=2.0, zorder=4.5)
+
+
+def _symbol(ax, x, y, kind: str, size_pt: float, z: float = 25) -> None:
+    """A map symbol (also drawn in the legend with the same function)."""
+    halo = [pe.withStroke(linewidth=1.2, foreground="white")]
+    if kind in ("hazard_major", "hazard_general"):
+        major = kind == "hazard_major"
+        ax.plot([x], [y], marker="^", markersize=size_pt, markerfacecolor=HAZARD_MARK if major else "white",
+                markeredgecolor=HAZARD_MARK if major else HAZARD_MARK, markeredgewidth=1.3, zorder=z,
+                path_effects=halo, linestyle="none")
+        ax.text(x, y, "!", ha="center", va="center", fontsize=size_pt * 0.62, fontweight="bold",
+                color="white" if major else HAZARD_MARK, zorder=z + 0.1,
+                transform=ax.transData + _offset(ax, 0, -size_pt * 0.12))
+    elif kind in ("exit", "assembly_point", "rescue"):
+        glyph = {"exit": "出", "assembly_point": "集", "rescue": "救"}[kind]
+        ax.plot([x], [y], marker="s" if kind != "rescue" else "o", markersize=size_pt, markerfacecolor=MARK_GREEN,
+                markeredgecolor="white", markeredgewidth=0.8, zorder=z, linestyle="none")
+        ax.text(x, y, glyph, ha="center", va="center", fontsize=size_pt * 0.6, fontweight="bold", color="white",
+                zorder=z + 0.1)
+    elif kind == "hazard_source":
+        ax.plot([x], [y], marker="D", markersize=size_pt * 0.9, markerfacecolor="white", markeredgecolor=SOURCE_MARK,
+                markeredgewidth=1.4, zorder=z, linestyle="none")
+        ax.text(x, y, "危", ha="center", va="center", fontsize=size_pt * 0.5, fontweight="bold", color=SOURCE_MARK,
+                zorder=z + 0.1)
+
+
+def _offset(ax, dx_pt: float, dy_pt: float):
+    from matplotlib.transforms import ScaledTranslation
+
+    return ScaledTranslation(dx_pt / 72, dy_pt / 72, ax.figure.dpi_scale_trans)
+
+
+def _box_at(ax, x: float, y: float, w_pt: float, h_pt: float, dpi: float) -> Bbox:
+    px, py = ax.transData.transform((x, y))
+    w, h = w_pt * dpi / 72, h_pt * dpi / 72
+    return Bbox.from_bounds(px - w / 2, py - h / 2, w, h)
+
+
+def _draw_marks(ax, marks, boxes: _Boxes, frame: Bbox, dpi: float, k: float, subject) -> None:
+    """Draw the marks within the sheet's subject (the same rule as the legend's :func:`_mark_kinds`)."""
+    if marks is None:
+        return
+    size = 9.5 * k
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    view = shapely.box(x0, y0, x1, y1)
+    for _, m in marks.iterrows():
+        kind, g = m["kind"], m.geometry
+        if kind == "road" or g is None or g.is_empty or not g.intersects(view) or not g.intersects(subject):
+            continue
+        if kind == "hazard_source":
+            for ring in _rings([g]) if g.geom_type != "Point" else []:
+                ax.plot(ring[:, 0], ring[:, 1], color="white", linewidth=3.4, zorder=5)
+                ax.plot(ring[:, 0], ring[:, 1], color=SOURCE_MARK, linewidth=2.0, zorder=5.1,
+                        linestyle=(0, (6, 2, 1.5, 2)))
+            x, y = _source_anchor(g)
+        else:
+            x, y = g.x, g.y
+        if not view.contains(shapely.Point(x, y)):
+            continue
+        _symbol(ax, x, y, kind, size)
+        boxes.add(_box_at(ax, x, y, size * 1.15, size * 1.15, dpi))
+
+
+def _draw_markers(ax, gdf: gpd.GeoDataFrame, rows: Sequence[ListRow], boxes: _Boxes, frame: Bbox,
+                  dpi: float, k: float) -> list[tuple[int, Bbox]]:
+    """A numbered circle per risk, inside its area, not on other markers or marks."""
+    if not rows:
+        return []
+    d_pt = 11.0 * k
+    d_px = d_pt * dpi / 72
+    by_area: dict[int, list[ListRow]] = {}
+    for r in rows:
+        by_area.setdefault(r.area_id, []).append(r)
+    geoms = dict(zip(gdf["id"], gdf.geometry, strict=True))
+    inv = ax.transData.inverted()
+    out: list[tuple[int, Bbox]] = []
+    for area_id, items in by_area.items():
+        g = geoms.get(area_id)
+        if g is None:
+            continue
+        n = len(items)
+        # the area in display pixels, shrunk by a marker radius
+        disp = shapely.transform(g, lambda xy: ax.transData.transform(xy))
+        room = disp.buffer(-d_px * 0.55)
+        minx, miny, maxx, maxy = disp.bounds
+        cols = max(1, min(n, int((maxx - minx) // (d_px * 1.15)) or 1))
+        layout_rows = math.ceil(n / cols)
+        step = d_px * 1.22
+        # preferred: centred horizontally, in the lower third (the area's name sits at its centre)
+        target = (disp.centroid.x, miny + (maxy - miny) * 0.28)
+        candidates = []
+        if not room.is_empty:
+            gx = np.linspace(room.bounds[0], room.bounds[2], 15)
+            gy = np.linspace(room.bounds[1], room.bounds[3], 15)
+            candidates = sorted(((x, y) for x in gx for y in gy),
+                                key=lambda p: (p[0] - target[0]) ** 2 + (p[1] - target[1]) ** 2)
+        placed = None
+        for ox, oy in candidates:
+            centres = [(ox + (i % cols - (min(cols, n) - 1) / 2) * step, oy - (i // cols - (layout_rows - 1) / 2) * step)
+                       for i in range(n)]
+            bbs = [Bbox.from_bounds(x - d_px / 2, y - d_px / 2, d_px, d_px) for x, y in centres]
+            if all(room.buffer(d_px * 0.05).contains(shapely.Point(x, y)) for x, y in centres) and \
+                    not any(boxes.hits(b) for b in bbs):
+                placed = (centres, bbs)
+                break
+        if placed is None:  # no room: a column beside the area's representative point, overlaps allowed
+            p = disp.representative_point()
+            centres = [(p.x + (i - (n - 1) / 2) * step, p.y) for i in range(n)]
+            placed = (centres, [Bbox.from_bounds(x - d_px / 2, y - d_px / 2, d_px, d_px) for x, y in centres])
+        for r, (x, y), bb in zip(items, *placed, strict=True):
+            mx, my = inv.transform((x, y))
+            _marker(ax, mx, my, r.number, r.level, d_pt)
+            boxes.add(bb)
+            out.append((r.number, bb))
+    return out
+
+
+def _marker(ax, x, y, number: int, level, d_pt: float, transform=None) -> None:
+    kw = {"transform": transform} if transform is not None else {}
+    ax.plot([x], [y], marker="o", markersize=d_pt, markerfacecolor=PALETTE.colour(level), markeredgecolor=OUTLINE,
+            markeredgewidth=0.9, zorder=30, linestyle="none",
+            path_effects=[pe.withStroke(linewidth=2.2, foreground="white")], **kw)
+    ax.text(x, y, str(number), ha="center", va="center", fontsize=d_pt * (0.62 if number < 10 else 0.52),
+            fontweight="bold", color=PALETTE.text_colour(level), zorder=31, **kw)
 
 
 def _top_anchor(geom) -> tuple[float, float]:
@@ -223,61 +776,354 @@ def _top_anchor(geom) -> tuple[float, float]:
     return p.x, p.y
 
 
-def _north_arrow(ax) -> None:
-    x, y = 0.955, 0.86
-    ax.add_patch(FancyArrow(x, y, 0, 0.08, width=0.012, head_width=0.035, head_length=0.04,
+def _draw_labels(placer: LabelPlacer, gdf: gpd.GeoDataFrame, marks, focus_ids: set[int] | None, k: float,
+                 enterprise: str = "", subject=None) -> None:
+    """Units and posts first (least room), at their centres; then workshops near their top edge, like
+    a room title on a drawing; then other buildings, the marks' names and the plant's name."""
+    (x0, x1), (y0, y1) = placer.ax.get_xlim(), placer.ax.get_ylim()
+    view = shapely.box(x0, y0, x1, y1)
+    kind = gdf["kind"]
+    inside = gdf["id"].isin(focus_ids) if focus_ids is not None else np.ones(len(gdf), bool)
+    for _, row in gdf[kind.isin(["unit", "post"]) & inside].iterrows():
+        p = row.geometry.representative_point()
+        placer.place(p.x, p.y, row["name"], size=6.8 * k)
+    for _, row in gdf[(kind == "workshop") & inside].iterrows():
+        x, y = _top_anchor(row.geometry)
+        placer.place(x, y, row["name"], size=8.5 * k, weight="bold")
+    grey = "#666666"
+    for _, row in gdf[kind.isin(["workshop"]) & ~inside].iterrows():  # context on a workshop map
+        if row.geometry.intersects(view):
+            x, y = _top_anchor(row.geometry.intersection(view))
+            placer.place(x, y, row["name"], size=7 * k, color=grey, report=False, leader=False,
+                         offsets=((0, 0), (0, -1.2), (0, -2.4)))
+    for _, row in gdf[kind == "building"].iterrows():
+        if row.geometry.intersects(view):
+            p = row.geometry.intersection(view).representative_point()
+            placer.place(p.x, p.y, row["name"], size=7 * k, report=focus_ids is None)
+    if marks is not None:
+        names = {"hazard_source": None, "exit": "出入口", "assembly_point": "应急集合点", "rescue": None}
+        for _, m in marks.iterrows():
+            if m["kind"] not in names or m.geometry is None or (subject is not None and not m.geometry.intersects(subject)):
+                continue
+            text = names[m["kind"]] or _short(_strip_owner(m["name"], enterprise))
+            if m["kind"] == "hazard_source":
+                text = f"重大危险源 {m['code']}"
+                x, y = _source_anchor(m.geometry)
+            else:
+                x, y = m.geometry.x, m.geometry.y
+            if not view.contains(shapely.Point(x, y)):
+                continue
+            offsets = ((0, 1.6), (0, -1.6), (1.3, 0), (-1.3, 0), (1.3, 1.3), (-1.3, 1.3), (1.3, -1.3), (-1.3, -1.3),
+                       (0, 2.8), (0, -2.8))
+            placer.place(x, y, text, size=6.5 * k, color=SOURCE_MARK if m["kind"] == "hazard_source" else MARK_GREEN,
+                         weight="bold", offsets=offsets, leader=False)
+        for _, m in marks[marks["kind"] == "road"].iterrows():
+            if m["name"] and m.geometry.intersects(view):
+                p = m.geometry.intersection(view).interpolate(0.5, normalized=True)
+                placer.place(p.x, p.y, m["name"], size=6.5 * k, color="#555555", report=False,
+                             offsets=((0, 0), (0, 1.2), (0, -1.2)))
+
+
+def _source_anchor(g) -> tuple[float, float]:
+    """Where the 重大危险源 symbol goes: on its outline, at the corner nearest the upper left."""
+    if g.geom_type == "Point":
+        return g.x, g.y
+    minx, miny, maxx, maxy = g.bounds
+    corners = [xy for r in _rings([g]) for xy in r]
+    x, y = min(corners, key=lambda c: (c[0] - minx) ** 2 + (c[1] - maxy) ** 2)
+    return float(x), float(y)
+
+
+def _strip_owner(name: str, enterprise: str) -> str:
+    """常州华铝铝业微型消防站 → 微型消防站 on 常州华铝铝业有限公司's own map."""
+    n = 0
+    while n < min(len(name), len(enterprise)) and name[n] == enterprise[n]:
+        n += 1
+    return name[n:] if n >= 2 and len(name) - n >= 2 else name
+
+
+def _short(s: str, n: int = 12) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _north_arrow(ax, frame: Bbox, k: float) -> Bbox:
+    x, y = 0.955, 0.87
+    ax.add_patch(FancyArrow(x, y, 0, 0.07, width=0.010, head_width=0.03, head_length=0.035,
                             length_includes_head=True, transform=ax.transAxes, color="black", zorder=30))
-    ax.text(x, y - 0.025, "N", transform=ax.transAxes, ha="center", va="top", fontsize=10,
-            fontweight="bold", zorder=30)
-    ax.text(x, y - 0.065, "北", transform=ax.transAxes, ha="center", va="top", fontsize=8, zorder=30)
+    ax.text(x, y - 0.02, "N", transform=ax.transAxes, ha="center", va="top", fontsize=9 * k, fontweight="bold",
+            zorder=30)
+    ax.text(x, y - 0.058, "北", transform=ax.transAxes, ha="center", va="top", fontsize=7.5 * k, zorder=30)
+    return Bbox.from_bounds(frame.x0 + 0.915 * frame.width, frame.y0 + 0.76 * frame.height,
+                            0.08 * frame.width, 0.23 * frame.height)
 
 
-def _scale_bar(ax) -> None:
+def _scale_bar(ax, frame: Bbox, px_per_m: float, k: float) -> Bbox:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = _nice_length((x1 - x0) * 0.25)
-    bx = x0 + (x1 - x0) * 0.04
-    by = y0 + (y1 - y0) * 0.04
-    h = (y1 - y0) * 0.012
+    length = _nice_length((x1 - x0) * 0.22)
+    bx = x0 + (x1 - x0) * 0.03
+    by = y0 + (y1 - y0) * 0.035
+    h = (y1 - y0) * 0.011
+    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.012, by - (y1 - y0) * 0.015), length + (x1 - x0) * 0.05,
+                           (y1 - y0) * 0.075, facecolor="white", edgecolor="none", alpha=0.85, zorder=29))
     for i in range(4):
         ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h,
                                facecolor="black" if i % 2 == 0 else "white", edgecolor="black",
                                linewidth=0.6, zorder=30))
     for i, frac in enumerate((0, 0.5, 1)):
         label = f"{length * frac:g}" + (" 米" if i == 2 else "")
-        ax.text(bx + length * frac, by + h * 1.6, label, ha="center", va="bottom", fontsize=7, zorder=30,
-                path_effects=[pe.withStroke(linewidth=2, foreground="white")])
+        ax.text(bx + length * frac, by + h * 1.6, label, ha="center", va="bottom", fontsize=6.8 * k, zorder=30)
+    w_px = (length + (x1 - x0) * 0.06) * px_per_m
+    return Bbox.from_bounds(frame.x0, frame.y0, w_px + 0.03 * frame.width, 0.1 * frame.height)
 
 
-def _side_panel(fig: Figure, title: TitleBlock, w_mm: float, h_mm: float, panel_w: float, family: str) -> None:
-    x0 = 1 - 10 / w_mm - panel_w
-    lg = fig.add_axes((x0, 0.45, panel_w, 0.42))
-    lg.set_axis_off()
-    handles = [Patch(facecolor=PALETTE.colour(lv), edgecolor=OUTLINE, label=f"{lv.name_zh}({NAMES[lv.value]['colour_zh']})")
-               for lv in DESCENDING]
-    handles.append(Patch(facecolor=PALETTE.colour(None), edgecolor=OUTLINE, label=NAMES[UNASSESSED]["zh"]))
-    handles.append(Patch(facecolor=NEUTRAL_FILL, edgecolor="#777777", label="其他建筑"))
-    leg = lg.legend(handles=handles, loc="upper left", title="图  例", frameon=True, fontsize=9,
-                    title_fontsize=11, handlelength=2.6, handleheight=1.4, borderpad=0.9, labelspacing=0.8)
-    leg.get_frame().set_edgecolor(OUTLINE)
+def _mark_kinds(marks, gdf: gpd.GeoDataFrame, focus: int | None) -> list[str]:
+    """The mark kinds a sheet shows (legend order), those within the sheet's subject."""
+    from layers.plant import MARK_KINDS
 
-    info = fig.add_axes((x0, 0.06, panel_w, 0.36))
-    info.set_xlim(0, 1)
-    info.set_ylim(0, 1)
-    info.set_xticks([])
-    info.set_yticks([])
-    rows = [
-        ("单位名称", title.enterprise),
-        ("着色依据", title.basis_zh),
-        ("编制", title.compiled_by),
-        ("审核", title.reviewed_by),
-        ("版本", title.version),
-        ("日期", title.date.isoformat()),
-    ]
-    n = len(rows)
-    for i, (k, v) in enumerate(rows):
-        y = 1 - (i + 0.5) / n
-        info.axhline(1 - i / n, color=OUTLINE, linewidth=0.5)
-        info.text(0.04, y, k, va="center", fontsize=8, fontweight="bold")
-        info.text(0.34, y, v, va="center", fontsize=7.5 if len(v) > 12 else 8, wrap=True)
-    info.axvline(0.3, color=OUTLINE, linewidth=0.5)
+    if marks is None:
+        return []
+    subject = _subject(gdf, focus)
+    present = {m["kind"] for _, m in marks.iterrows()
+               if m["kind"] != "road" and m.geometry is not None and m.geometry.intersects(subject)}
+    return [k for k in MARK_KINDS if k in present]
+
+
+def _subject(gdf: gpd.GeoDataFrame, focus: int | None):
+    """What a sheet is about: the plant, or the focus workshop (a little buffered)."""
+    g = gdf[gdf["id"] == focus].geometry if focus is not None else gdf.geometry
+    return shapely.union_all(g.values).buffer(2.0)
+
+
+def _legend_entries(mark_kinds: list[str], numbered: bool) -> list[tuple[str, str, object]]:
+    from layers.plant import MARK_KINDS
+
+    entries: list[tuple[str, str, object]] = []
+    for lv in DESCENDING:
+        entries.append(("fill", f"{lv.name_zh}({NAMES[lv.value]['colour_zh']})", PALETTE.colour(lv)))
+    entries.append(("fill", f"{NAMES[UNASSESSED]['zh']}({NAMES[UNASSESSED]['colour_zh']})", PALETTE.colour(None)))
+    entries.append(("fill", "其他建筑", NEUTRAL_FILL))
+    entries.append(("unit", "单元/岗位界线", None))
+    if numbered:
+        entries.append(("marker", "风险点编号(见清单)", None))
+    for kind in mark_kinds:
+        entries.append(("symbol", MARK_KINDS[kind], kind))
+    return entries
+
+
+def _legend_grid(entries, width: float, measure: _Measure, k: float) -> tuple[int, int, float]:
+    """(columns, rows, row height mm) of the legend in ``width`` mm."""
+    fs = 7.2 * k
+    text_w = max(measure.width(e[1], fs) for e in entries) / 72 * 25.4
+    need = 7 * k + 1.5 + text_w + 3
+    cols = max(1, min(len(entries), int((width - 15 * k) // need)))
+    nrows = math.ceil(len(entries) / cols)
+    return cols, nrows, 5.4 * k
+
+
+def _legend_height(entries, width: float, measure: _Measure, k: float) -> float:
+    _, nrows, rh = _legend_grid(entries, width, measure, k)
+    return nrows * rh + 2.5 * k
+
+
+def _legend(page: _Page, box: tuple[float, float, float, float], entries, measure: _Measure, k: float) -> Bbox:
+    """The legend: the four colours and 未评估, other buildings, unit outlines, then the marks present."""
+    x0, y0, w, h = box
+    ax = page.axes(x0, y0, w, h)
+    ax.set_xlim(0, w)
+    ax.set_ylim(0, h)
+    ax.set_axis_off()
+    ax.add_patch(Rectangle((0, 0), w, h, fill=False, edgecolor=OUTLINE, linewidth=0.8))
+    cols, nrows, rh = _legend_grid(entries, w, measure, k)
+    lw = 9 * k if nrows > 1 else 13 * k  # the 图例 cell: upright on two rows or more, else side by side
+    ax.add_patch(Rectangle((0, 0), lw, h, facecolor="#F2F2F2", edgecolor=OUTLINE, linewidth=0.8))
+    ax.text(lw / 2, h / 2, "图\n例" if nrows > 1 else "图例", ha="center", va="center", fontsize=9 * k,
+            fontweight="bold", linespacing=1.6)
+    cw = (w - lw - 2 * k) / cols
+    top = h - 1.25 * k
+    for i, (kind, text, arg) in enumerate(entries):
+        c, r = i % cols, i // cols
+        ex = lw + 2 * k + c * cw
+        ey = top - (r + 0.5) * rh
+        sw, sh = 7 * k, 3.6 * k
+        if kind == "fill":
+            ax.add_patch(Rectangle((ex, ey - sh / 2), sw, sh, facecolor=arg, edgecolor=OUTLINE, linewidth=0.6))
+        elif kind == "marker":
+            _marker(ax, ex + sw / 2, ey, 1, Level.SIGNIFICANT, 9 * k)
+        elif kind == "symbol":
+            _symbol(ax, ex + sw / 2, ey, arg, 8.5 * k)
+        elif kind == "unit":
+            ax.add_patch(Rectangle((ex, ey - sh / 2), sw, sh, facecolor="white", edgecolor=OUTLINE, linewidth=0.6,
+                                   linestyle=(0, (4, 2))))
+        ax.text(ex + sw + 1.5, ey, text, ha="left", va="center", fontsize=7.2 * k)
+    return _mm_box(page, box)
+
+
+# ------------------------------------------------------------------------------------------------
+# The list
+# ------------------------------------------------------------------------------------------------
+
+#: (header, share of the width, horizontal alignment)
+_COLUMNS = (("编号", 0.06, "center"), ("风险点/位置", 0.18, "left"), ("事故类型", 0.1, "center"),
+            ("风险等级", 0.09, "center"), ("主要管控措施", 0.385, "left"), ("管控层级/责任人", 0.185, "left"))
+_PAD = 1.0  # cell padding, mm
+_PT_PER_MM = 72 / 25.4
+
+
+def _fs(k: float) -> float:
+    return 6.6 * k
+
+
+def _line_mm(k: float) -> float:
+    return _fs(k) * 1.32 / _PT_PER_MM
+
+
+def _row_layout(r: ListRow, widths: list[float], measure: _Measure, k: float) -> tuple[list[list[str]], float]:
+    """The wrapped lines of each cell of a row, and the row's height in mm."""
+    fs = _fs(k)
+    level = r.level.name_zh
+    if measure.width(level, fs, True) > (widths[3] - 2 * _PAD) * _PT_PER_MM:
+        level = level.replace("风险", "\n风险")  # 较大\n风险 rather than 较大风\n险
+    cells = [str(r.number), r.name, r.accident, level, r.measures, r.owner]
+    wrapped = [measure.wrap(c, fs, (cw - 2 * _PAD) * _PT_PER_MM, bold=i in (1, 3))
+               for i, (c, cw) in enumerate(zip(cells, widths, strict=True))]
+    wrapped[1] = wrapped[1] + measure.wrap(f"({r.location})", fs, (widths[1] - 2 * _PAD) * _PT_PER_MM)
+    return wrapped, max(len(x) for x in wrapped) * _line_mm(k) + 2 * _PAD
+
+
+def _header_mm(k: float) -> float:
+    return _line_mm(k) + 2 * _PAD + 0.6
+
+
+def _table_height(rows: Sequence[ListRow], width: float, measure: _Measure, k: float) -> float:
+    widths = [width * c[1] for c in _COLUMNS]
+    body = sum(_row_layout(r, widths, measure, k)[1] for r in rows) if rows else 10.0
+    return 7 * k + _header_mm(k) + body + 5  # 4 mm kept for the 续表 note, as _table does
+
+
+def _table(page: _Page, box: tuple[float, float, float, float], rows: Sequence[ListRow], measure: _Measure,
+           k: float, *, title: str | None, empty: str | None = None) -> int:
+    """Draw as many rows as fit in ``box`` (mm); return how many were drawn."""
+    x0, y0, w, h = box
+    ax = page.axes(x0, y0, w, h)
+    ax.set_xlim(0, w)
+    ax.set_ylim(0, h)
+    ax.set_axis_off()
+    fs, line_mm, pad = _fs(k), _line_mm(k), _PAD
+    y = h
+    if title:
+        ax.text(w / 2, y - 3.2 * k, title, ha="center", va="center", fontsize=10 * k, fontweight="bold")
+        y -= 7 * k
+    widths = [w * c[1] for c in _COLUMNS]
+    xs = np.concatenate([[0], np.cumsum(widths)])
+    head_h = _header_mm(k)
+    ax.add_patch(Rectangle((0, y - head_h), w, head_h, facecolor="#E6E6E6", edgecolor=OUTLINE, linewidth=0.8))
+    for (hd, _, _), cx, cw in zip(_COLUMNS, xs, widths, strict=False):
+        ax.text(cx + cw / 2, y - head_h / 2, hd, ha="center", va="center", fontsize=fs, fontweight="bold")
+    for cx in xs[1:-1]:
+        ax.plot([cx, cx], [y - head_h, y], color=OUTLINE, linewidth=0.5)
+    y -= head_h
+    top_of_rows = y
+    if not rows:
+        if empty:
+            ax.add_patch(Rectangle((0, y - 10), w, 10, fill=False, edgecolor=OUTLINE, linewidth=0.6))
+            ax.text(w / 2, y - 5, empty, ha="center", va="center", fontsize=fs + 0.5, color="#555555")
+        return 0
+    drawn = 0
+    for r in rows:
+        wrapped, row_h = _row_layout(r, widths, measure, k)
+        if y - row_h < 4:
+            if drawn == 0:  # taller than the whole box: clip the cells to the room there is
+                keep = max(1, int((y - 4 - 2 * pad) // line_mm))
+                wrapped = [x[:keep - 1] + [x[keep - 1][:-1] + "…"] if len(x) > keep else x for x in wrapped]
+                row_h = y - 4
+            else:
+                break
+        ax.add_patch(Rectangle((0, y - row_h), w, row_h, facecolor="white", edgecolor=OUTLINE, linewidth=0.5))
+        ax.add_patch(Rectangle((xs[3], y - row_h), widths[3], row_h, facecolor=PALETTE.colour(r.level),
+                               edgecolor=OUTLINE, linewidth=0.5))
+        for i, (lines, (_, _, align)) in enumerate(zip(wrapped, _COLUMNS, strict=True)):
+            cx, cw = xs[i], widths[i]
+            if i == 0:
+                _marker(ax, cx + cw / 2, y - row_h / 2, r.number, r.level, 9 * k)
+                continue
+            tx = cx + cw / 2 if align == "center" else cx + pad
+            if i == 1:  # the name bold, the location below it in grey
+                n_name = len(measure.wrap(r.name, fs, (cw - 2 * pad) * _PT_PER_MM, bold=True))
+                ax.text(tx, y - pad, "\n".join(lines[:n_name]), ha=align, va="top", fontsize=fs, fontweight="bold",
+                        linespacing=1.32)
+                ax.text(tx, y - pad - n_name * line_mm, "\n".join(lines[n_name:]), ha=align, va="top",
+                        fontsize=fs * 0.92, color="#555555", linespacing=1.32 / 0.92)
+            elif align == "center":
+                ax.text(tx, y - row_h / 2, "\n".join(lines), ha="center", va="center", fontsize=fs,
+                        color=PALETTE.text_colour(r.level) if i == 3 else "#000000", linespacing=1.32,
+                        fontweight="bold" if i == 3 else "normal")
+            else:
+                ax.text(tx, y - pad, "\n".join(lines), ha="left", va="top", fontsize=fs, linespacing=1.32)
+        for cx in xs[1:-1]:
+            ax.plot([cx, cx], [y - row_h, y], color=OUTLINE, linewidth=0.4)
+        y -= row_h
+        drawn += 1
+    ax.add_patch(Rectangle((0, y), w, top_of_rows - y, fill=False, edgecolor=OUTLINE, linewidth=0.9))
+    if drawn < len(rows):
+        ax.text(w, y - 1.0, f"续表见下页 (接第 {rows[drawn].number} 号)", ha="right", va="top",
+                fontsize=fs, color="#555555")
+    return drawn
+
+
+# ------------------------------------------------------------------------------------------------
+# From the database: what the CLI, the API and the demo call
+# ------------------------------------------------------------------------------------------------
+
+
+def render_enterprise_map(
+    conn,
+    out: Path,
+    *,
+    enterprise_id: int | None = None,
+    workshop_id: int | None = None,
+    basis: str = "residual",
+    paper: str = "A4",
+    landscape: bool = True,
+    dpi: int = 300,
+    pair: bool = False,
+    compiled_by: str = "",
+    reviewed_by: str = "",
+    version: str = "V1.0",
+    date: dt.date | None = None,
+) -> Rendered:
+    """Read a plant (``enterprise_id``) or one workshop (``workshop_id``) and draw its map with the
+    较大及以上 list and the marks. ``pair``: the 固有风险 sheet and the sheet of ``basis`` (现有 when
+    ``basis`` is inherent), one after the other. Raises NotFound / InvalidInput / ValueError."""
+    from layers.errors import NotFound
+    from layers.plant import BASIS_ZH, enterprise_info, plant_areas, plant_marks, workshop_info
+    from layers.risk_lists import load_vocab, significant_risks
+
+    if basis not in BASIS_ZH:
+        raise ValueError(f"basis 应为 residual、inherent 或 current, 实为 {basis!r}")
+    focus = None
+    scope = ""
+    if workshop_id is not None:
+        ws = workshop_info(conn, workshop_id)
+        enterprise_id, focus, scope = ws.enterprise_id, ws.id, ws.name
+    if enterprise_id is None:
+        raise ValueError("需要 enterprise_id 或 workshop_id")
+    info = enterprise_info(conn, enterprise_id)
+    marks = plant_marks(conn, enterprise_id)
+    vocab = load_vocab(conn)
+    subtitle = "车间安全风险四色分布图" if focus is not None else "厂区安全风险四色分布图"
+
+    def sheet(b: str) -> Sheet:
+        areas = plant_areas(conn, enterprise_id, b)  # type: ignore[arg-type]
+        if areas.empty:
+            raise NotFound(f"企业 {info.name} 尚未绘制厂区 (no plant areas drawn yet)")
+        rows = list_rows(significant_risks(conn, enterprise_id, "inherent" if b == "inherent" else "residual"), vocab)
+        title = TitleBlock(info.name, subtitle, BASIS_ZH[b], compiled_by, reviewed_by, version,
+                           date or dt.date.today(), scope)
+        return Sheet(areas, title, rows, marks, focus)
+
+    bases = [basis] if not pair else ["inherent", basis if basis != "inherent" else "residual"]
+    first = sheet(bases[0])
+    second = sheet(bases[1]) if len(bases) > 1 else None
+    return render_plant_map(first.areas, first.title, out, paper=paper, landscape=landscape, dpi=dpi,
+                            risks=first.risks, marks=marks, focus=focus, pair=second)

@@ -122,6 +122,8 @@ def load_demo(conn: psycopg2.extensions.connection, *, seed: int = DEFAULT_SEED,
     links += [r["geom"] for r in res] + [d.enterprise.gate for d in drawn if d.enterprise.gate is not None]
     road_rows = roads(net, links, occupied, rng)
     counts["road"] = insert.roads(conn, road_rows)
+    # the drawn plants' own 应急集合点 and 微型消防站 (inside the fence: no branch road, no random draw)
+    counts["emergency_resource"] += insert.resources(conn, [r for d in drawn for r in d.resources], region_ids)
 
     with conn.cursor() as cur:
         cur.execute("SELECT set_config('riskatlas.bulk', %s, true)", (bulk_before,))

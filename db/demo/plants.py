@@ -84,6 +84,9 @@ class Plant:
     source: dict | None = None
     cluster: str = "工业园"
     people: dict = field(default_factory=dict)
+    # emergency resources inside the fence: (kind, name, (x, y), capacity); a shelter is the plant's
+    # 应急集合点 (the maps draw it so), a depot its 微型消防站/应急物资柜
+    emergency: tuple[tuple, ...] = ()
 
 
 def R(area, name, factors, accident, causes, consequences, method, inputs, residual, check, measures) -> PlantRisk:
@@ -189,6 +192,7 @@ ALUMINIUM = Plant(
     ),
     None,
     "工业园",
+    emergency=(("shelter", "应急集合点", (110, 9), 420), ("depot", "微型消防站", (218, 91), None)),
 )
 
 POLISHING = Plant(
@@ -263,6 +267,7 @@ POLISHING = Plant(
     ),
     None,
     "智能制造产业园",
+    emergency=(("shelter", "应急集合点", (93, 47), 160),),
 )
 
 WAREHOUSE = Plant(
@@ -338,6 +343,7 @@ WAREHOUSE = Plant(
     ),
     {"area": "W3", "name": "储罐区(甲醇、液化石油气)", "inventory": {"甲醇": 600, "液化石油气": 42}},
     "化工园区",
+    emergency=(("shelter", "应急集合点", (218, 55), 65), ("depot", "应急物资柜", (140, 94), None)),
 )
 
 PLANTS = (ALUMINIUM, POLISHING, WAREHOUSE)
@@ -351,6 +357,7 @@ class DrawnPlant:
     town: Region
     cluster: str
     size: tuple[float, float]
+    resources: list[dict] = field(default_factory=list)  # emergency resources inside the fence
 
 
 def _place(plant: Plant, city: Region, rng: np.random.Generator, occupied: Occupancy) -> tuple[Region, Region, float, float]:
@@ -447,5 +454,8 @@ def build_plants(city: Region, rng: np.random.Generator, uscc: UsccMaker, profil
             geom = next(a.geom for a in e.areas if a.code == f"P1-{s['area']}")
             e.source = SourceRec("", s["name"], "storage", f"P1-{s['area']}", shapely.point_on_surface(geom), geom,
                                  dict(s["inventory"]), REFERENCE_DATE - dt.timedelta(days=640))
-        out.append(DrawnPlant(e, hazards, frame, town, plant.cluster, plant.size))
+        resources = [{"kind": kind, "name": f"{plant.name.removesuffix('有限公司')}{name}", "capacity": cap,
+                      "phone": e.emergency_phone, "address": e.address, "region": town.adcode,
+                      "geom": frame.point(xy[0] - w / 2, xy[1] - h / 2)} for kind, name, xy, cap in plant.emergency]
+        out.append(DrawnPlant(e, hazards, frame, town, plant.cluster, plant.size, resources))
     return out
