@@ -12,10 +12,8 @@ import typer
 app = typer.Typer(help="riskatlas: 安全风险四色分布图 (dual prevention mechanism GIS)", no_args_is_help=True)
 db_app = typer.Typer(help="内置 PostGIS 与数据库迁移 (embedded PostGIS and migrations)", no_args_is_help=True)
 demo_app = typer.Typer(help="演示城市 常州市 (the demo city)", no_args_is_help=True)
-render_app = typer.Typer(help="绘制地图 (render maps)", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
-app.add_typer(render_app, name="render")
 
 
 def _register_commands() -> None:
@@ -224,6 +222,7 @@ def _demo_accounts() -> None:
 def _render_demo_plants() -> list[Path]:
     from db.connection import connect
     from db.settings import app_settings
+    from maps.plant_map import render_enterprise_map
 
     out_dir = app_settings().out_dir
     conn = connect()
@@ -238,47 +237,12 @@ def _render_demo_plants() -> list[Path]:
         paths = []
         for i, eid in enumerate(ids, 1):
             typer.echo(f"[{i}/{len(ids)}] 绘制厂区四色图 (rendering plant map) enterprise {eid}", err=True)
-            paths.append(_render_plant(conn, eid, out_dir / f"plant-{eid}.png", "residual", 300))
+            # the printable sheet: map, legend, numbered 较大+ risks and the list (further pages beside it)
+            r = render_enterprise_map(conn, out_dir / f"plant-{eid}.png", enterprise_id=eid, basis="residual", dpi=300)
+            paths.extend(r.pages)
         return paths
     finally:
         conn.close()
-
-
-def _render_plant(conn, enterprise_id: int, out: Path, basis: str, dpi: int) -> Path:
-    from layers.plant import enterprise_info, plant_areas
-    from maps.plant_map import TitleBlock, render_plant_map
-
-    info = enterprise_info(conn, enterprise_id)
-    areas = plant_areas(conn, enterprise_id, basis)  # type: ignore[arg-type]
-    title = TitleBlock(info.name, basis_zh="现有风险" if basis == "residual" else "固有风险")
-    return render_plant_map(areas, title, out, dpi=dpi).path
-
-
-@render_app.command("plant")
-def render_plant(
-    enterprise_id: Annotated[int, typer.Argument(help="企业 id")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="输出文件 (.png/.pdf/.svg)")] = None,
-    basis: Annotated[str, typer.Option(help="residual 现有风险 / inherent 固有风险")] = "residual",
-    dpi: Annotated[int, typer.Option(min=72, max=600)] = 300,
-) -> None:
-    """绘制一个企业的厂区安全风险四色分布图."""
-    from db.connection import connect
-    from db.settings import app_settings
-    from layers.errors import NotFound
-
-    if basis not in ("residual", "inherent"):
-        _fail(f"--basis 应为 residual 或 inherent, 实为 {basis!r}", 2)
-    target = out or app_settings().out_dir / f"plant-{enterprise_id}.png"
-    if target.suffix.lower() not in (".png", ".pdf", ".svg"):
-        _fail(f"不支持的输出格式 {target.suffix!r}: 应为 .png/.pdf/.svg", 2)
-    conn = connect()
-    try:
-        path = _render_plant(conn, enterprise_id, target, basis, dpi)
-    except (NotFound, ValueError) as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
-    typer.echo(str(path))
 
 
 # -- serve ---------------------------------------------------------------------------------------

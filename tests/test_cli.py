@@ -22,7 +22,7 @@ def test_render_plant_pdf_from_the_cli(demo_url, tmp_path):
         eid = cur.fetchone()[0]
     conn.close()
     out = tmp_path / "plant.pdf"
-    p = subprocess.run([*CLI, "render", "plant", str(eid), "-o", str(out), "--dpi", "100"],
+    p = subprocess.run([*CLI, "maps", "plant", str(eid), "-o", str(out), "--dpi", "100"],
                        env=_env(demo_url), capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert out.read_bytes().startswith(b"%PDF")
@@ -32,10 +32,10 @@ def test_render_plant_pdf_from_the_cli(demo_url, tmp_path):
 
 
 def test_render_errors_are_clear(demo_url, tmp_path):
-    p = subprocess.run([*CLI, "render", "plant", "1", "-o", str(tmp_path / "x.gif")],
+    p = subprocess.run([*CLI, "maps", "plant", "1", "-o", str(tmp_path / "x.gif")],
                        env=_env(demo_url), capture_output=True, text=True)
-    assert p.returncode == 2 and "不支持的输出格式" in p.stderr
-    p = subprocess.run([*CLI, "render", "plant", "99999999"], env=_env(demo_url), capture_output=True, text=True)
+    assert p.returncode == 2 and "unsupported format" in p.stderr
+    p = subprocess.run([*CLI, "maps", "plant", "99999999"], env=_env(demo_url), capture_output=True, text=True)
     assert p.returncode == 1 and "不存在" in p.stderr
     assert "Traceback" not in p.stderr
 

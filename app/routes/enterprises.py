@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated, Literal
 
 import psycopg2.extensions
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import JSONResponse
 
 from app.db import get_conn
-from layers.errors import NotFound
 from layers.levels import NAMES, PALETTE, UNASSESSED
 from layers.plant import enterprise_info, plant_areas
-from maps.plant_map import TitleBlock, render_plant_map
 
 router = APIRouter(prefix="/api", tags=["enterprises"])
 
@@ -86,22 +81,3 @@ def get_areas(conn: Conn, enterprise_id: EnterpriseId, basis: BasisQ = "residual
     return JSONResponse(fc, media_type="application/geo+json")
 
 
-@router.get("/enterprises/{enterprise_id}/plant-map.png", summary="厂区安全风险四色分布图 (PNG)")
-def get_plant_map(
-    conn: Conn,
-    enterprise_id: EnterpriseId,
-    basis: BasisQ = "residual",
-    paper: Annotated[Literal["A4", "A3"], Query()] = "A4",
-    dpi: Annotated[int, Query(ge=72, le=300)] = 150,
-):
-    info = enterprise_info(conn, enterprise_id)
-    areas = plant_areas(conn, enterprise_id, basis)
-    if areas.empty:
-        raise NotFound(f"企业 {info.name} 尚未绘制厂区 (no plant areas drawn yet)")
-    tmp = Path(tempfile.mkdtemp(prefix="riskatlas-")) / "plant.png"
-    render_plant_map(areas, TitleBlock(info.name, basis_zh="现有风险" if basis == "residual" else "固有风险"),
-                     tmp, paper=paper, dpi=dpi)
-    return FileResponse(
-        tmp, media_type="image/png", filename=f"{info.name}-厂区四色图.png",
-        background=BackgroundTask(lambda: (tmp.unlink(missing_ok=True), tmp.parent.rmdir())),
-    )

@@ -59,7 +59,7 @@ def index(
     body = "".join(
         f"<tr><td>{eid}</td><td>{escape(name)}</td><td>{escape(ind)}</td><td>{escape(reg)}</td>"
         f"<td>{_badge(res)}</td><td>{_badge(inh)}</td>"
-        f'<td><a href="/api/enterprises/{eid}/plant-map.png">四色图</a> · '
+        f'<td><a href="/api/enterprises/{eid}/maps/plant.pdf">四色图</a> · '
         f'<a href="/api/enterprises/{eid}/areas">GeoJSON</a></td></tr>'
         for eid, name, ind, reg, res, inh in rows
     )

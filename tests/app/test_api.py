@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
 from layers.levels import PALETTE
 from tests.auth import api_client
@@ -78,11 +75,3 @@ def test_enterprise_list_and_search(client):
     assert r.status_code == 200  # LIKE wildcards are escaped, not interpreted
 
 
-def test_plant_map_png_endpoint(client, conn):
-    eid = _drawn_plant(conn)
-    r = client.get(f"/api/enterprises/{eid}/plant-map.png", params={"dpi": 72})
-    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
-    assert "attachment" in r.headers["content-disposition"]
-    img = Image.open(io.BytesIO(r.content))
-    w, h = img.size  # A4 landscape at 72 dpi: 842 × 595 px, give or take rounding
-    assert abs(w - 297 / 25.4 * 72) <= 1 and abs(h - 210 / 25.4 * 72) <= 1

@@ -119,6 +119,7 @@ def world(demo_url) -> World:
                                    (ent,)),
                 "name": "default",
                 "target": "areas",
+                "fmt": "png",
             }
 
         own = objects(1)
