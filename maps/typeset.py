@@ -172,37 +172,44 @@ def table_rows(headers: list[str], rows: list[list[str]], widths_mm: list[float]
 
 def draw_table(sheet: Sheet, x: float, y: float, widths_mm: list[float], head: list[list[str]], head_h: float,
                rows: list[tuple[list[list[str]], float]], style: TableStyle, *,
-               fills: list[dict[int, tuple[str, str]]] | None = None, centred: set[int] | None = None) -> float:
-    """Draw a header row and ``rows`` at (x, y); ``fills[i][col] = (fill, text colour)`` colours a cell.
-    Returns the y below the table."""
+               fills: list[dict[int, tuple[str, str]]] | None = None, centred: set[int] | None = None,
+               continues: list[bool] | None = None, merged: set[int] | None = None) -> float:
+    """Draw a header row and ``rows`` at (x, y); returns the y below the table.
+
+    ``fills[i][col] = (fill, text colour)`` colours a cell. A row with ``continues[i]`` true continues
+    the group of the row above: its cells in the ``merged`` columns are left empty and no rule
+    separates them from the cell above (the look of merged cells)."""
     centred = centred or set()
+    merged = merged or set()
     total_w = sum(widths_mm)
+    lefts = [x + sum(widths_mm[:i]) for i in range(len(widths_mm))]
     sheet.rect(x, y, total_w, head_h, fill=HEADER_FILL, edge=None, z=0.5)
     cy = y
-    for (cells, h), fill in zip([(head, head_h), *rows], [None, *(fills or [{}] * len(rows))], strict=False):
-        cx = x
+    all_rows = [(head, head_h, None, False), *[(c, h, (fills or [None] * len(rows))[i],
+                                                 bool(continues and continues[i])) for i, (c, h) in enumerate(rows)]]
+    for r, (cells, h, fill, cont) in enumerate(all_rows):
+        header = r == 0
         for col, (lines, w) in enumerate(zip(cells, widths_mm, strict=True)):
+            cx = lefts[col]
+            if not (cont and col in merged):
+                sheet.hline(cx, cx + w, cy, lw=0.8 if r <= 1 else 0.4)
+            else:
+                continue
             colour = INK
             if fill and col in fill:
                 sheet.rect(cx, cy, w, h, fill=fill[col][0], edge=None, z=0.5)
                 colour = fill[col][1]
-            header = cells is head
             size = style.header_size if header else style.size
             step = line_mm(size, style.leading)
-            ty = cy + (h - step * len(lines)) / 2 if (header or col in centred) else cy + style.pad
             if header or col in centred:
-                sheet.lines(cx + w / 2, ty, lines, size, bold=header, color=colour, leading=style.leading, ha="center")
+                sheet.lines(cx + w / 2, cy + (h - step * len(lines)) / 2, lines, size, bold=header, color=colour,
+                            leading=style.leading, ha="center")
             else:
-                sheet.lines(cx + style.pad, ty, lines, size, color=colour, leading=style.leading)
-            cx += w
-        sheet.hline(x, x + total_w, cy, lw=0.8 if cells is head else 0.4)
+                sheet.lines(cx + style.pad, cy + style.pad, lines, size, color=colour, leading=style.leading)
         cy += h
     sheet.hline(x, x + total_w, cy, lw=0.8)
-    sheet.hline(x, x + total_w, y + head_h, lw=0.6)
-    cx = x
-    for w in [0, *widths_mm]:
-        cx += w
-        sheet.vline(cx, y, cy, lw=0.8 if w in (0, widths_mm[-1]) and (cx in (x, x + total_w)) else 0.4)
+    for i, cx in enumerate([*lefts, x + total_w]):
+        sheet.vline(cx, y, cy, lw=0.8 if i in (0, len(lefts)) else 0.4)
     return cy
 
 
