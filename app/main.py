@@ -47,6 +47,9 @@ ROUTE_MODULES: list[str] = [
     "app.routes.risk_lists",
     "app.routes.hidden_hazards",
     "app.routes.hazard_sources",
+    "app.routes.cards",
+    "app.routes.charts",
+    "app.routes.reports",
 ]
 
 

@@ -210,13 +210,21 @@ def _table_pages(section: str, table: Table, landscape: bool = True, note: str |
     scale = avail_w / sum(c.width for c in table.spec.columns)
     widths = [c.width * scale for c in table.spec.columns]
     style = TableStyle(size=7.5, header_size=8, pad=1.2)
+    # a header of four characters stays on one line: widen narrow columns, narrowing the widest
+    need = [min(text_mm(h[:4], style.header_size, True), text_mm(h, style.header_size, True)) + 2 * style.pad + 1
+            for h in table.spec.headers]
+    extra = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    if extra:
+        widest = max(range(len(widths)), key=lambda i: widths[i])
+        widths = [max(w, n) for w, n in zip(widths, need, strict=True)]
+        widths[widest] -= extra
     merged = set(table.merge_columns)
     # a row continuing its group leaves the merged cells empty
     cont = [i > 0 and bool(table.groups) and table.groups[i] == table.groups[i - 1] for i in range(len(table.rows))]
     cells = [[("" if (cont[i] and c in merged) or v is None else str(v)) for c, v in enumerate(r)]
              for i, r in enumerate(table.rows)]
     if not cells:
-        cells = [["(无)"] + [""] * (len(widths) - 1)]
+        cells = [["无 (尚未录入)"] + [""] * (len(widths) - 1)]
         cont = [False]
     head, hh, rows = table_rows(list(table.spec.headers), cells, widths, style)
     heading_h = line_mm(13, 1.5) + 2 + (5 if note else 0)
@@ -267,20 +275,24 @@ def _save(figs: list[Figure], path: Path) -> Path:
     return path
 
 
-def _stamp(n_pages: int, sizes: list[tuple[float, float]], footer: str) -> bytes:
-    """Transparent pages carrying only the footer 第 n 页 共 N 页 (the cover gets none)."""
+def _footer(fig: Figure, page: int, total: int, text: str) -> None:
+    w_mm, h_mm = fig.get_figwidth() / MM, fig.get_figheight() / MM
+    fig.text(12 / w_mm, 5.5 / h_mm, text, fontsize=7, color="#555555", va="center")
+    fig.text(1 - 12 / w_mm, 5.5 / h_mm, f"第 {page} 页  共 {total} 页", fontsize=7, color="#333333", ha="right",
+             va="center")
+
+
+def _page_number_overlay(page: int, total: int, size_pt: tuple[float, float]) -> bytes:
+    """A transparent page with only ``n / N`` in DejaVu Sans (Latin only: its subset embeds in
+    milliseconds, unlike the CJK font), stamped on the plant map page, whose PDF comes whole."""
     buf = io.BytesIO()
-    with PdfPages(buf) as pdf:
-        for i, (w_pt, h_pt) in enumerate(sizes):
-            fig = Figure(figsize=(w_pt / 72, h_pt / 72))
-            FigureCanvasAgg(fig)
-            fig.patch.set_alpha(0)
-            if i > 0:
-                w_mm = w_pt / 72 / MM
-                fig.text(12 / w_mm, 5.5 / (h_pt / 72 / MM), footer, fontsize=7, color="#555555", va="center")
-                fig.text(1 - 12 / w_mm, 5.5 / (h_pt / 72 / MM), f"第 {i + 1} 页  共 {n_pages} 页", fontsize=7,
-                         color="#333333", ha="right", va="center")
-            pdf.savefig(fig, transparent=True)
+    fig = Figure(figsize=(size_pt[0] / 72, size_pt[1] / 72))
+    FigureCanvasAgg(fig)
+    fig.patch.set_alpha(0)
+    h_mm = size_pt[1] / 72 / MM
+    fig.text(0.5, 4.5 / h_mm, f"- {page} / {total} -", fontsize=7, color="#333333", ha="center", va="center",
+             family="DejaVu Sans")
+    fig.savefig(buf, format="pdf", transparent=True)
     return buf.getvalue()
 
 
@@ -291,14 +303,18 @@ def _stamp(n_pages: int, sizes: list[tuple[float, float]], footer: str) -> bytes
 
 def render_report(data: ReportData, out: Path, meta: ReportMeta | None = None,
                   progress: Progress | None = None) -> RenderedReport:
-    """Draw the whole report to ``out`` (.pdf)."""
+    """Draw the whole report to ``out`` (.pdf).
+
+    All pages drawn here go into one PdfPages file, so the CJK font is subset and embedded once (each
+    embedding of Noto Sans CJK costs about a second and a half); the plant map, drawn to its own PDF by
+    ``maps.plant_map``, then takes the place of a blank page with pypdf."""
     from pypdf import PdfReader, PdfWriter
 
     meta = meta or ReportMeta()
     out = Path(out)
     if out.suffix.lower() != ".pdf":
         raise ValueError(f"报告输出应为 .pdf: {out} (report must be a PDF)")
-    steps = 7
+    steps = 8
     done = 0
 
     def step(message: str) -> None:
@@ -308,67 +324,73 @@ def render_report(data: ReportData, out: Path, meta: ReportMeta | None = None,
             progress(done, steps, message)
 
     skipped = ["本版本未提供车间安全风险四色分布图 (workshop maps are not available in this version)"]
-    sections: list[tuple[str, list[Figure] | Path]] = []
+    sections: list[tuple[str, list[Figure]]] = [("封面", [_cover(data, meta)]), ("目录", [])]
+    step("封面")
+    sections.append(("一、企业概况  二、风险辨识结果汇总", _summary(data)))
+    step("企业概况与风险汇总")
+    plant_title = "三、厂区安全风险四色分布图"
+    if data.areas.empty:
+        skipped.append("企业尚未绘制厂区, 无厂区四色分布图 (no plant drawn)")
+    else:
+        blank = Sheet.new("A4", landscape=True).fig  # replaced by the plant map's own page
+        sections.append((plant_title, [blank]))
+    sections.append(("四、较大及以上风险管控清单", _table_pages(
+        "四、较大及以上风险管控清单", data.significant,
+        note=f"编号与厂区四色分布图上的风险点编号一致; 风险等级按{data.basis_zh}。")))
+    step("较大及以上风险管控清单")
+    for n, table in enumerate(data.lists, 1):
+        sections.append((f"附件{n}  {table.spec.sheet}", _table_pages(f"附件{n}  {table.spec.sheet}", table)))
+    step("附件: 风险管控与隐患排查清单")
+    if data.cards:
+        figs = []
+        for c in data.cards:
+            sh = Sheet.new("A4")
+            draw_card(sh, c, card_url(meta.base_url, c.area_id), CardOptions("A4", meta.version))
+            figs.append(sh.fig)
+        sections.append((f"附件{len(data.lists) + 1}  岗位安全风险告知卡", figs))
+    else:
+        skipped.append("企业没有岗位或车间, 无告知卡 (no cards)")
+    step(f"岗位安全风险告知卡 {len(data.cards)} 张")
+
+    # page numbers are known now: the contents page, then the footers
+    index, page = [], 1
+    for title, figs in sections:
+        index.append((title, page))
+        page += len(figs) if title != "目录" else 1
+    total = page - 1
+    sections[1] = ("目录", [_contents(data, index, skipped)])
+    footer = f"{data.info.name}  {TITLE}  {meta.version}"
+    plant_page = None
+    n = 0
+    for title, figs in sections:
+        for fig in figs:
+            n += 1
+            if title == plant_title:
+                plant_page = n
+            elif n > 1:
+                _footer(fig, n, total, footer)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="riskatlas-report-") as tmpdir:
         tmp = Path(tmpdir)
-        sections.append(("封面", [_cover(data, meta)]))
-        step("封面")
-        sections.append(("一、企业概况  二、风险辨识结果汇总", _summary(data)))
-        step("企业概况与风险汇总")
-        if data.areas.empty:
-            skipped.append("企业尚未绘制厂区, 无厂区四色分布图 (no plant drawn)")
-        else:
+        body = _save([f for _, figs in sections for f in figs], tmp / "body.pdf")
+        step(f"写出 {total} 页 (pages written)")
+        writer = PdfWriter(clone_from=str(body))
+        if plant_page is not None:
             plant_pdf = tmp / "plant.pdf"
             title = TitleBlock(data.info.name, basis_zh=data.basis_zh, compiled_by=meta.compiled_by,
                                reviewed_by=meta.reviewed_by, version=meta.version, date=meta.date)
             render_plant_map(data.areas, title, plant_pdf, paper="A4", landscape=True, dpi=300)
-            sections.append(("三、厂区安全风险四色分布图", plant_pdf))
+            plant = PdfReader(plant_pdf).pages[0]
+            size = (float(plant.mediabox.width), float(plant.mediabox.height))
+            placed = writer.insert_page(plant, plant_page - 1)
+            writer.remove_page(plant_page)  # the blank it replaces
+            placed.merge_page(PdfReader(io.BytesIO(_page_number_overlay(plant_page, total, size))).pages[0])
         step("厂区安全风险四色分布图")
-        sections.append(("四、较大及以上风险管控清单", _table_pages(
-            "四、较大及以上风险管控清单", data.significant,
-            note=f"编号与厂区四色分布图上的风险点编号一致; 风险等级按{data.basis_zh}。")))
-        step("较大及以上风险管控清单")
-        for n, table in enumerate(data.lists, 1):
-            sections.append((f"附件{n}  {table.spec.sheet}", _table_pages(f"附件{n}  {table.spec.sheet}", table)))
-        step("附件: 风险管控与隐患排查清单")
-        if data.cards:
-            figs = []
-            for c in data.cards:
-                sh = Sheet.new("A4")
-                draw_card(sh, c, card_url(meta.base_url, c.area_id), CardOptions("A4", meta.version))
-                figs.append(sh.fig)
-            sections.append((f"附件{len(data.lists) + 1}  岗位安全风险告知卡", figs))
-        else:
-            skipped.append("企业没有岗位或车间, 无告知卡 (no cards)")
-        step(f"岗位安全风险告知卡 {len(data.cards)} 张")
-
-        # section PDFs, then the contents page (1 page) once the page numbers are known
-        paths = []
-        for k, (_title, content) in enumerate(sections):
-            paths.append(content if isinstance(content, Path) else _save(content, tmp / f"s{k}.pdf"))
-        counts = [len(PdfReader(p).pages) for p in paths]
-        starts, page = [], 1
-        for k, c in enumerate(counts):
-            starts.append(page)
-            page += c + (1 if k == 0 else 0)  # the contents page follows the cover
-        index = [(title, s) for (title, _), s in zip(sections, starts, strict=True)]
-        index.insert(1, ("目录", 2))
-        contents_pdf = _save([_contents(data, index, skipped)], tmp / "contents.pdf")
-
-        writer = PdfWriter()
-        order = [paths[0], contents_pdf, *paths[1:]]
-        for p in order:
-            writer.append(str(p))
-        total = len(writer.pages)
-        sizes = [(float(pg.mediabox.width), float(pg.mediabox.height)) for pg in writer.pages]
-        stamps = PdfReader(io.BytesIO(_stamp(total, sizes, f"{data.info.name}  {TITLE}  {meta.version}")))
-        for pg, st in zip(writer.pages, stamps.pages, strict=True):
-            pg.merge_page(st)
-        for title, s in index:
-            writer.add_outline_item(title, s - 1)
+        for title, first in index:
+            writer.add_outline_item(title, first - 1)
         writer.add_metadata({"/Title": f"{data.info.name} {TITLE}", "/Creator": "riskatlas",
                              "/Subject": "安全风险分级管控"})
-        out.parent.mkdir(parents=True, exist_ok=True)
         with open(out, "wb") as fh:
             writer.write(fh)
         step(f"合并 {total} 页")

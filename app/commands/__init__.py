@@ -9,4 +9,7 @@ COMMANDS: dict[str, str] = {
     "sources": "app.commands.hazard_sources",
     "hazards": "app.commands.hidden_hazards",
     "bench": "app.commands.bench",
+    "cards": "app.commands.cards",
+    "charts": "app.commands.charts",
+    "report": "app.commands.report",
 }
