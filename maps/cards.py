@@ -26,7 +26,7 @@ from matplotlib.path import Path as MplPath
 
 from layers.cards import PostCard
 from layers.levels import NAMES, PALETTE, UNASSESSED, Level
-from maps.typeset import INK, Sheet, line_mm, text_mm, wrap
+from maps.typeset import INK, Sheet, line_mm, pdf_fonts, text_mm, wrap
 
 PAPERS = ("A5", "A4")
 LABEL_FILL = "#F2F1EE"  # label cells: a neutral tone
@@ -314,7 +314,8 @@ def render_card(card: PostCard, url: str, out: Path, options: CardOptions = Card
     draw_card(sheet, card, url, options)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sheet.fig.savefig(out, dpi=300, facecolor="white")
+    with pdf_fonts():
+        sheet.fig.savefig(out, dpi=300, facecolor="white")
     return out
 
 
@@ -328,8 +329,8 @@ def render_cards(cards: Sequence[PostCard], url_for: Callable[[PostCard], str], 
         raise ValueError("没有可打印的告知卡 (no cards to print)")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with PdfPages(out, metadata={"Title": f"{cards[0].enterprise_name} 岗位安全风险告知卡",
-                                 "Creator": "riskatlas"}) as pdf:
+    with pdf_fonts(), PdfPages(out, metadata={"Title": f"{cards[0].enterprise_name} 岗位安全风险告知卡",
+                                              "Creator": "riskatlas"}) as pdf:
         for i, card in enumerate(cards, 1):
             sheet = Sheet.new(options.paper)
             draw_card(sheet, card, url_for(card), options)

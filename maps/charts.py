@@ -22,6 +22,7 @@ from matplotlib.transforms import blended_transform_factory
 from layers.charts import KEYS, ChartData
 from layers.levels import NAMES, PALETTE
 from maps.fonts import cjk_family
+from maps.typeset import pdf_fonts
 
 MM = 1 / 25.4
 FORMATS = ("png", "svg", "pdf")
@@ -161,6 +162,7 @@ def render_chart(data: ChartData, out: Path, *, dpi: int = 200, width_mm: float 
                bbox_to_anchor=(0.5, 1 - 22.5 / height_mm), handlelength=1.8, columnspacing=1.6)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=dpi, facecolor="white")
+    with pdf_fonts():
+        fig.savefig(out, dpi=dpi, facecolor="white")
     drawn.path = out
     return drawn
