@@ -71,6 +71,10 @@ WARNING_SIGNS: dict[int, str] = {
     20: "注意安全",      # 其它伤害
 }
 
+#: Printed when none of a card's risks has a 应急处置 measure, marked as the general rule it is (the
+#: data hold no post-specific one): stop, withdraw, report.
+GENERAL_EMERGENCY = "(通用) 发现异常立即停止作业, 撤离至安全区域并报告"
+
 #: Public emergency numbers printed on every card.
 PUBLIC_NUMBERS: tuple[tuple[str, str], ...] = (("火警", "119"), ("急救", "120"))
 

@@ -24,7 +24,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.patches import PathPatch, Polygon
 from matplotlib.path import Path as MplPath
 
-from layers.cards import PostCard
+from layers.cards import GENERAL_EMERGENCY, PostCard
 from layers.levels import NAMES, PALETTE, UNASSESSED, Level
 from maps.typeset import INK, Sheet, line_mm, pdf_fonts, text_mm, wrap
 
@@ -111,7 +111,7 @@ def _rows(card: PostCard) -> list[_Row]:
         _Row("主要危险有害因素", ["；".join(card.hazard_factors) or "—"]),
         _Row("可能导致的事故类型及后果", card.consequences or ["—"]),
         _Row("管控措施", measures or ["—"]),
-        _Row("应急处置措施", _numbered(card.emergency_measures) or ["发现异常立即停止作业, 撤离至安全区域并报告"]),
+        _Row("应急处置措施", _numbered(card.emergency_measures) or [GENERAL_EMERGENCY]),
         _Row("警示标志", card.signs, kind="signs"),
         _Row("责任人及电话", ["    ".join(who) or "—"]),
     ]

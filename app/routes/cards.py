@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse
 from app.db import get_conn
 from app.files import file_download
 from db.settings import app_settings
-from layers.cards import PostCard, card_areas, card_url, post_card
+from layers.cards import GENERAL_EMERGENCY, PostCard, card_areas, card_url, post_card
 from layers.errors import NotFound
 from layers.levels import NAMES, PALETTE, UNASSESSED, Level
 from maps.cards import CardOptions, render_card, render_cards
@@ -126,7 +126,7 @@ def card_page_html(card: PostCard) -> str:
                   f'并及时报告。</div>')
     measures = "".join(f'<li><span class="kind">【{e(kind)}】</span>{e("；".join(items))}</li>'
                        for kind, items in card.measures) or "<li>—</li>"
-    emergency = "".join(f"<li>{e(x)}</li>" for x in card.emergency_measures) or "<li>发现异常立即停止作业, 撤离至安全区域并报告</li>"
+    emergency = "".join(f"<li>{e(x)}</li>" for x in card.emergency_measures) or f"<li>{e(GENERAL_EMERGENCY)}</li>"
     consequences = "".join(f"<li>{e(x)}</li>" for x in card.consequences) or "<li>—</li>"
     signs = "".join(f"<span>{_sign_svg()}{e(s)}</span>" for s in card.signs) or "—"
     who = "".join(f'<li>{e(c.name)} <a href="tel:{e(c.phone)}">{e(c.phone)}</a></li>' if c.phone else f"<li>{e(c.name)}</li>"
