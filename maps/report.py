@@ -204,7 +204,8 @@ def _lv(v: str | None) -> Level | None:
     return Level(v) if v else None
 
 
-def _table_pages(section: str, table: Table, landscape: bool = True, note: str | None = None) -> list[Figure]:
+def _table_pages(section: str, table: Table, landscape: bool = True, note: str | None = None,
+                 empty: str = "无") -> list[Figure]:
     paper_w, paper_h = (297.0, 210.0) if landscape else (210.0, 297.0)
     x, top_m, bottom_m = 12.0, 14.0, 14.0
     avail_w = paper_w - 2 * x
@@ -224,9 +225,6 @@ def _table_pages(section: str, table: Table, landscape: bool = True, note: str |
     cont = [i > 0 and bool(table.groups) and table.groups[i] == table.groups[i - 1] for i in range(len(table.rows))]
     cells = [[("" if (cont[i] and c in merged) or v is None else str(v)) for c, v in enumerate(r)]
              for i, r in enumerate(table.rows)]
-    if not cells:
-        cells = [["无 (尚未录入)"] + [""] * (len(widths) - 1)]
-        cont = [False]
     head, hh, rows = table_rows(list(table.spec.headers), cells, widths, style)
     heading_h = line_mm(13, 1.5) + 2 + (5 if note else 0)
     room = paper_h - top_m - bottom_m - heading_h - hh
@@ -243,8 +241,14 @@ def _table_pages(section: str, table: Table, landscape: bool = True, note: str |
         fills = [{lc: (PALETTE.colour(table.levels[i]), PALETTE.text_colour(table.levels[i]))}
                  if i < len(table.levels) and table.levels[i] is not None else {} for i in idx]
         page_cont = [cont[i] and k > 0 for k, i in enumerate(idx)]
-        draw_table(sh, x, y, widths, head, hh, [rows[i] for i in idx], style, fills=fills, centred=centred,
-                   continues=page_cont, merged=merged)
+        bottom = draw_table(sh, x, y, widths, head, hh, [rows[i] for i in idx], style, fills=fills,
+                            centred=centred, continues=page_cont, merged=merged)
+        if not rows:  # an empty list says so across the whole width
+            h = line_mm(style.size) + 2 * style.pad + 2
+            sh.text(x + sum(widths) / 2, bottom + h / 2, empty, style.size + 1, ha="center", va="center")
+            sh.hline(x, x + sum(widths), bottom + h, lw=0.8)
+            sh.vline(x, bottom, bottom + h, lw=0.8)
+            sh.vline(x + sum(widths), bottom, bottom + h, lw=0.8)
         figs.append(sh.fig)
     return figs
 
@@ -337,10 +341,14 @@ def render_report(data: ReportData, out: Path, meta: ReportMeta | None = None,
         sections.append((plant_title, [blank]))
     sections.append(("四、较大及以上风险管控清单", _table_pages(
         "四、较大及以上风险管控清单", data.significant,
-        note=f"编号与厂区四色分布图上的风险点编号一致; 风险等级按{data.basis_zh}。")))
+        note=f"编号与厂区四色分布图上的风险点编号一致; 风险等级按{data.basis_zh}。",
+        empty="无较大及以上风险")))
     step("较大及以上风险管控清单")
     for n, table in enumerate(data.lists, 1):
-        sections.append((f"附件{n}  {table.spec.sheet}", _table_pages(f"附件{n}  {table.spec.sheet}", table)))
+        empty = ("无 (未划分操作岗位: 风险记录在车间, 见告知卡)" if table.spec.key == "operating"
+                 else "无 (尚未建立管理岗位清单)")
+        sections.append((f"附件{n}  {table.spec.sheet}", _table_pages(f"附件{n}  {table.spec.sheet}", table,
+                                                                     empty=empty)))
     step("附件: 风险管控与隐患排查清单")
     if data.cards:
         figs = []
