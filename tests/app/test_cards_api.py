@@ -160,3 +160,35 @@ def test_card_page_in_chromium_escapes_names(demo_url):
     assert "&lt;script&gt;document.title" in dom and "<script>document.title" not in dom
     assert 'id="post-name"' in dom and "冲压" in dom
     assert "未找到告知卡" in missing
+
+
+def test_cli_batch_cards_and_report_show_progress(demo_url, tmp_path):
+    import os
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": demo_url, "RISKATLAS_PUBLIC_BASE_URL": "https://qr.example.cn/"}
+    cards = subprocess.run([sys.executable, "-m", "app.cli", "cards", "batch", "4", "--out", str(tmp_path / "c.pdf")],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert cards.returncode == 0, cards.stderr
+    progress = re.findall(r"^\[(\d+)/(\d+)\] ", cards.stderr, re.M)
+    assert progress and progress[-1][0] == progress[-1][1] == str(len(progress))
+    report = subprocess.run([sys.executable, "-m", "app.cli", "report", "4", "--out", str(tmp_path / "r.pdf"),
+                             "--compiled-by", "张工"], capture_output=True, text=True, env=env, timeout=120)
+    assert report.returncode == 0, report.stderr
+    steps = re.findall(r"^\[(\d+)/(\d+)\] ", report.stderr, re.M)
+    assert steps[-1][0] == steps[-1][1] and (tmp_path / "r.pdf").stat().st_size > 50_000
+    bad = subprocess.run([sys.executable, "-m", "app.cli", "report", "2000000000", "--out", str(tmp_path / "x.pdf")],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 1 and "不存在" in bad.stderr
+
+
+def test_public_base_url_setting(monkeypatch):
+    from db.settings import AppSettings
+
+    monkeypatch.setenv("RISKATLAS_PUBLIC_BASE_URL", "https://riskatlas.example.cn/app/")
+    assert AppSettings().public_base_url == "https://riskatlas.example.cn/app"
+    monkeypatch.setenv("RISKATLAS_PUBLIC_BASE_URL", "riskatlas.example.cn")
+    with pytest.raises(ValueError, match="http"):
+        AppSettings()
+    monkeypatch.delenv("RISKATLAS_PUBLIC_BASE_URL")
+    assert AppSettings().public_base_url == "http://localhost:8000"
