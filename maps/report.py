@@ -41,7 +41,6 @@ from maps.typeset import (
     TableStyle,
     draw_table,
     line_mm,
-    paginate,
     pdf_fonts,
     table_rows,
     text_mm,
@@ -223,12 +222,22 @@ def _table_pages(section: str, table: Table, landscape: bool = True, note: str |
     merged = set(table.merge_columns)
     # a row continuing its group leaves the merged cells empty
     cont = [i > 0 and bool(table.groups) and table.groups[i] == table.groups[i - 1] for i in range(len(table.rows))]
-    cells = [[("" if (cont[i] and c in merged) or v is None else str(v)) for c, v in enumerate(r)]
-             for i, r in enumerate(table.rows)]
-    head, hh, rows = table_rows(list(table.spec.headers), cells, widths, style)
+    # (except at the top of a page, where the group's merged cells are repeated)
+    full = [["" if v is None else str(v) for v in r] for r in table.rows]
+    blank = [[("" if cont[i] and c in merged else v) for c, v in enumerate(r)] for i, r in enumerate(full)]
+    head, hh, rows_full = table_rows(list(table.spec.headers), full, widths, style)
+    _, _, rows_blank = table_rows(list(table.spec.headers), blank, widths, style)
     heading_h = line_mm(13, 1.5) + 2 + (5 if note else 0)
     room = paper_h - top_m - bottom_m - heading_h - hh
-    pages = paginate([h for _, h in rows], room, room)
+    pages: list[list[int]] = [[]]
+    left = room
+    for i in range(len(full)):
+        h = rows_blank[i][1] if pages[-1] else rows_full[i][1]
+        if h > left and pages[-1]:
+            pages.append([])
+            left, h = room, rows_full[i][1]
+        pages[-1].append(i)
+        left -= h
     centred = {i for i, c in enumerate(table.spec.columns) if c.align == "center"}
     lc = table.level_column
     figs = []
@@ -241,9 +250,10 @@ def _table_pages(section: str, table: Table, landscape: bool = True, note: str |
         fills = [{lc: (PALETTE.colour(table.levels[i]), PALETTE.text_colour(table.levels[i]))}
                  if i < len(table.levels) and table.levels[i] is not None else {} for i in idx]
         page_cont = [cont[i] and k > 0 for k, i in enumerate(idx)]
-        bottom = draw_table(sh, x, y, widths, head, hh, [rows[i] for i in idx], style, fills=fills,
+        page_rows = [rows_blank[i] if c else rows_full[i] for i, c in zip(idx, page_cont, strict=True)]
+        bottom = draw_table(sh, x, y, widths, head, hh, page_rows, style, fills=fills,
                             centred=centred, continues=page_cont, merged=merged)
-        if not rows:  # an empty list says so across the whole width
+        if not full:  # an empty list says so across the whole width
             h = line_mm(style.size) + 2 * style.pad + 2
             sh.text(x + sum(widths) / 2, bottom + h / 2, empty, style.size + 1, ha="center", va="center")
             sh.hline(x, x + sum(widths), bottom + h, lw=0.8)

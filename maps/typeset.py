@@ -1,4 +1,4 @@
-"""Typesetting for printed pages drawn with matplotlib: Chinese line breaking and ruled tables.
+"""Typesetting for printed pages drawn with matplotlib: Chinese line breaking and ruled tables (the caller splits rows over pages).
 
 matplotlib wraps text only at spaces, and Chinese has none. :func:`wrap` breaks a string to a width
 in millimetres by measuring each character in the CJK font (any character may end a line, except that
@@ -222,17 +222,3 @@ def draw_table(sheet: Sheet, x: float, y: float, widths_mm: list[float], head: l
     for i, cx in enumerate([*lefts, x + total_w]):
         sheet.vline(cx, y, cy, lw=0.8 if i in (0, len(lefts)) else 0.4)
     return cy
-
-
-def paginate(row_heights: list[float], first_room: float, room: float) -> list[list[int]]:
-    """Row indices per page: as many rows as fit under a repeated header. A row taller than a whole
-    page is put alone on a page (and drawn past the bottom margin rather than split mid-row)."""
-    pages: list[list[int]] = [[]]
-    left = first_room
-    for i, h in enumerate(row_heights):
-        if h > left and pages[-1]:
-            pages.append([])
-            left = room
-        pages[-1].append(i)
-        left -= h
-    return pages
