@@ -78,3 +78,24 @@ def test_summary_counts_match_the_database(report, conn):
         expected = dict(cur.fetchall())
     assert {k: v for k, v in data.risk_counts["residual"].items() if v} == expected
     assert sum(data.card_counts.values()) == len(data.cards)
+
+
+def test_a_post_split_over_pages_is_named_again_on_the_next(tmp_path):
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from layers.levels import Level
+    from layers.risk_lists import OPERATING, Table
+    from maps.report import _table_pages
+
+    rows = [["长名称测试岗位", 3, "设备", "活动", "机械伤害", "原因" * 20, "一般风险", "管理: 措施" * 10, "排查", "张三", "每天"]
+            for _ in range(30)]
+    table = Table(OPERATING, "t", rows, [Level.GENERAL] * 30, [0] * 30, (0, 1, 2, 3))
+    figs = _table_pages("附件1", table)
+    assert len(figs) >= 2
+    pdf = tmp_path / "t.pdf"
+    with PdfPages(pdf) as out:
+        for f in figs:
+            out.savefig(f)
+    for page in range(1, len(figs) + 1):
+        text = _text(pdf, page, page)
+        assert text.count("长名称测试岗位") == 1, page  # once per page: merged below, repeated on each page
