@@ -53,6 +53,9 @@ ROUTE_MODULES: list[str] = [
     "app.routes.hazard_sources",
     "app.routes.imports",
     "app.routes.plant_maps",
+    "app.routes.cards",
+    "app.routes.charts",
+    "app.routes.reports",
 ]
 
 

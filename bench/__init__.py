@@ -7,4 +7,5 @@ BENCH_MODULES: list[str] = [
     "bench.regions",
     "bench.api",
     "bench.plant_map",
+    "bench.cards",
 ]

@@ -12,7 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The checkout riskatlas runs from (``db/`` lives directly under it in an editable install).
@@ -72,8 +72,12 @@ class AppSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Public base URL of the web app (QR codes on notification cards link here).
-    base_url: str = "http://127.0.0.1:8000"
+    #: Public base URL of the web app: QR codes on notification cards link to {public_base_url}/cards/{id}.
+    #: Env RISKATLAS_PUBLIC_BASE_URL (RISKATLAS_BASE_URL, the earlier name, is still read).
+    public_base_url: str = Field(
+        default="http://localhost:8000",
+        validation_alias=AliasChoices("RISKATLAS_PUBLIC_BASE_URL", "RISKATLAS_BASE_URL", "public_base_url"),
+    )
     out_dir: Path = Field(default_factory=lambda: project_root() / "out")
     #: zh (default) or en.
     locale: str = "zh"
@@ -83,6 +87,19 @@ class AppSettings(BaseSettings):
     cookie_secure: bool = False
     #: Largest file accepted by the imports (MB); larger uploads are answered 413.
     max_upload_mb: float = Field(default=50.0, gt=0)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if not v.startswith(("http://", "https://")) or len(v) <= len("https://"):
+            raise ValueError(f"RISKATLAS_PUBLIC_BASE_URL 应以 http:// 或 https:// 开头: {v!r} (must be an http(s) URL)")
+        return v
+
+    @property
+    def base_url(self) -> str:
+        """The earlier name of :attr:`public_base_url`."""
+        return self.public_base_url
 
 
 @lru_cache

@@ -11,4 +11,7 @@ COMMANDS: dict[str, str] = {
     "bench": "app.commands.bench",
     "users": "app.commands.users",
     "maps": "app.commands.maps",
+    "cards": "app.commands.cards",
+    "charts": "app.commands.charts",
+    "report": "app.commands.report",
 }

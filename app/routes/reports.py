@@ -1,0 +1,41 @@
+"""安全风险辨识管控报告 of an enterprise as one PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+import psycopg2.extensions
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
+
+from app.db import get_conn
+from app.files import file_download
+from db.settings import app_settings
+from layers.report import report_data
+from maps.report import ReportMeta, render_report
+
+router = APIRouter(prefix="/api", tags=["reports"])
+
+Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
+Name = Annotated[str, Query(max_length=40)]
+
+
+@router.get("/enterprises/{enterprise_id}/report.pdf",
+            summary="安全风险辨识管控报告 (封面、汇总、厂区四色图、较大及以上风险管控清单、附件清单、告知卡)")
+def get_report(
+    conn: Conn,
+    enterprise_id: Annotated[int, PathParam(ge=1, le=2**31 - 1, description="企业 id")],
+    basis: Annotated[Literal["residual", "inherent"], Query(description="residual 现有 / inherent 固有")] = "residual",
+    compiled_by: Name = "",
+    reviewed_by: Name = "",
+    approved_by: Name = "",
+    version: Annotated[str, Query(max_length=20, pattern=r"^[\w.\-]+$")] = "V1.0",
+):
+    data = report_data(conn, enterprise_id, basis)
+    meta = ReportMeta(compiled_by, reviewed_by, approved_by, version, dt.date.today(), app_settings().public_base_url)
+    tmp = Path(tempfile.mkdtemp(prefix="riskatlas-report-"))
+    out = render_report(data, tmp / "report.pdf", meta).path
+    return file_download(out, f"{data.info.name}-安全风险辨识管控报告.pdf", f"report-{enterprise_id}.pdf", cleanup=tmp)
