@@ -74,3 +74,15 @@ def get_public_conn(request: Request) -> Iterator[psycopg2.extensions.connection
     """A connection for pages without login (health, a notification card's QR landing page): it
     sees no enterprise's rows; such routes read what they publish through narrow functions."""
     yield from _scoped(request.app.state.pool, None)
+
+
+def get_publishing_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
+    """A connection without row-level scope, for the few pages that publish a fixed public view of
+    one object to anyone (the QR landing page of a post's notification card, which hangs on the
+    workshop wall anyway). Such a route must read only what it publishes, by the object's id."""
+    pool = request.app.state.pool
+    conn = pool.getconn()
+    try:
+        yield conn
+    finally:
+        pool.putconn(conn)

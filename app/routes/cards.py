@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 
-from app.db import get_conn
+from app.db import get_conn, get_publishing_conn
 from app.files import file_download
 from db.settings import app_settings
 from layers.cards import GENERAL_EMERGENCY, PostCard, card_areas, card_url, post_card
@@ -163,7 +163,8 @@ def card_page_html(card: PostCard) -> str:
 
 
 @router.get("/cards/{card_id}", response_class=HTMLResponse, include_in_schema=False)
-def card_page(conn: Conn, card_id: str):
+def card_page(conn: Annotated[psycopg2.extensions.connection, Depends(get_publishing_conn)], card_id: str):
+    """The public card (no login: it is what the QR code on the printed card opens)."""
     if not card_id.isascii() or not card_id.isdigit() or not 1 <= int(card_id) <= 2**31 - 1:
         return _not_found(f"告知卡编号 {card_id!r} 无效, 应为数字 (invalid card id)")
     try:

@@ -8,16 +8,15 @@ from urllib.parse import unquote
 
 import psycopg2
 import pytest
-from fastapi.testclient import TestClient
 
-from app.main import create_app
 from layers.levels import PALETTE
+from tests.auth import api_client
 from tests.browser import dump_dom, live_app
 
 
 @pytest.fixture(scope="module")
 def client(demo_url):
-    with TestClient(create_app(demo_url)) as c:
+    with api_client(demo_url) as c:
         yield c
 
 

@@ -26,7 +26,7 @@ from tests.auth import api_client, ensure_user  # noqa: F401  (ensure_user used 
 PUBLIC = {
     ("GET", "/api/health"), ("POST", "/api/auth/login"), ("GET", "/login"), ("POST", "/login"),
     ("GET", "/favicon.ico"), ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"),
+    ("GET", "/redoc"), ("GET", "/cards/{card_id}"),   # the QR landing page of a notification card
 }
 #: Reads that only an admin may make.
 ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profiles/{name}")}
@@ -123,11 +123,13 @@ def world(demo_url) -> World:
             }
 
         own = objects(1)
+        own["card_id"] = own["area_id"]
         cur.execute("SELECT e.id FROM enterprise e WHERE e.region_id NOT IN (SELECT region_id FROM region_subtree(%s)) "
                     "AND EXISTS (SELECT 1 FROM hidden_hazard h WHERE h.enterprise_id = e.id AND h.status <> 'closed') "
                     "AND EXISTS (SELECT 1 FROM area a WHERE a.enterprise_id = e.id AND a.kind = 'workshop') "
                     "ORDER BY e.id LIMIT 1", (own["region_id"],))
         foreign = objects(cur.fetchone()[0])
+        foreign["card_id"] = foreign["area_id"]
         for objs in (own, foreign):
             cur.execute("SELECT hs.id FROM hazard_source hs WHERE hs.enterprise_id = %s ORDER BY id LIMIT 1",
                         (objs["enterprise_id"],))
