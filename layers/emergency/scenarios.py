@@ -40,7 +40,7 @@ def level_colour(level: str) -> str:
     general colours, so it follows the palette's settings."""
     from layers.levels import PALETTE
 
-    return PALETTE.colour({"red": "major", "orange": "significant", "yellow": "general"}[level])
+    return PALETTE.colour({"red": "major", "orange": "significant", "yellow": "general"}.get(level))
 
 
 # -- geometry: local metres around the source <-> EPSG:4326 ---------------------------------------
