@@ -83,9 +83,10 @@ def render_overlay(o: Overlay) -> str:
                        style_function=lambda f: {"color": "#9E9E9E", "weight": 2}).add_to(m)
     zl = folium.FeatureGroup(name="威胁区 (threat zones)").add_to(m)
     for z in reversed(list(o.zones.itertuples())):       # outermost first, so the red zone is on top
+        colour = level_colour(z.level)
         folium.GeoJson(
             z.geometry.__geo_interface__,
-            style_function=lambda f, c=level_colour(z.level): {"fillColor": c, "color": c, "weight": 2,
+            style_function=lambda f, c=colour: {"fillColor": c, "color": c, "weight": 2,
                                                                  "fillOpacity": 0.3},
             tooltip=f"{LEVEL_ZH[z.level]}: {escape(z.threshold_zh)}, 半径 {z.distance_m:.0f} m",
         ).add_to(zl)
