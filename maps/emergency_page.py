@@ -122,10 +122,10 @@ def render_overlay(o: Overlay) -> str:
                         fill=True, fill_color="#000", fill_opacity=1,
                                 tooltip=escape(f"危险源: {s.enterprise_name} / {s.code} {s['name']}")).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    # frame the zones with room around them (the routes run further: zoom out to follow them)
     b = o.zones.total_bounds if len(o.zones) else o.source.total_bounds
-    if len(o.routes):
-        rb = o.routes.total_bounds
-        b = [min(b[0], rb[0]), min(b[1], rb[1]), max(b[2], rb[2]), max(b[3], rb[3])]
+    dx, dy = (b[2] - b[0]) * 0.5 + 0.003, (b[3] - b[1]) * 0.5 + 0.003
+    b = [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy]
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(20, 20))
     m.get_root().html.add_child(folium.Element(_panel(o)))
     m.get_root().header.add_child(folium.Element(
@@ -134,7 +134,7 @@ def render_overlay(o: Overlay) -> str:
 
 
 _PANEL_CSS = """
-#ra-panel{position:absolute;z-index:1000;left:10px;bottom:24px;max-width:360px;max-height:70%;overflow:auto;
+#ra-panel{position:absolute;z-index:1000;right:10px;bottom:24px;max-width:360px;max-height:70%;overflow:auto;
  background:rgba(255,255,255,.95);border:1px solid #888;padding:8px 10px;font:13px "Noto Sans CJK SC",sans-serif}
 #ra-panel h2{font-size:15px;margin:0 0 4px}#ra-panel table{border-collapse:collapse;width:100%}
 #ra-panel td,#ra-panel th{border:1px solid #ccc;padding:2px 4px;text-align:right}
