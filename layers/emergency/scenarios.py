@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -47,14 +48,19 @@ def level_colour(level: str) -> str:
 def local_to_wgs84(geom, lon: float, lat: float):
     """A shapely geometry in local metres (source at (0, 0), x east, y north) -> lon/lat, through
     an azimuthal equidistant projection centred on the source (distances from it are exact)."""
-    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=WGS84 +units=m")
-    tr = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
+    tr = _aeqd_to_wgs84(float(lon), float(lat))
 
     def move(xy: np.ndarray) -> np.ndarray:
         x, y = tr.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
     return shapely.transform(geom, move)
+
+
+@lru_cache(maxsize=256)
+def _aeqd_to_wgs84(lon: float, lat: float) -> Transformer:
+    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=WGS84 +units=m")
+    return Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
 
 
 def _multi(geom) -> MultiPolygon:

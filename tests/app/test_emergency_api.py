@@ -186,6 +186,3 @@ def test_cli_affected(world, scenario):
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "西侧小区" in proc.stdout and "黄区" in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "emergency", "scenario", "affected", "424242"],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 1 and "情景 424242 不存在" in proc.stderr
