@@ -253,7 +253,7 @@ def render_briefing(o: Overlay, *, now: dt.datetime | None = None) -> bytes:
 
 def z_thr(o: Overlay, level: str) -> str:
     z = o.zones[o.zones["level"] == level]
-    return "" if z.empty else f"{z.iloc[0]['threshold_zh']}"
+    return "" if z.empty else f"≥ {z.iloc[0]['threshold']:.3g} {z.iloc[0]['threshold_unit']}, {z.iloc[0]['distance_m']:.0f} m"
 
 
 def briefing_pdf(conn: psycopg2.extensions.connection, scenario_id: int) -> bytes:

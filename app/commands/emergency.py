@@ -62,7 +62,7 @@ def create_cmd(
     name: Annotated[str | None, typer.Option(help="情景名称")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """新建情景并计算威胁区. 例: riskatlas emergency scenario create 1 vce_tnt mass_kg=5000 -w wind_speed_m_s=3"""
+    """新建情景并计算威胁区. 例: riskatlas emergency scenario create 1 vce_tnt fuel_mass_kg=20000 -w wind_speed_m_s=3"""
     from layers.emergency import scenarios as sc
 
     s = _run(lambda c: sc.create_scenario(c, hazard_source_id=hazard_source, model=model,

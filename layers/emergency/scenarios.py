@@ -168,12 +168,20 @@ def run_model(model: str, params: Mapping, weather: Mapping) -> list[ThreatZone]
 
     try:
         zones = threat_zones(model, params, Weather(**weather))
-    except InvalidInput:
-        raise
+    except InvalidInput as exc:   # name the field as the caller wrote it: params.X or weather.X
+        wx = {f.name for f in dataclasses.fields(Weather)}
+        errors = [{**e, "field": _qualify(str(e.get("field", "")), wx)} for e in exc.errors]
+        raise InvalidInput(str(exc), errors) from exc
     except (TypeError, ValueError, ArithmeticError) as exc:
         raise InvalidInput(f"params/weather: 模型 {model} 无法用这些输入计算 (model refused the inputs): {exc}",
                            [{"field": "params", "message": str(exc)}]) from exc
     return list(zones)
+
+
+def _qualify(field: str, weather_fields: set[str]) -> str:
+    if not field or field.split(".")[0] in ("params", "weather", "model", "name", "hazard_source_id"):
+        return field
+    return f"weather.{field}" if field in weather_fields else f"params.{field}"
 
 
 # -- writing -------------------------------------------------------------------------------------------
