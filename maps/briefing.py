@@ -242,6 +242,10 @@ def render_briefing(o: Overlay, *, now: dt.datetime | None = None) -> bytes:
                _min(x["time_s"]), _km(x["length_m"]), "—" if x["red_m"] is None else f"{x['red_m']:.0f}"]
               for x in ev["routes"]],
              [0.08, 0.27, 0.09, 0.27, 0.1, 0.1, 0.1], [lv_col[x["level"]] for x in ev["routes"]]),
+            ("外部安全防护距离内的防护目标 (GB/T 37243-2019)", ["防护目标", "类型", "人口", "距离 m", "防护距离 m", "依据"],
+             [[x["target_name"], x["target_kind_zh"], x["population"], f"{x['distance_m']:.0f}",
+               f"{x['required_m']:.0f}", x["basis"][:24]] for x in o.safety_breaches],
+             [0.26, 0.12, 0.1, 0.1, 0.12, 0.3], None),
             ("避难场所 (区外)", ["名称", "容量", "分配人数", "直线 km"],
              [[x["name"], x["capacity"] if x["capacity"] is not None else "—", x["assigned"], _km(x["crow_m"])]
               for x in ev["shelters"] if x["assigned"]],

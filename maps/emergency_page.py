@@ -90,6 +90,12 @@ def render_overlay(o: Overlay) -> str:
                                                                  "fillOpacity": 0.3},
             tooltip=f"{LEVEL_ZH[z.level]}: {escape(z.threshold_zh)}, 半径 {z.distance_m:.0f} m",
         ).add_to(zl)
+    sl = folium.FeatureGroup(name="外部安全防护距离 (safety distances)", show=False).add_to(m)
+    for b in o.safety_buffers.itertuples():
+        folium.GeoJson(b.geometry.__geo_interface__,
+                       style_function=lambda f: {"color": "#37474F", "weight": 1.5, "dashArray": "6 4", "fill": False},
+                       tooltip=escape(f"外部安全防护距离 {b.distance_m:.0f} m: {b.kinds_zh}")).add_to(sl)
+    breached = {x["target_id"]: x for x in o.safety_breaches}
     rl = folium.FeatureGroup(name="路线 (routes)").add_to(m)
     for r in o.routes.itertuples():
         if r.route_kind == "evacuation":
@@ -109,7 +115,9 @@ def render_overlay(o: Overlay) -> str:
         folium.CircleMarker([t.geometry.y, t.geometry.x], radius=6, color="#222", weight=1, fill=True,
                             fill_color=c, fill_opacity=0.95,
                             tooltip=escape(f"{t.name} ({t.kind_zh}) {t.population} 人"
-                                           + (f" · {LEVEL_ZH[t.level]}" if inside else " · 区外"))).add_to(tl)
+                                           + (f" · {LEVEL_ZH[t.level]}" if inside else " · 区外")
+                                           + (f" · 在外部安全防护距离 {breached[t.id]['required_m']:.0f} m 内"
+                                              if t.id in breached else ""))).add_to(tl)
     fl = folium.FeatureGroup(name="应急资源 (resources)").add_to(m)
     for f in o.facilities.itertuples():
         folium.CircleMarker([f.geometry.y, f.geometry.x], radius=7, color="#fff",
@@ -158,7 +166,7 @@ def _panel(o: Overlay) -> str:
 <div>{escape(sc['enterprise_name'])} / {escape(sc['hazard_source_code'])} {escape(sc['hazard_source_name'])}<br>
 模型: {escape(sc['model_zh'])}</div>
 <table><tr><th>威胁区</th><th>企业</th><th>防护目标</th><th>人口</th><th>道路 km</th></tr>{rows}</table>
-<div>需通知相邻企业 {s['total']['notify']} 家; 区内人口 {ev['population']} 人, 区外避难场所容量 {ev['capacity']} 人 ({ok})</div>
+<div>外部安全防护距离内的防护目标 {len(o.safety_breaches)} 处; 需通知相邻企业 {s['total']['notify']} 家; 区内人口 {ev['population']} 人, 区外避难场所容量 {ev['capacity']} 人 ({ok})</div>
 <div>{legend}</div></div>"""
 
 

@@ -29,6 +29,8 @@ class Overlay:
     enterprises: gpd.GeoDataFrame    # context: enterprise boundaries in the extent, with their level
     targets: gpd.GeoDataFrame        # protection targets in the extent, with the innermost level or None
     facilities: gpd.GeoDataFrame     # emergency resources in the extent
+    safety_buffers: gpd.GeoDataFrame  # external safety distance buffers around the hazard source
+    safety_breaches: list[dict]      # protection targets inside them
 
 
 def overlay(conn: psycopg2.extensions.connection, scenario_id: int, *, per_kind: int = 3) -> Overlay:
@@ -78,4 +80,7 @@ def overlay(conn: psycopg2.extensions.connection, scenario_id: int, *, per_kind:
                                         FROM emergency_resource r
                                         LEFT JOIN vocabulary v ON v.domain = 'resource_kind' AND v.code = r.kind::text
                                         WHERE r.geom && {box}""", params)
-    return Overlay(s, zones, a, routes, res, ev, source, roads, enterprises, targets, facilities)
+    safety_buffers = rt.safety_distance_layer(conn, s["hazard_source_id"])
+    safety_breaches = rt.safety_distance_breaches(conn, [s["hazard_source_id"]])
+    return Overlay(s, zones, a, routes, res, ev, source, roads, enterprises, targets, facilities, safety_buffers,
+                   safety_breaches)

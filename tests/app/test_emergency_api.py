@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from db.migrate import migrate
+from tests.browser import dump_dom
 from tests.conftest import create_database, drop_database
 from tests.scene import (
     add_hazard_source,
@@ -148,7 +149,7 @@ def test_unknown_scenario_is_404_everywhere(client):
     assert client.get("/api/emergency/coverage", params={"region_id": 424242}).status_code == 404
 
 
-def test_overlay_page_is_offline(client, scenario):
+def test_overlay_page_is_offline(client, scenario, tmp_path):
     r = client.get(f"/api/emergency/scenarios/{scenario['id']}/map")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     html = r.text
@@ -156,6 +157,11 @@ def test_overlay_page_is_offline(client, scenario):
     # nothing is fetched from elsewhere: no external script or stylesheet
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', html)
     assert "cdn" not in " ".join(re.findall(r'(?:src|href)="[^"]*"', html)).lower()
+    # opened from a file by a real browser, Leaflet (inlined) builds the map
+    page = tmp_path / "map.html"
+    page.write_text(html, encoding="utf-8")
+    dom = dump_dom(page.as_uri(), budget_ms=3000)
+    assert "leaflet-container" in dom and "leaflet-control-layers" in dom and "威胁区 (threat zones)" in dom
 
 
 def test_briefing_pdf(client, scenario, tmp_path):
