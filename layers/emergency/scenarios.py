@@ -172,7 +172,7 @@ def run_model(model: str, params: Mapping, weather: Mapping) -> list[ThreatZone]
         wx = {f.name for f in dataclasses.fields(Weather)}
         errors = [{**e, "field": _qualify(str(e.get("field", "")), wx)} for e in exc.errors]
         raise InvalidInput(str(exc), errors) from exc
-    except (TypeError, ValueError, ArithmeticError) as exc:
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise InvalidInput(f"params/weather: 模型 {model} 无法用这些输入计算 (model refused the inputs): {exc}",
                            [{"field": "params", "message": str(exc)}]) from exc
     return list(zones)
