@@ -72,6 +72,7 @@ def render_overlay(o: Overlay) -> str:
     if len(o.enterprises):
         ents = o.enterprises.copy()
         ents["colour"] = [PALETTE.colour(lv) for lv in ents["level"]]
+        ents["name"] = [escape(str(n)) for n in ents["name"]]   # the tooltip writes HTML
         folium.GeoJson(
             json.loads(ents[["name", "colour", "geometry"]].to_json(drop_id=True)), name="企业四色图 (enterprises)",
             style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#555", "weight": 0.8,
