@@ -168,12 +168,57 @@ def demo_run(
     t0 = time.perf_counter()
     _prepare_database(reset=reset)
     _load_demo_if_empty()
+    _demo_accounts()
     rendered = _render_demo_plants()
     typer.echo(f"已绘制 {len(rendered)} 张地图 (rendered) in {time.perf_counter() - t0:.1f}s total:")
     for p in rendered:
         typer.echo(f"  {p}")
     if serve:
         _serve()
+
+
+def _demo_accounts() -> None:
+    """The demo's three accounts (admin, a district regulator, enterprise 1's user), created once with
+    random passwords written to var/demo-accounts.txt (readable by its owner only) and printed."""
+    import secrets
+
+    from db.connection import connect
+    from db.settings import project_root
+    from layers.accounts import create_user
+
+    path = project_root() / "var" / "demo-accounts.txt"
+    conn = connect(actor="demo")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT id FROM region WHERE level = 'district' ORDER BY adcode LIMIT 1")
+            district = cur.fetchone()[0]
+            cur.execute("SELECT id, name FROM enterprise ORDER BY id LIMIT 1")
+            ent, ent_name = cur.fetchone()
+            wanted = [("admin", "admin", "系统管理员", {}),
+                      ("jianguan", "regulator", "区应急管理局", {"region_id": district}),
+                      ("qiye1", "enterprise", ent_name, {"enterprise_id": ent})]
+            lines = []
+            for username, role, name, scope in wanted:
+                cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
+                if cur.fetchone() is None:
+                    password = secrets.token_urlsafe(9)
+                    create_user(conn, username, password, role, display_name=name, **scope)
+                    lines.append(f"{username}\t{password}\t{role}\t{name}")
+        conn.commit()
+    finally:
+        conn.close()
+    if lines:
+        # a rebuilt database has new accounts: their lines replace the old ones
+        kept = {ln.split("\t")[0]: ln for ln in (path.read_text(encoding="utf-8").splitlines() if path.exists() else [])}
+        kept.update({ln.split("\t")[0]: ln for ln in lines})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text("".join(ln + "\n" for ln in kept.values()), encoding="utf-8")
+    typer.echo(f"演示账号 (demo accounts), 密码见 (passwords in) {path}:")
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            typer.echo("  " + "  ".join(line.split("\t")))
 
 
 def _render_demo_plants() -> list[Path]:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Annotated
 
+import psycopg2
 import psycopg2.extensions
 import psycopg2.pool
-from fastapi import Request
+from fastapi import Depends, Request
+
+from app.auth import current_user
+from layers.accounts import User
 
 
 class PoolBusy(RuntimeError):
@@ -44,10 +49,28 @@ class Pool:
         self._pool.closeall()
 
 
-def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
-    pool: Pool = request.app.state.pool
+def _scoped(pool: Pool, user) -> Iterator[psycopg2.extensions.connection]:
+    from layers.accounts import apply_scope, clear_scope
+
     conn = pool.getconn()
     try:
+        apply_scope(conn, user)
         yield conn
     finally:
+        try:
+            conn.rollback()
+            clear_scope(conn)
+        except psycopg2.Error:
+            conn.close()          # never hand a connection with someone's scope to the next request
         pool.putconn(conn)
+
+
+def get_conn(request: Request, user: Annotated[User, Depends(current_user)]) -> Iterator[psycopg2.extensions.connection]:
+    """A connection that sees only what the logged-in user may see (row-level security)."""
+    yield from _scoped(request.app.state.pool, user)
+
+
+def get_public_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
+    """A connection for pages without login (health, a notification card's QR landing page): it
+    sees no enterprise's rows; such routes read what they publish through narrow functions."""
+    yield from _scoped(request.app.state.pool, None)

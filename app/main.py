@@ -7,12 +7,14 @@ import logging
 from contextlib import asynccontextmanager
 
 import psycopg2
+import psycopg2.errors
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.db import Pool, PoolBusy
 from app.routes import enterprises, pages
+from layers.accounts import AuthError, Forbidden
 from layers.errors import Conflict, InvalidInput, NotFound
 
 logger = logging.getLogger("riskatlas")
@@ -42,6 +44,7 @@ def _refresh_once(pool: Pool) -> None:
 #: Route modules beyond the first slice, one per concept; each exposes ``router``.
 ROUTE_MODULES: list[str] = [
     "app.routes.system",
+    "app.routes.auth",
     "app.routes.levels",
     "app.routes.regions",
     "app.routes.risk_lists",
@@ -84,6 +87,30 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @app.exception_handler(InvalidInput)
     async def invalid_input(request: Request, exc: InvalidInput):
         return JSONResponse(status_code=422, content={"detail": str(exc), "errors": exc.errors})
+
+    @app.exception_handler(AuthError)
+    async def unauthenticated(request: Request, exc: AuthError):
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            from urllib.parse import quote
+
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return JSONResponse(status_code=401, content={"detail": str(exc)}, headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return JSONResponse(status_code=403, content={"detail": str(exc)})
+
+    @app.exception_handler(psycopg2.errors.InsufficientPrivilege)
+    async def outside_jurisdiction(request: Request, exc: psycopg2.Error):
+        # row-level security refused a write: the target is outside the user's jurisdiction (a
+        # foreign id is "not found", as for reads), or the user's role may only read it
+        user = getattr(request.state, "user", None)
+        if user is not None and user.role == "regulator":
+            return JSONResponse(status_code=403, content={
+                "detail": "监管人员对企业数据只读, 可记录执法检查和隐患 (regulators read enterprise data; they record "
+                          "inspections and hidden hazards)"})
+        return JSONResponse(status_code=404, content={"detail": "对象不存在或不在您的权限范围内 (not found)"})
 
     @app.exception_handler(PoolBusy)
     async def busy(request: Request, exc: PoolBusy):

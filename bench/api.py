@@ -7,6 +7,8 @@ flight for a bounded time and records every latency. Subjects:
 - ``read_mix``: the main read endpoints in turn — enterprise list, enterprise detail, plant areas
   (GeoJSON), level explanation, hidden hazards of a district, hazard sources of a district, district
   statistics — with random enterprise ids and districts.
+  The client is a logged-in province-level regulator, so every query runs under the jurisdiction's
+  row-level security, as a regulator's would.
 - ``health_floor`` (baseline): ``/api/health`` (one ``SELECT`` through the same pool and framework),
   the least any request costs on this stack.
 
@@ -26,8 +28,19 @@ import sys
 import time
 
 from bench.harness import Context, benchmark
+from layers.accounts import create_user
 
 CLIENTS = 50
+BENCH_USER = "bench-regulator"
+BENCH_PASSWORD = "bench-regulator-password"   # a throwaway account in the disposable bench database
+
+
+def login(base: str, username: str, password: str) -> str:
+    import httpx
+
+    r = httpx.post(base + "/api/auth/login", json={"username": username, "password": password}, timeout=30)
+    r.raise_for_status()
+    return r.json()["token"]
 
 
 def _free_port() -> int:
@@ -43,7 +56,8 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-async def _load(base: str, paths: list[tuple[str, str]], seconds: float, clients: int) -> dict:
+async def _load(base: str, paths: list[tuple[str, str]], seconds: float, clients: int,
+                headers: dict[str, str] | None = None) -> dict:
     import httpx
 
     lat: dict[str, list[float]] = {}
@@ -51,7 +65,7 @@ async def _load(base: str, paths: list[tuple[str, str]], seconds: float, clients
     done = 0
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, headers=headers) as client:
         async def worker(k: int) -> None:
             nonlocal errors, done
             rnd = random.Random(k)
@@ -124,6 +138,13 @@ def api_latency(ctx: Context):
         ents = [r[0] for r in cur.fetchall()]
         cur.execute("SELECT id FROM region WHERE level = 'district' ORDER BY id")
         districts = [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT id FROM region WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+        province = cur.fetchone()[0]
+        # the readers are a province-level regulator: every query runs under row-level security
+        cur.execute("SELECT 1 FROM app_user WHERE username = %s", (BENCH_USER,))
+        if cur.fetchone() is None:
+            create_user(conn, BENCH_USER, BENCH_PASSWORD, "regulator", region_id=province, display_name="基准测试")
+    conn.commit()
     conn.close()
     rnd = random.Random(7)
     paths: list[tuple[str, str]] = []
@@ -139,8 +160,9 @@ def api_latency(ctx: Context):
     proc, base = start_server(url)
     ctx.log(f"api_latency: {base}, {CLIENTS} 并发, 每轮 {seconds:.0f} 秒")
     try:
+        headers = {"Authorization": f"Bearer {login(base, BENCH_USER, BENCH_PASSWORD)}"}
         yield {
-            "read_mix": lambda: asyncio.run(_load(base, paths, seconds, CLIENTS)),
+            "read_mix": lambda: asyncio.run(_load(base, paths, seconds, CLIENTS, headers)),
             "health_floor": lambda: asyncio.run(_load(base, [("health", "/api/health")], seconds, CLIENTS)),
         }
     finally:

@@ -6,7 +6,7 @@ an offset if there are fewer than asked for): 1,000,000 at full size, 5,000 at s
 subject ends in the same state — a new table (id, kind, code, name, geom MultiPolygon 4326) with
 a primary key and a GiST index — and the table is dropped before each run.
 
-- ``riskatlas_copy``: :func:`db.bulk.copy_rows` from the in-memory GeoDataFrame (hex EWKB, COPY
+- ``riskatlas_copy``: :func:`db.bulk.copy_columns` from the in-memory GeoDataFrame (hex EWKB, COPY
   text), primary key and GiST index built after the load.
 - ``ogr2ogr``: GDAL's ``ogr2ogr`` (Debian ``gdal-bin``) from a FlatGeobuf file written during set-up,
   ``PG_USE_COPY=YES``, its own primary key and GiST index.
@@ -91,9 +91,9 @@ def bulk_load(ctx: Context):
         with conn, conn.cursor() as cur:
             cur.execute("CREATE TABLE bench_load_ra (id int NOT NULL, kind text, code text, name text, "
                         "geom geometry(MultiPolygon, 4326))")
-            bulk.copy_rows(conn, "bench_load_ra", COLUMNS,
-                           zip(gdf["id"].tolist(), gdf["kind"], gdf["code"], gdf["name"],
-                               bulk.ewkb_hex(gdf.geometry.values), strict=True))
+            bulk.copy_columns(conn, "bench_load_ra", {
+                "id": gdf["id"], "kind": gdf["kind"], "code": gdf["code"], "name": gdf["name"],
+                "geom": bulk.ewkb_hex(gdf.geometry.values)})
             cur.execute("ALTER TABLE bench_load_ra ADD PRIMARY KEY (id)")
             cur.execute("CREATE INDEX ON bench_load_ra USING gist (geom)")
         return count("bench_load_ra")

@@ -495,6 +495,13 @@ def generate(server_url: str, params: Params, *, database: str | None = None, fo
             exists, st = False, None
         if st is not None and st["status"] == "complete":
             say(f"基准数据库 {database} 已完整 (already complete): {st['counts']}")
+            # migrations written after the data was generated apply to it like to any database
+            c = psycopg2.connect(url)
+            try:
+                for m in migrate(c, log=lambda m: None):
+                    say(f"已应用新迁移 (applied migration) {m.path.name}")
+            finally:
+                c.close()
             return url
         if not exists:
             with admin.cursor() as cur:
@@ -575,6 +582,8 @@ def _finish(conn: Conn, indexes, say: Progress) -> None:
         cur.execute("ANALYZE")
         say("计算风险等级 (levels)")
         cur.execute("SELECT ra_refresh_all_levels()")
+        say("企业风险点计数 (risk tallies for region statistics)")
+        cur.execute("SELECT ra_refresh_all_risk_tallies()")
         say("重大危险源分级 (hazard-source grades)")
         cur.execute("SELECT ra_refresh_all_hazard_sources()")
         cur.execute("SELECT table_name, n FROM (VALUES " + ", ".join(

@@ -94,8 +94,20 @@ def migrate(conn: psycopg2.extensions.connection, *, log=print, directory: Path 
                     )
             except psycopg2.Error as exc:
                 raise MigrationError(f"迁移 {m.path.name} 失败 (failed), 已回滚 (rolled back): {exc}") from exc
+        if todo:
+            _secure_views(conn)
         return todo
     finally:
         with conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
         conn.commit()
+
+
+def _secure_views(conn: psycopg2.extensions.connection) -> None:
+    """Views made by any migration run with the caller's rights, so row-level security applies
+    through them, and new shared tables are read-all/admin-write (see 0010_accounts_jurisdiction.sql)."""
+    with conn, conn.cursor() as cur:
+        for fn in ("ra_secure_views", "ra_secure_shared_tables"):
+            cur.execute("SELECT to_regprocedure(%s)", (f"{fn}()",))
+            if cur.fetchone()[0] is not None:
+                cur.execute(f"SELECT {fn}()")

@@ -77,7 +77,11 @@ class AppSettings(BaseSettings):
     out_dir: Path = Field(default_factory=lambda: project_root() / "out")
     #: zh (default) or en.
     locale: str = "zh"
-    #: Largest file accepted by the imports (MB); larger uploads are refused.
+    #: Hours a login session lasts.
+    session_hours: float = 12.0
+    #: Send the console's session cookie only over HTTPS (set when the app is behind TLS).
+    cookie_secure: bool = False
+    #: Largest file accepted by the imports (MB); larger uploads are answered 413.
     max_upload_mb: float = Field(default=50.0, gt=0)
 
 

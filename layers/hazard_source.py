@@ -33,6 +33,7 @@ import psycopg2.extras
 from db.io import read_postgis
 from layers.errors import InvalidInput, NotFound
 from layers.levels import PALETTE
+from layers.regions import region_exists, subtree_sql
 
 Number = int | float | Decimal | Fraction
 
@@ -241,10 +242,8 @@ def _filters(conn, *, region_id: int | None, enterprise_id: int | None) -> tuple
     cond, params = "", []
     with conn.cursor() as cur:
         if region_id is not None:
-            cur.execute("SELECT 1 FROM region WHERE id = %s", (region_id,))
-            if cur.fetchone() is None:
-                raise NotFound(f"区域 {region_id} 不存在 (region not found)")
-            cond += " AND e.region_id IN (SELECT region_id FROM region_descendant WHERE ancestor_id = %s)"
+            region_exists(conn, region_id)
+            cond += " AND " + subtree_sql("e.region_id")
             params.append(region_id)
         if enterprise_id is not None:
             cur.execute("SELECT 1 FROM enterprise WHERE id = %s", (enterprise_id,))
@@ -288,7 +287,7 @@ def hazard_sources(conn: psycopg2.extensions.connection, *, region_id: int | Non
 def _source(cur, hazard_source_id: int, region_id: int | None, *, lock: bool = False) -> dict:
     cond, params = "", [hazard_source_id]
     if region_id is not None:
-        cond = " AND e.region_id IN (SELECT region_id FROM region_descendant WHERE ancestor_id = %s)"
+        cond = " AND " + subtree_sql("e.region_id")
         params.append(region_id)
     cur.execute(
         f"""SELECT hs.id, hs.code, hs.name, hs.kind, hs.enterprise_id, e.name AS enterprise_name, e.region_id,

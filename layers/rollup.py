@@ -130,10 +130,13 @@ def explain_enterprise(conn: psycopg2.extensions.connection, enterprise_id: int,
 
 
 def refresh_all(conn: psycopg2.extensions.connection) -> int:
-    """Recompute every level set-based (after a bulk load or a rule change)."""
+    """Recompute every level and every enterprise's risk tally set-based (after a bulk load or a rule
+    change). Returns the number of area level rows that changed."""
     with conn.cursor() as cur:
         cur.execute("SELECT ra_refresh_all_levels()")
-        return cur.fetchone()[0]
+        n = cur.fetchone()[0]
+        cur.execute("SELECT ra_refresh_all_risk_tallies()")
+        return n
 
 
 def refresh_overdue(conn: psycopg2.extensions.connection) -> int:

@@ -10,4 +10,5 @@ COMMANDS: dict[str, str] = {
     "hazards": "app.commands.hidden_hazards",
     "bench": "app.commands.bench",
     "emergency": "app.commands.emergency",
+    "users": "app.commands.users",
 }

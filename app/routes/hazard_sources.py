@@ -11,6 +11,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from app.auth import WriterUser
 from app.db import get_conn
 from layers import hazard_source as hs
 
@@ -28,7 +29,6 @@ class InventoryItemIn(BaseModel):
 
 class InventoryIn(BaseModel):
     items: list[InventoryItemIn] = Field(max_length=500, description="全部危险化学品存量; 未列出的将被删除")
-    actor: str = Field(default="api", max_length=64)
 
 
 @router.get("/hazard-sources", summary="重大危险源图层 (GeoJSON): S、R、α、500 m 内人口、级别",
@@ -60,8 +60,8 @@ def explain_hazard_source(conn: Conn, hazard_source_id: SourceId, region_id: Reg
 
 @router.put("/hazard-sources/{hazard_source_id}/inventory",
             summary="整体替换危险化学品存量 (一个事务); 分级随之更新, 返回解释")
-def put_inventory(conn: Conn, hazard_source_id: SourceId, body: InventoryIn, region_id: RegionQ = None):
-    with conn, conn.cursor() as cur:
-        cur.execute("SELECT set_config('riskatlas.actor', %s, true)", (body.actor,))
+def put_inventory(writer: WriterUser, conn: Conn, hazard_source_id: SourceId, body: InventoryIn, region_id: RegionQ = None):
+    # the audit records the logged-in user (set on the connection by app.db.get_conn)
+    with conn:
         return hs.replace_inventory(conn, hazard_source_id, [i.model_dump() for i in body.items],
                                     region_id=region_id)

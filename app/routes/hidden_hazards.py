@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
+from app.auth import CurrentUser
 from app.db import get_conn
 from layers import hidden_hazards as hh
 from layers.errors import InvalidInput
@@ -47,7 +48,6 @@ class ReportIn(BaseModel):
     description: Text = Field(min_length=1, description="隐患描述")
     grade: Literal["general", "major"] = Field(description="general 一般隐患 / major 重大隐患")
     found_by: Name = Field(description="排查人")
-    actor: Name | None = Field(default=None, description="操作人 (记入处理记录与审计日志), 默认为排查人")
     area_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="隐患部位: 本企业的区域 id")
     lon: float | None = Field(default=None, ge=-180, le=180, description="隐患位置经度 (EPSG:4326), 默认取区域内一点")
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -68,7 +68,6 @@ class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     to: Status = Field(description="目标状态: rectifying 整改中 / pending_review 待验收 / closed 已闭环")
-    actor: Name = Field(description="操作人 (记入处理记录与审计日志)")
     expected_from: Status | None = Field(default=None, alias="from",
                                          description="当前状态 (可选): 与实际不符则 409, 防止重复或过时的操作")
     note: Text | None = Field(default=None, description="处理记录备注")
@@ -87,15 +86,15 @@ class TransitionIn(BaseModel):
 _TRANSITION_EXAMPLES = {
     "start_major": {
         "summary": "开始整改 (重大隐患: 五落实)",
-        "value": {"to": "rectifying", "actor": "安全科 王工", "measures": "更换流量开关并恢复联锁",
+        "value": {"to": "rectifying", "measures": "更换流量开关并恢复联锁",
                   "responsible_dept": "设备部", "responsible_person": "李强", "funds_yuan": 86000,
                   "deadline": "2026-12-31", "emergency_plan": "铝液遇水爆炸现场处置方案"},
     },
-    "submit": {"summary": "整改完成, 提交验收", "value": {"to": "pending_review", "actor": "李强", "rectifier": "李强"}},
+    "submit": {"summary": "整改完成, 提交验收", "value": {"to": "pending_review", "rectifier": "李强"}},
     "verify": {"summary": "验收合格, 闭环 (复工)",
-               "value": {"to": "closed", "actor": "周立新", "verified_by": "周立新", "verify_result": "复查合格"}},
+               "value": {"to": "closed", "verified_by": "周立新", "verify_result": "复查合格"}},
     "reject": {"summary": "复查不合格, 退回整改",
-               "value": {"to": "rectifying", "actor": "周立新", "verified_by": "周立新",
+               "value": {"to": "rectifying", "verified_by": "周立新",
                          "verify_result": "联锁测试未通过", "deadline": "2027-01-15"}},
 }
 
@@ -109,9 +108,9 @@ def get_transitions(conn: Conn):
 
 @router.post("/enterprises/{enterprise_id}/hidden-hazards", status_code=201,
              summary="上报隐患 (上报 reported); 部位须为本企业的区域, 否则 422")
-def post_hidden_hazard(conn: Conn, enterprise_id: Id, body: ReportIn):
+def post_hidden_hazard(conn: Conn, user: CurrentUser, enterprise_id: Id, body: ReportIn):
     with conn:
-        h = hh.report(conn, enterprise_id, **body.model_dump())
+        h = hh.report(conn, enterprise_id, actor=user.actor, **body.model_dump())
     return h.as_dict()
 
 
@@ -153,11 +152,11 @@ def get_hidden_hazard(conn: Conn, hazard_id: Id):
     responses={409: {"description": "当前状态不允许此流转 (transition not allowed from the current status)"},
                404: {"description": "隐患不存在"}},
 )
-def post_transition(conn: Conn, hazard_id: Id,
+def post_transition(conn: Conn, user: CurrentUser, hazard_id: Id,
                     body: Annotated[TransitionIn, Body(openapi_examples=_TRANSITION_EXAMPLES)]):
-    fields = body.model_dump(exclude_unset=True, exclude={"to", "actor", "note", "expected_from"})
+    fields = body.model_dump(exclude_unset=True, exclude={"to", "note", "expected_from"})
     with conn:
-        h = hh.move(conn, hazard_id, body.to, actor=body.actor, note=body.note, expected_from=body.expected_from,
+        h = hh.move(conn, hazard_id, body.to, actor=user.actor, note=body.note, expected_from=body.expected_from,
                     **fields)
     return h.as_dict()
 
@@ -207,8 +206,8 @@ async def _upload(request: Request) -> bytes:
 async def post_photo(
     request: Request,
     conn: Conn,
+    user: CurrentUser,
     hazard_id: Id,
-    actor: Annotated[str, Query(min_length=1, max_length=hh.MAX_NAME, description="上传人")],
     caption: Annotated[str | None, Query(max_length=200, description="说明")] = None,
 ):
     data = await _upload(request)
@@ -219,7 +218,7 @@ async def post_photo(
 
     def run():
         with conn:
-            return hh.add_photo(conn, hazard_id, data, actor=actor, caption=caption)
+            return hh.add_photo(conn, hazard_id, data, actor=user.actor, caption=caption)
 
     p = await run_in_threadpool(run)
     return {**p.as_dict(), "url": f"/api/hidden-hazards/{hazard_id}/photos/{p.id}"}

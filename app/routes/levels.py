@@ -9,6 +9,7 @@ import psycopg2.extras
 from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel, Field
 
+from app.auth import AdminUser, WriterUser
 from app.db import get_conn
 from layers import assessment, rollup
 from layers.errors import InvalidInput, NotFound
@@ -32,7 +33,6 @@ class RiskAssessIn(BaseModel):
     residual_inputs: dict[str, Any] | None = Field(default=None, description="管控措施落实后的评价输入")
     residual_level: Literal["major", "significant", "general", "low"] | None = None
     basis: str | None = Field(default=None, max_length=2000, description="判定依据 (直接判定法必填)")
-    actor: str = Field(default="api", max_length=64)
 
 
 @router.post("/assess", summary="评价预览: 按评价方案计算分值与等级 (不保存)")
@@ -54,7 +54,7 @@ def profile(conn: Conn, name: Annotated[str, Path(max_length=41)]):
 
 
 @router.put("/profiles/{name}", summary="新建或修改评价方案 (版本号加一, 使用它的风险全部重新评价)")
-def put_profile(conn: Conn, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,40}$")],
+def put_profile(admin: AdminUser, conn: Conn, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,40}$")],
                 definition: Annotated[dict[str, Any], Body()]):
     with conn:
         p, changed = assessment.save_profile(conn, name, definition)
@@ -62,16 +62,15 @@ def put_profile(conn: Conn, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9
 
 
 @router.put("/enterprises/{enterprise_id}/profile", summary="为企业选择评价方案并重新评价其风险")
-def put_enterprise_profile(conn: Conn, enterprise_id: Id, name: Annotated[str, Body(embed=True, max_length=41)]):
+def put_enterprise_profile(writer: WriterUser, conn: Conn, enterprise_id: Id, name: Annotated[str, Body(embed=True, max_length=41)]):
     with conn:
         changed = assessment.set_enterprise_profile(conn, enterprise_id, name)
     return {"enterprise_id": enterprise_id, "profile": name, "regraded": changed}
 
 
 @router.post("/risks/{risk_id}/assessment", summary="重新评价一条风险并保存; 区域与企业等级随之更新")
-def assess_risk(conn: Conn, risk_id: Id, body: RiskAssessIn):
+def assess_risk(user: WriterUser, conn: Conn, risk_id: Id, body: RiskAssessIn):
     with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute("SELECT set_config('riskatlas.actor', %s, true)", (body.actor,))
         cur.execute("""SELECT r.id, r.area_id, a.enterprise_id FROM risk r JOIN area a ON a.id = r.area_id
                        WHERE r.id = %s FOR UPDATE OF r""", (risk_id,))
         row = cur.fetchone()
@@ -101,7 +100,7 @@ def assess_risk(conn: Conn, risk_id: Id, body: RiskAssessIn):
                WHERE id = %s""",
             (body.method, psycopg2.extras.Json(inh.inputs), inh.score, inh.level.value,
              psycopg2.extras.Json(body.residual_inputs) if body.residual_inputs is not None else None,
-             res_score, res_level.value, profile.name, profile.version, basis, body.actor, risk_id),
+             res_score, res_level.value, profile.name, profile.version, basis, user.actor, risk_id),
         )
     return {"risk_id": risk_id, "inherent": inh.as_dict(), "residual_level": res_level.value,
             "area": rollup.explain_area(conn, row["area_id"], "current")}

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import psycopg2.extensions
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.db import get_conn
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
@@ -74,3 +74,13 @@ def index(
 <p class="pager"><a href="?page={max(page - 1, 1)}&q={qv}">上一页</a><a href="?page={page + 1}&q={qv}">下一页</a></p>
 </main></body></html>"""
     return HTMLResponse(html)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The app's icon: four quarters in the four risk colours (drawn here, from the one palette)."""
+    quads = [(0, 0), (16, 0), (0, 16), (16, 16)]
+    rects = "".join(f'<rect x="{x}" y="{y}" width="16" height="16" fill="{PALETTE.colour(lv.value)}"/>'
+                    for (x, y), lv in zip(quads, DESCENDING, strict=True))
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">{rects}</svg>'
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})

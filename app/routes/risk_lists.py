@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from app.auth import WriterUser
 from app.db import get_conn
 from layers.errors import InvalidInput
 from layers.risk_lists import MAX_WORKBOOK_BYTES, import_workbook, risk_list_tables, significant_tables
@@ -109,10 +110,10 @@ async def _upload(request: Request) -> bytes:
 )
 async def post_risk_lists(
     request: Request,
+    user: WriterUser,
     conn: Conn,
     enterprise_id: EnterpriseId,
     dry_run: Annotated[bool, Query(description="只校验并统计将要做的修改, 不写入")] = False,
-    actor: Annotated[str, Query(max_length=64, description="操作人 (记入审计日志)")] = "api",
 ):
     data = await _upload(request)
     if len(data) > MAX_WORKBOOK_BYTES:
@@ -120,7 +121,7 @@ async def post_risk_lists(
 
     def run():
         with conn:
-            return import_workbook(conn, enterprise_id, data, actor=f"web:{actor}", dry_run=dry_run)
+            return import_workbook(conn, enterprise_id, data, actor=user.actor, dry_run=dry_run)
 
     result = await run_in_threadpool(run)
     return result.as_dict()

@@ -7,13 +7,13 @@ from typing import Annotated
 import psycopg2.extensions
 from fastapi import APIRouter, Depends
 
-from app.db import get_conn
+from app.db import get_public_conn
 
 router = APIRouter(prefix="/api", tags=["system"])
 
 
 @router.get("/health", summary="健康检查: 服务与数据库可用 (health: the app answers and the database replies)")
-def health(conn: Annotated[psycopg2.extensions.connection, Depends(get_conn)]) -> dict:
+def health(conn: Annotated[psycopg2.extensions.connection, Depends(get_public_conn)]) -> dict:
     with conn.cursor() as cur:
         cur.execute("SELECT current_setting('server_version')")
         version = cur.fetchone()[0]

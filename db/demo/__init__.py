@@ -19,6 +19,7 @@ from collections import Counter
 
 import numpy as np
 import psycopg2.extensions
+import psycopg2.sql
 from shapely.geometry import Point
 
 from db.demo import insert
@@ -49,6 +50,21 @@ class _Progress:
             print(f"[{self.step}/{STAGES}] {text} ({time.perf_counter() - self.t0:.1f}s)", file=sys.stderr, flush=True)
 
 
+def _restart_ids(cur) -> None:
+    """Restart the id sequence of every empty table, so that demo ids are the same in every database
+    (enterprises 1–3 are the drawn plants) even where rolled-back writes have used ids up."""
+    cur.execute("""SELECT c.table_name, pg_get_serial_sequence(format('%I', c.table_name), c.column_name)
+                   FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+                   WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+                     AND c.column_default LIKE 'nextval(%%'""")
+    for table, seq in cur.fetchall():
+        if seq is None:
+            continue
+        cur.execute(psycopg2.sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(psycopg2.sql.Identifier(table)))
+        if cur.fetchone()[0]:
+            cur.execute("SELECT setval(%s, 1, false)", (seq,))
+
+
 def load_demo(conn: psycopg2.extensions.connection, *, seed: int = DEFAULT_SEED, progress: bool = True) -> dict[str, int]:
     """Build and insert the demo city in ``conn``'s current transaction; the caller commits.
 
@@ -62,6 +78,7 @@ def load_demo(conn: psycopg2.extensions.connection, *, seed: int = DEFAULT_SEED,
         cur.execute("SELECT count(*) FROM region")
         if cur.fetchone()[0]:
             raise ValueError(ALREADY_LOADED)
+        _restart_ids(cur)
         cur.execute("SELECT current_setting('riskatlas.bulk', true)")
         bulk_before = cur.fetchone()[0] or ""
         cur.execute("SET LOCAL riskatlas.bulk = 'on'")   # the audit trigger skips per-row rows

@@ -5,16 +5,15 @@ from __future__ import annotations
 import io
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.main import create_app
 from layers.levels import PALETTE
+from tests.auth import api_client
 
 
 @pytest.fixture(scope="module")
 def client(demo_url):
-    with TestClient(create_app(demo_url)) as c:
+    with api_client(demo_url) as c:
         yield c
 
 

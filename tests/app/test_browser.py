@@ -1,16 +1,33 @@
-"""The index page in a real headless chromium, served by the real app."""
+"""The index page in a real headless chromium, served by the real app, behind the real login."""
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 
-from tests.browser import dump_dom, live_app, screenshot
+from tests.auth import PASSWORD, ensure_user
+from tests.browser import Page, live_app
+
+
+def _token(base: str, username: str) -> str:
+    req = urllib.request.Request(base + "/api/auth/login", method="POST",
+                                 data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=10).read())["token"]
 
 
 def test_index_page_lists_enterprises_with_level_colours(demo_url, tmp_path):
-    with live_app(demo_url) as base:
-        dom = dump_dom(base + "/")
-        shot = screenshot(base + "/", tmp_path / "index.png")
+    user = ensure_user(demo_url, "admin")
+    with live_app(demo_url) as base, Page() as page:
+        page.goto(base + "/")
+        # without a session the console sends the visitor to the login page
+        assert page.eval("location.pathname") == "/login"
+        page.login(base, _token(base, user))
+        page.goto(base + "/")
+        dom = page.eval("document.documentElement.outerHTML")
+        shot = page.screenshot(tmp_path / "index.png")
+        errors = page.errors()
     assert "企业风险一览" in dom
     rows = re.findall(r"<tr><td>\d+</td>", dom)
     assert len(rows) == 50
@@ -19,3 +36,24 @@ def test_index_page_lists_enterprises_with_level_colours(demo_url, tmp_path):
     # nothing on the page points at another host
     assert not re.search(r'(src|href)="https?://(?!127\.0\.0\.1)', dom)
     assert shot.stat().st_size > 10_000
+    assert errors == []
+
+
+def test_login_form_in_the_browser(demo_url):
+    """A person types a user name and password into the login page and lands on the index."""
+    user = ensure_user(demo_url, "admin")
+    with live_app(demo_url) as base, Page() as page:
+        page.goto(base + "/login?next=%2F")
+        page.eval(f"""document.querySelector('input[name=username]').value = {json.dumps(user)};
+                      document.querySelector('input[name=password]').value = 'wrong password';
+                      document.querySelector('form').submit()""")
+        page.wait_event("Page.loadEventFired")
+        assert "用户名或密码错误" in page.eval("document.body.innerText")
+        page.eval(f"""document.querySelector('input[name=username]').value = {json.dumps(user)};
+                      document.querySelector('input[name=password]').value = {json.dumps(PASSWORD)};
+                      document.querySelector('form').submit()""")
+        page.wait_event("Page.loadEventFired")
+        assert page.eval("location.pathname") == "/"
+        assert "企业风险一览" in page.eval("document.body.innerText")
+        # the session cookie is HttpOnly: page scripts cannot read it
+        assert "riskatlas_session" not in page.eval("document.cookie")

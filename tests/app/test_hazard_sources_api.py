@@ -14,10 +14,9 @@ import sys
 
 import psycopg2
 import pytest
-from fastapi.testclient import TestClient
 
-from app.main import create_app
 from db.migrate import migrate
+from tests.auth import api_client
 from tests.conftest import create_database, drop_database
 from tests.scene import add_hazard_source, add_target, beside_plant, build
 
@@ -42,12 +41,12 @@ def world(server_url):
 
 @pytest.fixture(scope="module")
 def client(world):
-    with TestClient(create_app(world["url"])) as c:
+    with api_client(world["url"]) as c:
         yield c
 
 
 def _put(client, h, items, **params):
-    return client.put(f"/api/hazard-sources/{h}/inventory", json={"items": items, "actor": "测试员"}, params=params)
+    return client.put(f"/api/hazard-sources/{h}/inventory", json={"items": items}, params=params)
 
 
 def test_list_is_geojson(client, world):
@@ -101,9 +100,11 @@ def test_put_inventory_regrades_and_commits(client, world):
     conn = psycopg2.connect(world["url"])
     try:
         with conn.cursor() as cur:
+            # the audit names the logged-in account, whatever the request body says
+            me = client.get("/api/auth/me").json()
             cur.execute("""SELECT action, actor, after ->> 'quantity_t' FROM audit_log
-                           WHERE table_name = 'hazard_source_inventory' AND actor = '测试员'""")
-            assert cur.fetchall() == [("INSERT", "测试员", "600")]   # LPG unchanged: no row
+                           WHERE table_name = 'hazard_source_inventory' AND actor LIKE %s""", (f"%({me['username']})",))
+            assert cur.fetchall() == [("INSERT", f"{me['display_name']} ({me['username']})", "600")]  # LPG unchanged
     finally:
         conn.close()
 

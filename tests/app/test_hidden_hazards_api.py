@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import psycopg2
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.main import create_app
 from layers.hidden_hazards import MAX_PHOTO_BYTES
+from tests.auth import api_client
 from tests.scene import Scene, add_risk, build
 
 CLI = [sys.executable, "-m", "app.cli"]
@@ -57,7 +56,7 @@ def committed(db_url):
 
 @pytest.fixture(scope="module")
 def client(db_url, committed):
-    with TestClient(create_app(db_url)) as c:
+    with api_client(db_url) as c:
         yield c
 
 
@@ -91,19 +90,19 @@ def test_closing_a_major_hazard_through_the_api_lowers_the_area_level(client, co
     assert h["supervised"] and h["stop_work"] and h["status"] == "reported"
     assert _level(db_url, unit) == "major" and _level(db_url, c.scene.plant) == "major"
 
-    r = _move(client, h["id"], "rectifying", actor="安全员", measures="恢复紧急切断阀")
+    r = _move(client, h["id"], "rectifying", measures="恢复紧急切断阀")
     assert r.status_code == 422 and "五落实" in r.json()["detail"]
     assert {e["field"] for e in r.json()["errors"]} == set(FIVE) - {"measures"}
-    assert _move(client, h["id"], "rectifying", actor="安全员", **FIVE).status_code == 200
-    assert _move(client, h["id"], "pending_review", actor="王五", rectifier="王五").status_code == 200
-    r = _move(client, h["id"], "closed", actor="王五", verified_by="王五", verify_result="合格")
+    assert _move(client, h["id"], "rectifying", **FIVE).status_code == 200
+    assert _move(client, h["id"], "pending_review", rectifier="王五").status_code == 200
+    r = _move(client, h["id"], "closed", verified_by="王五", verify_result="合格")
     assert r.status_code == 422 and "整改人" in r.json()["detail"]
-    r = _move(client, h["id"], "rectifying", actor="赵六", verified_by="赵六", verify_result="报警未接入控制室")
+    r = _move(client, h["id"], "rectifying", verified_by="赵六", verify_result="报警未接入控制室")
     assert r.status_code == 200 and r.json()["verify_result"] == "报警未接入控制室"
     assert _level(db_url, unit) == "major"
-    assert _move(client, h["id"], "pending_review", actor="王五", rectifier="王五", **{"from": "rectifying"}).status_code == 200
+    assert _move(client, h["id"], "pending_review", rectifier="王五", **{"from": "rectifying"}).status_code == 200
     assert _level(db_url, unit) == "major"  # still open while 待验收
-    r = _move(client, h["id"], "closed", actor="赵六", verified_by="赵六", verify_result="复查合格")
+    r = _move(client, h["id"], "closed", verified_by="赵六", verify_result="复查合格")
     assert r.status_code == 200, r.text
     closed = r.json()
     assert closed["status"] == "closed" and closed["status_zh"] == "已闭环" and not closed["stop_work"]
@@ -112,10 +111,13 @@ def test_closing_a_major_hazard_through_the_api_lowers_the_area_level(client, co
     assert explain["level"] == "low"
 
     got = client.get(f"/api/hidden-hazards/{h['id']}").json()
+    # every step records the logged-in account that made it, not a name typed into the request
+    me = client.get("/api/auth/me").json()
+    actor = f"{me['display_name'] or me['username']} ({me['username']})"
     assert [(e["action"], e["from_status"], e["to_status"], e["actor"]) for e in got["history"]] == [
-        ("report", None, "reported", "检查员甲"), ("start", "reported", "rectifying", "安全员"),
-        ("submit", "rectifying", "pending_review", "王五"), ("reject", "pending_review", "rectifying", "赵六"),
-        ("submit", "rectifying", "pending_review", "王五"), ("verify", "pending_review", "closed", "赵六")]
+        ("report", None, "reported", actor), ("start", "reported", "rectifying", actor),
+        ("submit", "rectifying", "pending_review", actor), ("reject", "pending_review", "rectifying", actor),
+        ("submit", "rectifying", "pending_review", actor), ("verify", "pending_review", "closed", actor)]
     assert got["history"][3]["note"] == "报警未接入控制室"
 
 
@@ -130,10 +132,10 @@ def test_refused_transitions_are_409_and_change_nothing(client, committed, src, 
     for to, fields in path:
         if status == src:
             break
-        assert _move(client, h["id"], to, actor="甲", **fields).status_code == 200
+        assert _move(client, h["id"], to, **fields).status_code == 200
         status = to
     before = client.get(f"/api/hidden-hazards/{h['id']}").json()
-    r = _move(client, h["id"], dst, actor="甲", verified_by="李四", verify_result="合格", rectifier="张三")
+    r = _move(client, h["id"], dst, verified_by="李四", verify_result="合格", rectifier="张三")
     assert r.status_code == 409, r.text
     assert "not allowed" in r.json()["detail"]
     assert client.get(f"/api/hidden-hazards/{h['id']}").json() == before
@@ -141,13 +143,13 @@ def test_refused_transitions_are_409_and_change_nothing(client, committed, src, 
 
 def test_request_errors(client, committed):
     h = _report(client, committed, grade="general")
-    assert _move(client, h["id"], "done", actor="甲").status_code == 422
-    assert _move(client, h["id"], "rectifying", actor="甲", colour="red").status_code == 422  # unknown field
-    assert _move(client, h["id"], "rectifying").status_code == 422  # no actor
-    assert _move(client, 99999999, "rectifying", actor="甲").status_code == 404
-    r = _move(client, h["id"], "pending_review", actor="甲", **{"from": "rectifying"})
+    assert _move(client, h["id"], "done").status_code == 422
+    assert _move(client, h["id"], "rectifying", colour="red").status_code == 422  # unknown field
+    assert _move(client, h["id"], "rectifying").status_code == 422  # no measures, person or deadline
+    assert _move(client, 99999999, "rectifying").status_code == 404
+    r = _move(client, h["id"], "pending_review", **{"from": "rectifying"})
     assert r.status_code == 409 and "changed meanwhile" in r.json()["detail"]
-    r = _move(client, h["id"], "rectifying", actor="甲", funds_yuan=-5)
+    r = _move(client, h["id"], "rectifying", funds_yuan=-5)
     assert r.status_code == 422
     assert client.get("/api/hidden-hazards/99999999").status_code == 404
 
@@ -207,15 +209,15 @@ def test_photos(client, committed):
     h = _report(client, committed, grade="general")
     url = f"/api/hidden-hazards/{h['id']}/photos"
     png = _image("PNG")
-    r = client.post(url, params={"actor": "检查员甲", "caption": "现场"}, files={"file": ("现场.png", png, "image/png")})
+    r = client.post(url, params={"caption": "现场"}, files={"file": ("现场.png", png, "image/png")})
     assert r.status_code == 201, r.text
     p1 = r.json()
     assert p1["content_type"] == "image/png" and p1["stage"] == "reported" and p1["byte_size"] == len(png)
     jpeg = _image("JPEG")  # raw body; the declared type is not trusted, the magic bytes are
-    r = client.post(url, params={"actor": "甲"}, content=jpeg, headers={"content-type": "image/png"})
+    r = client.post(url, content=jpeg, headers={"content-type": "image/png"})
     assert r.status_code == 201 and r.json()["content_type"] == "image/jpeg"
     webp = _image("WEBP")
-    assert client.post(url, params={"actor": "甲"}, files={"file": ("a.webp", webp)}).json()["content_type"] == "image/webp"
+    assert client.post(url, files={"file": ("a.webp", webp)}).json()["content_type"] == "image/webp"
 
     listed = client.get(url).json()
     assert [x["id"] for x in listed][0] == p1["id"] and len(listed) == 3
@@ -223,18 +225,19 @@ def test_photos(client, committed):
     assert got.status_code == 200 and got.content == png and got.headers["content-type"] == "image/png"
     assert client.get(f"/api/hidden-hazards/{h['id']}").json()["photo_count"] == 3
 
-    r = client.post(url, params={"actor": "甲"}, files={"file": ("a.gif", _image("GIF"), "image/gif")})
+    r = client.post(url, files={"file": ("a.gif", _image("GIF"), "image/gif")})
     assert r.status_code == 422 and "JPEG/PNG/WebP" in r.json()["detail"]
-    r = client.post(url, params={"actor": "甲"}, files={"file": ("x.png", b"not an image", "image/png")})
+    r = client.post(url, files={"file": ("x.png", b"not an image", "image/png")})
     assert r.status_code == 422
     big = png + b"\0" * MAX_PHOTO_BYTES
-    r = client.post(url, params={"actor": "甲"}, files={"file": ("big.png", big, "image/png")})
+    r = client.post(url, files={"file": ("big.png", big, "image/png")})
     assert r.status_code == 413 and "5 MB" in r.json()["detail"]
-    r = client.post(url, params={"actor": "甲"}, content=big, headers={"content-type": "image/png"})
+    r = client.post(url, content=big, headers={"content-type": "image/png"})
     assert r.status_code == 413
-    assert client.post(url, params={"actor": "甲"}, files={"other": ("a", b"")}).status_code == 422
-    assert client.post(url, files={"file": ("a.png", png)}).status_code == 422  # actor required
-    assert client.post("/api/hidden-hazards/99999999/photos", params={"actor": "甲"},
+    assert client.post(url, files={"other": ("a", b"")}).status_code == 422
+    # who uploads is the session's user: a wrong token is refused before anything is read
+    assert client.post(url, files={"file": ("a.png", png)}, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.post("/api/hidden-hazards/99999999/photos",
                        files={"file": ("a.png", png)}).status_code == 404
     other = _report(client, committed, grade="general")
     assert client.get(f"/api/hidden-hazards/{other['id']}/photos/{p1['id']}").status_code == 404

@@ -15,11 +15,10 @@ from urllib.parse import unquote
 import openpyxl
 import psycopg2
 import pytest
-from fastapi.testclient import TestClient
 
-from app.main import create_app
 from layers.risk_lists import MANAGEMENT, OPERATING, SIGNIFICANT, significant_risks
 from maps.excel import MEDIA_TYPE
+from tests.auth import api_client
 from tests.layers.test_risk_lists import ListScene, build_list_scene, col, edit, row_of, values
 
 OP = OPERATING.sheet
@@ -50,7 +49,7 @@ def committed(db_url):
 
 @pytest.fixture(scope="module")
 def client(db_url, committed):
-    with TestClient(create_app(db_url)) as c:
+    with api_client(db_url) as c:
         yield c
 
 
@@ -111,7 +110,7 @@ def test_upload_edit_then_export_shows_it(client, committed, original):
     def change(wb):
         ws = wb[OP]
         ws.cell(row_of(ws, "行车"), col(OPERATING, "风险等级")).value = "一般风险"
-    r = client.post(f"/api/enterprises/{committed.enterprise}/risk-lists?actor=tester",
+    r = client.post(f"/api/enterprises/{committed.enterprise}/risk-lists?",
                     files={"file": ("x.xlsx", edit(original, change), MEDIA_TYPE)})
     assert r.status_code == 200 and r.json()["operating"]["updated"] == 1
     v = values(client.get(f"/api/enterprises/{committed.enterprise}/risk-lists.xlsx").content)[OP]

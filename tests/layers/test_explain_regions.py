@@ -102,3 +102,73 @@ def test_supervision_frequency_next_due_and_overdue(scene_conn, scene):
     assert (r["grade"], r["grade_basis"], r["every_days"]) == ("low", "diagnosis", 365)
     with pytest.raises(InvalidInput):
         regions.record_inspection(conn, scene.enterprise, dt.date.today() + dt.timedelta(days=1), "王")
+
+
+_DIRECT_TALLY = """
+SELECT e.id, count(r.id) FILTER (WHERE r.residual_level = 'major'), count(r.id) FILTER (WHERE r.residual_level = 'significant'),
+       count(r.id) FILTER (WHERE r.residual_level = 'general'), count(r.id) FILTER (WHERE r.residual_level = 'low')
+FROM enterprise e LEFT JOIN area a ON a.enterprise_id = e.id LEFT JOIN risk r ON r.area_id = a.id
+GROUP BY e.id ORDER BY e.id"""
+_KEPT_TALLY = ("SELECT enterprise_id, risk_major, risk_significant, risk_general, risk_low FROM enterprise_state "
+               "ORDER BY enterprise_id")
+
+
+def _tallies(conn) -> tuple[list, list]:
+    with conn.cursor() as cur:
+        cur.execute(_DIRECT_TALLY)
+        direct = cur.fetchall()
+        cur.execute(_KEPT_TALLY)
+        return direct, cur.fetchall()
+
+
+def test_risk_tallies_follow_every_kind_of_change(conn):
+    """The region statistics read each enterprise's maintained risk tally: it must equal a direct count
+    after inserts, level changes, moves between enterprises and deletions (demo city, rolled back)."""
+    direct, kept = _tallies(conn)
+    assert direct == kept and sum(sum(row[1:]) for row in kept) > 1000
+    with conn.cursor() as cur:
+        cur.execute("SELECT r.id, a.id, a.enterprise_id FROM risk r JOIN area a ON a.id = r.area_id "
+                    "WHERE r.inherent_level = 'major' AND r.residual_level <> 'major' ORDER BY r.id LIMIT 1")
+        risk_id, area_id, ent = cur.fetchone()
+        cur.execute("UPDATE risk SET residual_level = 'major' WHERE id = %s", (risk_id,))
+        assert _tallies(conn)[0] == _tallies(conn)[1]
+        cur.execute("INSERT INTO risk (area_id, name, hazard_factors, accident_type, method, inherent_level, "
+                    "residual_level, control_tier) SELECT area_id, name || '副本', hazard_factors, accident_type, "
+                    "method, inherent_level, residual_level, control_tier FROM risk WHERE area_id = %s", (area_id,))
+        cur.execute("DELETE FROM risk WHERE id = (SELECT min(id) FROM risk WHERE area_id = %s)", (area_id,))
+        assert _tallies(conn)[0] == _tallies(conn)[1]
+        # an area moved under another enterprise's area of its parent's kind takes its risks with it
+        cur.execute("SELECT o.id, o.enterprise_id FROM area a JOIN area p ON p.id = a.parent_id "
+                    "JOIN area o ON o.kind = p.kind AND o.enterprise_id <> a.enterprise_id "
+                    "WHERE a.id = %s ORDER BY o.id LIMIT 1", (area_id,))
+        other_parent, other_ent = cur.fetchone()
+        cur.execute("UPDATE area SET enterprise_id = %s, parent_id = o.id, code = area.code || '-moved', geom = o.geom "
+                    "FROM area o WHERE o.id = %s AND area.id = %s", (other_ent, other_parent, area_id))
+        direct, kept = _tallies(conn)
+        assert direct == kept
+        assert dict((row[0], row[1:]) for row in kept)[other_ent] != (0, 0, 0, 0)
+        # deleting an area deletes its risks (cascade) and the tally follows
+        cur.execute("DELETE FROM area WHERE id = %s", (area_id,))
+        cur.execute("DELETE FROM area WHERE id = (SELECT min(id) FROM area WHERE enterprise_id = %s "
+                    "AND kind = 'workshop')", (ent,))
+        direct, kept = _tallies(conn)
+        assert direct == kept
+
+
+def test_region_stats_of_a_subtree_equals_the_whole_view(conn):
+    """Pushing the subtree filter down must not change a number: compare with the unfiltered view."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM region WHERE level = 'city' ORDER BY id LIMIT 1")
+        city = cur.fetchone()[0]
+        cur.execute("SELECT * FROM region_stats WHERE region_level = 'town' AND region_id IN "
+                    "(SELECT region_id FROM region_descendant WHERE ancestor_id = %s) ORDER BY region_id", (city,))
+        whole = cur.fetchall()
+        cur.execute("SELECT * FROM region_stats_of('town', %s) ORDER BY region_id", (city,))
+        assert cur.fetchall() == whole and len(whole) > 5
+        cur.execute("SELECT sum(ent_total), sum(risk_major + risk_significant + risk_general + risk_low) "
+                    "FROM region_stats_of('district', %s)", (city,))
+        ents, risks = cur.fetchone()
+        cur.execute("SELECT count(DISTINCT e.id), count(r.id) FROM enterprise e JOIN region_subtree(%s) s "
+                    "ON s.region_id = e.region_id LEFT JOIN area a ON a.enterprise_id = e.id "
+                    "LEFT JOIN risk r ON r.area_id = a.id", (city,))
+        assert (ents, risks) == cur.fetchone()

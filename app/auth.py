@@ -1,0 +1,76 @@
+"""Who is asking: the session token (``Authorization: Bearer …`` or the ``riskatlas_session``
+cookie of the console) resolved to a :class:`layers.accounts.User`, and the role checks of routes.
+
+Jurisdiction itself is not checked here, route by route: :func:`app.db.get_conn` lends every
+request a connection scoped to its user (row-level security, migration 0009), so a foreign id is
+not found by any query.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from layers.accounts import AuthError, Forbidden, User, session_user
+
+COOKIE = "riskatlas_session"
+
+
+def token_of(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return request.cookies.get(COOKIE) or None
+
+
+def _check_origin(request: Request) -> None:
+    """A cookie-authenticated change must come from the app's own pages (CSRF)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.headers.get("authorization"):
+        return
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is None:
+        return   # not a browser (browsers send Origin on cross-site POSTs); SameSite=Strict covers the rest
+    host = request.headers.get("host", "")
+    if origin.split("://", 1)[-1].split("/", 1)[0] != host:
+        raise Forbidden("跨站请求被拒绝 (cross-site request refused)")
+
+
+def current_user(request: Request) -> User:
+    cached = getattr(request.state, "user", None)
+    if cached is not None:
+        return cached
+    token = token_of(request)
+    if token is None:
+        raise AuthError("请先登录 (login required)")
+    pool = request.app.state.pool
+    conn = pool.getconn()
+    try:
+        user = session_user(conn, token)
+    finally:
+        pool.putconn(conn)
+    if user is None:
+        raise AuthError("登录已过期或无效, 请重新登录 (session expired or invalid: log in again)")
+    if request.cookies.get(COOKIE) == token:
+        _check_origin(request)
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: str):
+    """A dependency refusing (403) users whose role is not in ``roles``."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"此操作需要角色 {'/'.join(roles)} (requires role {'/'.join(roles)}); "
+                            f"当前为 {user.role} (you are {user.role})")
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(require_role("admin"))]
+WriterUser = Annotated[User, Depends(require_role("admin", "enterprise"))]

@@ -1,0 +1,138 @@
+"""Login, logout, the current user, and account administration (admins)."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from app.auth import COOKIE, AdminUser, CurrentUser, token_of
+from app.db import get_conn
+from db.settings import app_settings
+from layers import accounts
+from layers.accounts import AuthError
+
+router = APIRouter(tags=["accounts"])
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=3, max_length=64, description="登录名 (字母、数字、_.@-)")
+    password: str = Field(min_length=1, max_length=200, description=f"至少 {accounts.MIN_PASSWORD} 个字符")
+    role: Literal["admin", "regulator", "enterprise"]
+    display_name: str | None = Field(default=None, max_length=100)
+    region_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="监管人员的辖区")
+    enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="企业用户所属企业")
+
+
+def _login(request: Request, username: str, password: str):
+    pool = request.app.state.pool
+    conn = pool.getconn()
+    try:
+        return accounts.login(conn, username, password, hours=app_settings().session_hours,
+                              user_agent=request.headers.get("user-agent"))
+    finally:
+        pool.putconn(conn)
+
+
+def _set_cookie(resp, token: str) -> None:
+    s = app_settings()
+    resp.set_cookie(COOKIE, token, max_age=int(s.session_hours * 3600), httponly=True, samesite="strict",
+                    secure=s.cookie_secure, path="/")
+
+
+@router.post("/api/auth/login", summary="登录: 返回令牌 (Bearer), 同时设置控制台会话 Cookie")
+def login(request: Request, body: LoginIn):
+    token, expires, user = _login(request, body.username, body.password)
+    resp = JSONResponse({"token": token, "token_type": "bearer", "expires_at": expires.isoformat(),
+                         "user": user.to_dict()})
+    _set_cookie(resp, token)
+    return resp
+
+
+@router.post("/api/auth/logout", summary="退出登录 (令牌作废)")
+def logout(request: Request, user: CurrentUser):
+    pool = request.app.state.pool
+    conn = pool.getconn()
+    try:
+        accounts.logout(conn, token_of(request) or "")
+    finally:
+        pool.putconn(conn)
+    resp = JSONResponse({"status": "logged out"})
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+@router.get("/api/auth/me", summary="当前用户")
+def me(user: CurrentUser) -> dict:
+    return user.to_dict()
+
+
+@router.get("/api/users", summary="账号列表 (管理员)")
+def users(admin: AdminUser, conn: Annotated[object, Depends(get_conn)]) -> list[dict]:
+    return [u.to_dict() for u in accounts.list_users(conn)]
+
+
+@router.post("/api/users", status_code=201, summary="创建账号 (管理员)")
+def create_user(admin: AdminUser, body: UserIn, request: Request) -> dict:
+    # account rows are not visible to the request role (password hashes): the owner writes them
+    pool = request.app.state.pool
+    conn = pool.getconn()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT set_config('riskatlas.actor', %s, true)", (admin.actor,))
+        user = accounts.create_user(conn, body.username, body.password, body.role, display_name=body.display_name,
+                                    region_id=body.region_id, enterprise_id=body.enterprise_id)
+        conn.commit()
+    finally:
+        pool.putconn(conn)
+    return user.to_dict()
+
+
+# -- the console's login page ------------------------------------------------------------------------
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no //): an open redirect helps phishing."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return "/"
+    return target
+
+
+def _page(next_url: str, message: str | None = None) -> str:
+    err = f'<p class="err" role="alert">{html.escape(message)}</p>' if message else ""
+    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>登录 · riskatlas</title>
+<style>body{{font-family:"Noto Sans CJK SC",sans-serif;background:#f3f4f6;display:flex;justify-content:center;
+align-items:center;height:100vh;margin:0}}form{{background:#fff;padding:2em 2.5em;border-radius:8px;
+box-shadow:0 2px 12px #0002;min-width:300px}}h1{{font-size:1.3em;margin:0 0 1em}}label{{display:block;margin:.8em 0 .3em}}
+input{{width:100%;padding:.5em;box-sizing:border-box}}button{{margin-top:1.4em;width:100%;padding:.6em;
+background:#1f4e8c;color:#fff;border:0;border-radius:4px;font-size:1em}}.err{{color:#b00020}}</style></head>
+<body><form method="post" action="/login"><h1>安全风险四色分布图 · 登录</h1>{err}
+<input type="hidden" name="next" value="{html.escape(next_url)}">
+<label for="u">用户名 (username)</label><input id="u" name="username" autocomplete="username" required>
+<label for="p">密码 (password)</label><input id="p" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">登录</button></form></body></html>"""
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(next: str | None = None) -> str:
+    return _page(_safe_next(next))
+
+
+@router.post("/login", include_in_schema=False)
+def login_form(request: Request, username: Annotated[str, Form(max_length=64)],
+               password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form(max_length=2000)] = "/"):
+    try:
+        token, _expires, _user = _login(request, username, password)
+    except AuthError as exc:
+        return HTMLResponse(_page(_safe_next(next), str(exc)), status_code=401)
+    resp = RedirectResponse(_safe_next(next), status_code=303)
+    _set_cookie(resp, token)
+    return resp

@@ -1,0 +1,222 @@
+"""Accounts, sessions and the jurisdiction of a request.
+
+Passwords are hashed with Argon2id (``argon2-cffi``). A login returns a random token; only its
+SHA-256 is stored (``app_session``), with an expiry. A user's jurisdiction is applied to a database
+connection by :func:`apply_scope`, which switches to the role ``riskatlas_web`` and sets the
+settings that the row-level security policies of migration 0009 read: from then on the connection
+sees only the user's rows, whatever query runs on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import asdict, dataclass
+
+import psycopg2.extensions
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from layers.errors import Conflict, InvalidInput, NotFound
+
+Conn = psycopg2.extensions.connection
+
+ROLES = ("admin", "regulator", "enterprise")
+ROLE_NAMES = {"admin": "管理员", "regulator": "监管人员", "enterprise": "企业用户"}
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+MIN_PASSWORD = 10
+#: Failed logins before the account is locked for LOCK_MINUTES.
+MAX_FAILED = 5
+LOCK_MINUTES = 10
+WEB_ROLE = "riskatlas_web"
+
+_hasher = PasswordHasher()
+
+
+class AuthError(Exception):
+    """Login refused or session invalid (HTTP 401)."""
+
+
+class Forbidden(Exception):
+    """Authenticated, but the role may not do this (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str | None
+    role: str
+    region_id: int | None
+    enterprise_id: int | None
+
+    @property
+    def actor(self) -> str:
+        """What the audit trail records for this user's changes."""
+        return f"{self.display_name or self.username} ({self.username})"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "role_zh": ROLE_NAMES[self.role]}
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD} 个字符 (password must have at least {MIN_PASSWORD} characters)",
+                           [{"field": "password", "message": "too short"}])
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user(row) -> User:
+    return User(*row)
+
+
+_USER_COLS = "u.id, u.username, u.display_name, u.role::text, u.region_id, u.enterprise_id"
+
+
+def create_user(conn: Conn, username: str, password: str, role: str, *, display_name: str | None = None,
+                region_id: int | None = None, enterprise_id: int | None = None) -> User:
+    """Create an account (in the caller's transaction). A regulator needs a region, an enterprise
+    user an enterprise; an admin neither."""
+    errors = []
+    if not USERNAME.match(username or ""):
+        errors.append({"field": "username", "message": "3–64 个字母、数字或 _.@- (3–64 letters, digits or _.@-)"})
+    if role not in ROLES:
+        errors.append({"field": "role", "message": f"应为 {'/'.join(ROLES)} (must be one of {', '.join(ROLES)})"})
+    if role == "regulator" and region_id is None:
+        errors.append({"field": "region_id", "message": "监管人员必须指定辖区 (a regulator needs a region)"})
+    if role == "enterprise" and enterprise_id is None:
+        errors.append({"field": "enterprise_id", "message": "企业用户必须指定企业 (an enterprise user needs an enterprise)"})
+    if role == "admin" and (region_id or enterprise_id):
+        errors.append({"field": "role", "message": "管理员不属于某个区域或企业 (an admin has no region or enterprise)"})
+    if errors:
+        raise InvalidInput("账号信息无效 (invalid account): " + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                           errors)
+    digest = hash_password(password)
+    with conn.cursor() as cur:
+        if region_id is not None:
+            cur.execute("SELECT 1 FROM region WHERE id = %s", (region_id,))
+            if cur.fetchone() is None:
+                raise NotFound(f"区域 {region_id} 不存在 (region not found)")
+        if enterprise_id is not None:
+            cur.execute("SELECT 1 FROM enterprise WHERE id = %s", (enterprise_id,))
+            if cur.fetchone() is None:
+                raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
+        cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
+        if cur.fetchone():
+            raise Conflict(f"用户名 {username} 已存在 (username taken)")
+        cur.execute(f"""INSERT INTO app_user AS u (username, display_name, password_hash, role, region_id, enterprise_id)
+                        VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_USER_COLS}""",
+                    (username, display_name, digest, role, region_id if role == "regulator" else None,
+                     enterprise_id if role == "enterprise" else None))
+        return _user(cur.fetchone())
+
+
+def set_password(conn: Conn, username: str, password: str) -> None:
+    digest = hash_password(password)
+    with conn.cursor() as cur:
+        cur.execute("UPDATE app_user SET password_hash = %s, password_changed_at = now(), failed_logins = 0, "
+                    "locked_until = NULL WHERE username = %s RETURNING id", (digest, username))
+        row = cur.fetchone()
+        if row is None:
+            raise NotFound(f"用户 {username} 不存在 (user not found)")
+        cur.execute("DELETE FROM app_session WHERE user_id = %s", (row[0],))   # log out everywhere
+
+
+def login(conn: Conn, username: str, password: str, *, hours: float, user_agent: str | None = None
+          ) -> tuple[str, dt.datetime, User]:
+    """Check the password and open a session; commits. Returns (token, expires_at, user).
+
+    The same message for an unknown user and a wrong password, so that logins do not reveal which
+    accounts exist; an account locks for LOCK_MINUTES after MAX_FAILED failures in a row."""
+    refused = "用户名或密码错误 (wrong username or password)"
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {_USER_COLS}, u.password_hash, u.active, u.locked_until > now() "
+                    "FROM app_user u WHERE u.username = %s FOR UPDATE", (username,))
+        row = cur.fetchone()
+        if row is None:
+            conn.rollback()
+            _hasher.hash("timing-equaliser")   # spend the same time as a real check
+            raise AuthError(refused)
+        user, digest, active, locked = _user(row[:6]), row[6], row[7], row[8]
+        if locked:
+            conn.rollback()
+            raise AuthError(f"连续登录失败次数过多, 账号已锁定 {LOCK_MINUTES} 分钟 (too many failed logins: "
+                            f"locked for {LOCK_MINUTES} minutes)")
+        try:
+            _hasher.verify(digest, password)
+        except (VerificationError, InvalidHashError):
+            cur.execute("UPDATE app_user SET failed_logins = failed_logins + 1, locked_until = CASE "
+                        "WHEN failed_logins + 1 >= %s THEN now() + make_interval(mins => %s) END WHERE id = %s",
+                        (MAX_FAILED, LOCK_MINUTES, user.id))
+            conn.commit()
+            raise AuthError(refused) from None
+        if not active:
+            conn.rollback()
+            raise AuthError("账号已停用 (account disabled)")
+        if _hasher.check_needs_rehash(digest):
+            cur.execute("UPDATE app_user SET password_hash = %s WHERE id = %s", (_hasher.hash(password), user.id))
+        token = secrets.token_urlsafe(32)
+        cur.execute("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = %s", (user.id,))
+        cur.execute("DELETE FROM app_session WHERE expires_at < now()")
+        cur.execute("INSERT INTO app_session (token_hash, user_id, expires_at, user_agent) "
+                    "VALUES (%s, %s, now() + make_interval(secs => %s), %s) RETURNING expires_at",
+                    (_token_hash(token), user.id, hours * 3600, (user_agent or "")[:200]))
+        expires = cur.fetchone()[0]
+    conn.commit()
+    return token, expires, user
+
+
+def session_user(conn: Conn, token: str) -> User | None:
+    """The user of a live session (None for an unknown, expired or disabled one)."""
+    if not token or len(token) > 200:
+        return None
+    with conn.cursor() as cur:
+        cur.execute(f"""UPDATE app_session s SET last_seen = now() FROM app_user u
+                        WHERE s.token_hash = %s AND s.expires_at > now() AND u.id = s.user_id AND u.active
+                        RETURNING {_USER_COLS}""", (_token_hash(token),))
+        row = cur.fetchone()
+    conn.commit()
+    return _user(row) if row else None
+
+
+def logout(conn: Conn, token: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM app_session WHERE token_hash = %s", (_token_hash(token),))
+    conn.commit()
+
+
+def list_users(conn: Conn) -> list[User]:
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {_USER_COLS} FROM app_user u ORDER BY u.id")
+        return [_user(r) for r in cur.fetchall()]
+
+
+def apply_scope(conn: Conn, user: User | None) -> None:
+    """Make ``conn`` act for ``user`` (session level, committed): role riskatlas_web, the
+    jurisdiction settings and the audit actor. ``None`` is the anonymous public: no rows of any
+    enterprise (scope 'enterprise' with no enterprise)."""
+    role = "enterprise" if user is None else ("" if user.role == "admin" else user.role)
+    with conn.cursor() as cur:
+        cur.execute(f"SET ROLE {WEB_ROLE}")
+        cur.execute("SELECT set_config('riskatlas.scope_role', %s, false), "
+                    "set_config('riskatlas.scope_region', %s, false), "
+                    "set_config('riskatlas.scope_enterprise', %s, false), "
+                    "set_config('riskatlas.scope_user', %s, false), "
+                    "set_config('riskatlas.actor', %s, false)",
+                    (role, str(user.region_id or "") if user else "", str(user.enterprise_id or "") if user else "",
+                     str(user.id) if user else "", user.actor if user else "anonymous"))
+    conn.commit()
+
+
+def clear_scope(conn: Conn) -> None:
+    """Back to the connection's own role with no jurisdiction settings (before reuse)."""
+    with conn.cursor() as cur:
+        cur.execute("RESET ROLE; RESET riskatlas.scope_role; RESET riskatlas.scope_region; "
+                    "RESET riskatlas.scope_enterprise; RESET riskatlas.scope_user; RESET riskatlas.actor")
+    conn.commit()

@@ -1,0 +1,298 @@
+"""The permission matrix (issue 8): every role × every route of the app × own / foreign object.
+
+Routes are enumerated from the application itself, so a route added later without an entry here
+fails ``test_every_route_is_in_the_matrix`` until its author says how it is reached. Reads are
+checked in both directions (own → 2xx, foreign → 404, lists hold only what the role may see);
+writes are checked with valid bodies against foreign objects (→ 404, or 403 for a regulator's or
+another non-admin's write) and the audit log proves that nothing was written.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+
+import psycopg2
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from app.main import create_app
+from tests.auth import api_client, ensure_user  # noqa: F401  (ensure_user used via api_client)
+
+#: Routes anyone may call without a login.
+PUBLIC = {
+    ("GET", "/api/health"), ("POST", "/api/auth/login"), ("GET", "/login"), ("POST", "/login"),
+    ("GET", "/favicon.ico"), ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+}
+#: Reads that only an admin may make.
+ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profiles/{name}")}
+#: HTML pages (a visitor without a session is sent to the login page).
+PAGES = {("GET", "/")}
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "PNG")
+    return buf.getvalue()
+
+
+#: A valid request for every write route (path parameters filled in per object).
+WRITES: dict[tuple[str, str], dict] = {
+    ("PUT", "/api/enterprises/{enterprise_id}/profile"): {"json": {"name": "default"}},
+    ("POST", "/api/risks/{risk_id}/assessment"): {"json": {"method": "LEC", "inputs": {"L": 3, "E": 6, "C": 7}}},
+    ("POST", "/api/enterprises/{enterprise_id}/inspections"): {
+        "json": {"inspected_at": "2026-01-05", "inspector": "检查员"}},
+    ("POST", "/api/enterprises/{enterprise_id}/risk-lists"): {
+        "files": {"file": ("清单.xlsx", b"PK\x03\x04 not really a workbook", "application/octet-stream")}},
+    ("POST", "/api/enterprises/{enterprise_id}/hidden-hazards"): {
+        "json": {"description": "消防通道堵塞", "grade": "general", "found_by": "检查员"}},
+    ("POST", "/api/hidden-hazards/{hazard_id}/transitions"): {
+        "json": {"to": "rectifying", "measures": "清理", "responsible_person": "张三", "deadline": "2030-01-01"}},
+    ("POST", "/api/hidden-hazards/{hazard_id}/photos"): {"files": {"file": ("a.png", _png(), "image/png")}},
+    ("PUT", "/api/hazard-sources/{hazard_source_id}/inventory"): {"json": {"items": []}},
+    ("PUT", "/api/profiles/{name}"): {"json": {}},
+    ("POST", "/api/users"): {"json": {"username": "should-not-exist", "password": "long enough pw", "role": "admin"}},
+    ("POST", "/api/assess"): {"json": {"method": "LEC", "inputs": {"L": 3, "E": 6, "C": 7}}},
+    ("POST", "/api/auth/logout"): {},
+}
+#: Writes that change nothing (previews, one's own session).
+HARMLESS_WRITES = {("POST", "/api/assess"), ("POST", "/api/auth/logout")}
+#: Writes a regulator may make inside the jurisdiction (seed 001: inspections and hidden hazards).
+REGULATOR_WRITES = {("POST", "/api/enterprises/{enterprise_id}/inspections"),
+                    ("POST", "/api/enterprises/{enterprise_id}/hidden-hazards"),
+                    ("POST", "/api/hidden-hazards/{hazard_id}/transitions"),
+                    ("POST", "/api/hidden-hazards/{hazard_id}/photos")}
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    out = []
+
+    def walk(routes):
+        for r in routes:
+            if hasattr(r, "path") and hasattr(r, "methods"):
+                out.extend((m, r.path) for m in sorted(r.methods) if m != "HEAD")
+            elif hasattr(r, "original_router"):
+                walk(r.original_router.routes)
+
+    walk(app.router.routes)
+    return sorted(set(out))
+
+
+@dataclass
+class World:
+    url: str
+    own: dict[str, int | str]        # enterprise 1's objects (the enterprise user's, inside the regulator's district)
+    foreign: dict[str, int | str]    # an enterprise outside that district
+    own_enterprises: set[int]        # what the regulator may see
+    photos: list[int]
+
+
+@pytest.fixture(scope="module")
+def world(demo_url) -> World:
+    conn = psycopg2.connect(demo_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        def first(sql, params):
+            cur.execute(sql, params)
+            row = cur.fetchone()
+            assert row is not None, sql
+            return row[0]
+
+        def objects(ent: int) -> dict:
+            return {
+                "enterprise_id": ent,
+                "area_id": first("SELECT id FROM area WHERE enterprise_id = %s AND kind = 'workshop' ORDER BY id LIMIT 1", (ent,)),
+                "risk_id": first("SELECT r.id FROM risk r JOIN area a ON a.id = r.area_id WHERE a.enterprise_id = %s "
+                                 "ORDER BY r.id LIMIT 1", (ent,)),
+                "hazard_id": first("SELECT id FROM hidden_hazard WHERE enterprise_id = %s AND status <> 'closed' "
+                                   "ORDER BY id LIMIT 1", (ent,)),
+                "region_id": first("SELECT r.id FROM region r JOIN enterprise e ON e.id = %s "
+                                   "WHERE r.level = 'district' AND e.region_id IN (SELECT region_id FROM region_subtree(r.id))",
+                                   (ent,)),
+                "name": "default",
+            }
+
+        own = objects(1)
+        cur.execute("SELECT e.id FROM enterprise e WHERE e.region_id NOT IN (SELECT region_id FROM region_subtree(%s)) "
+                    "AND EXISTS (SELECT 1 FROM hidden_hazard h WHERE h.enterprise_id = e.id AND h.status <> 'closed') "
+                    "AND EXISTS (SELECT 1 FROM area a WHERE a.enterprise_id = e.id AND a.kind = 'workshop') "
+                    "ORDER BY e.id LIMIT 1", (own["region_id"],))
+        foreign = objects(cur.fetchone()[0])
+        for objs in (own, foreign):
+            cur.execute("SELECT hs.id FROM hazard_source hs WHERE hs.enterprise_id = %s ORDER BY id LIMIT 1",
+                        (objs["enterprise_id"],))
+            row = cur.fetchone()
+            if row is None:       # give every enterprise of the matrix a hazard source
+                cur.execute("""INSERT INTO hazard_source (enterprise_id, code, name, kind, location)
+                               SELECT e.id, 'PM-1', '矩阵测试储罐区', 'storage', e.location FROM enterprise e
+                               WHERE e.id = %s RETURNING id""", (objs["enterprise_id"],))
+                row = cur.fetchone()
+            objs["hazard_source_id"] = row[0]
+            cur.execute("INSERT INTO hidden_hazard_photo (hidden_hazard_id, stage, content_type, data) "
+                        "SELECT id, status, 'image/png', %s FROM hidden_hazard WHERE id = %s RETURNING id",
+                        (_png(), objs["hazard_id"]))
+            objs["photo_id"] = cur.fetchone()[0]
+        cur.execute("SELECT e.id FROM enterprise e JOIN region_subtree(%s) s ON s.region_id = e.region_id",
+                    (own["region_id"],))
+        inside = {r[0] for r in cur.fetchall()}
+    yield World(demo_url, own, foreign, inside, [own["photo_id"], foreign["photo_id"]])
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM hidden_hazard_photo WHERE id = ANY (%s)", ([own["photo_id"], foreign["photo_id"]],))
+        cur.execute("DELETE FROM hazard_source WHERE code = 'PM-1' AND name = '矩阵测试储罐区'")
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def clients(world):
+    with api_client(world.url, "admin") as admin, \
+         api_client(world.url, "regulator", region_id=world.own["region_id"]) as regulator, \
+         api_client(world.url, "enterprise", enterprise_id=1) as enterprise, \
+         TestClient(create_app(world.url)) as anonymous:
+        yield {"admin": admin, "regulator": regulator, "enterprise": enterprise, "anonymous": anonymous}
+
+
+def _fill(path: str, objs: dict) -> str:
+    def sub(m: re.Match) -> str:
+        key = m.group(1)
+        if key not in objs:
+            raise KeyError(f"no object for path parameter {{{key}}} in {path}: add it to the matrix")
+        return str(objs[key])
+
+    return re.sub(r"\{(\w+)\}", sub, path)
+
+
+def _enterprise_ids(payload) -> set[int]:
+    """Every enterprise id mentioned in a JSON answer (lists, GeoJSON properties)."""
+    found: set[int] = set()
+
+    def walk(v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k == "enterprise_id" and isinstance(x, int):
+                    found.add(x)
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(payload)
+    return found
+
+
+def test_every_route_is_in_the_matrix(world):
+    app = create_app(world.url)
+    reads = [r for r in _routes(app) if r[0] == "GET"]
+    writes = [r for r in _routes(app) if r[0] != "GET"]
+    missing = [r for r in writes if r not in WRITES and r not in PUBLIC]
+    assert missing == [], f"write routes without a request in the permission matrix: {missing}"
+    for _, path in reads:
+        _fill(path, world.own)       # raises for a path parameter the matrix cannot fill
+
+
+def test_anonymous_gets_401_or_the_login_page_everywhere_but_public_routes(world, clients):
+    anon = clients["anonymous"]
+    for method, path in _routes(create_app(world.url)):
+        if (method, path) in PUBLIC:
+            continue
+        url = _fill(path, world.own)
+        if (method, path) in PAGES:
+            r = anon.request(method, url, headers={"Accept": "text/html"}, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"].startswith("/login"), (method, path)
+            continue
+        r = anon.request(method, url, **WRITES.get((method, path), {}))
+        assert r.status_code == 401, (method, path, r.status_code, r.text[:200])
+
+
+@pytest.mark.parametrize("role", ["admin", "regulator", "enterprise"])
+def test_reads_own_and_foreign(world, clients, role):
+    """Own objects answer 2xx; foreign ones 404 (the admin sees both); lists hold only what the role
+    may see; admin-only routes answer 403 to others."""
+    c = clients[role]
+    may_see = {"admin": None, "regulator": world.own_enterprises, "enterprise": {1}}[role]
+    checked = 0
+    for method, path in _routes(create_app(world.url)):
+        if method != "GET" or (method, path) in PUBLIC:
+            continue
+        own, foreign = _fill(path, world.own), _fill(path, world.foreign)
+        r = c.get(own)
+        if (method, path) in ADMIN_ONLY and role != "admin":
+            assert r.status_code == 403, (role, path, r.status_code)
+            continue
+        assert 200 <= r.status_code < 300, (role, path, r.status_code, r.text[:300])
+        if r.headers.get("content-type", "").startswith(("application/json", "application/geo+json")) \
+                and may_see is not None:
+            body = r.json()
+            seen = _enterprise_ids(body)
+            if path == "/api/enterprises":
+                seen |= {item["id"] for item in body["items"]}
+                assert seen, "the enterprise list is empty for " + role
+            leaked = seen - may_see
+            assert not leaked, (role, path, sorted(leaked)[:5])
+        if own != foreign:
+            r = c.get(foreign)
+            expected = (200,) if role == "admin" else (404,)
+            assert r.status_code in expected, (role, path, "foreign", r.status_code, r.text[:300])
+        checked += 1
+    assert checked >= 20   # the routes were enumerated (24 when this was written)
+
+
+def _audit_rows(url: str) -> int:
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM audit_log")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("role", ["regulator", "enterprise"])
+def test_writes_to_foreign_objects_are_refused_and_write_nothing(world, clients, role):
+    c = clients[role]
+    before = _audit_rows(world.url)
+    for (method, path), request in WRITES.items():
+        if (method, path) in HARMLESS_WRITES:
+            continue
+        r = c.request(method, _fill(path, world.foreign), **request)
+        # a role that may never make this write is refused by role (403) whatever the object, so the
+        # answer reveals nothing about it; otherwise the foreign object is simply not found
+        refused_by_role = (method, path) in ADMIN_ONLY or (role == "regulator" and (method, path) not in REGULATOR_WRITES)
+        expected = (403,) if refused_by_role else (404,)
+        assert r.status_code in expected, (role, method, path, r.status_code, r.text[:300])
+        assert "detail" in r.json()
+    assert _audit_rows(world.url) == before
+
+
+def test_a_regulator_reads_but_does_not_change_enterprise_data_in_the_jurisdiction(world, clients):
+    c = clients["regulator"]
+    before = _audit_rows(world.url)
+    for (method, path), request in WRITES.items():
+        if (method, path) in HARMLESS_WRITES or (method, path) in REGULATOR_WRITES:
+            continue
+        r = c.request(method, _fill(path, world.own), **request)
+        assert r.status_code == 403, (method, path, r.status_code, r.text[:300])
+        assert "监管" in r.json()["detail"] or "需要角色" in r.json()["detail"], r.json()
+    assert _audit_rows(world.url) == before
+    # what a regulator may do inside the jurisdiction: record an inspection (then it is removed)
+    r = c.post(_fill("/api/enterprises/{enterprise_id}/inspections", world.own),
+               json={"inspected_at": "2026-01-05", "inspector": "矩阵检查员"})
+    assert r.status_code == 201, r.text
+    conn = psycopg2.connect(world.url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM inspection WHERE inspector = '矩阵检查员'")
+    conn.close()
+
+
+def test_a_foreign_id_never_reveals_whether_it_exists(world, clients):
+    """Someone else's hazard and a hazard that does not exist get the same answer."""
+    c = clients["enterprise"]
+    a = c.get(f"/api/hidden-hazards/{world.foreign['hazard_id']}")
+    b = c.get("/api/hidden-hazards/2000000000")
+    assert (a.status_code, b.status_code) == (404, 404)
+    assert json.loads(a.text)["detail"].split("(")[0].replace(str(world.foreign["hazard_id"]), "N") == \
+        json.loads(b.text)["detail"].split("(")[0].replace("2000000000", "N")
