@@ -146,29 +146,31 @@ INSERT INTO route_network_state DEFAULT VALUES;
 CREATE FUNCTION ra_route_snap_deg() RETURNS double precision
 LANGUAGE sql IMMUTABLE AS $$ SELECT 1e-7::double precision $$;
 
+-- SECURITY DEFINER: the graph is shared derived data (admins write it, 0010), but any reader's
+-- request may find it stale and rebuild it.
 CREATE FUNCTION ra_refresh_route_network() RETURNS int
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     n_edges int;
 BEGIN
     PERFORM 1 FROM route_network_state FOR UPDATE;   -- one rebuild at a time
     DELETE FROM route_edge;
     DELETE FROM route_node;
-    CREATE TEMP TABLE IF NOT EXISTS _ra_ends (road_id int, which smallint, pt geometry) ON COMMIT DROP;
-    TRUNCATE _ra_ends;
-    INSERT INTO _ra_ends
+    CREATE TEMP TABLE IF NOT EXISTS pg_temp._ra_ends (road_id int, which smallint, pt geometry) ON COMMIT DROP;
+    TRUNCATE pg_temp._ra_ends;
+    INSERT INTO pg_temp._ra_ends
     SELECT id, 0, ST_SnapToGrid(ST_StartPoint(geom), ra_route_snap_deg()) FROM road
     UNION ALL
     SELECT id, 1, ST_SnapToGrid(ST_EndPoint(geom), ra_route_snap_deg()) FROM road;
-    INSERT INTO route_node (geom) SELECT DISTINCT pt FROM _ra_ends;
+    INSERT INTO route_node (geom) SELECT DISTINCT pt FROM pg_temp._ra_ends;
     INSERT INTO route_edge (id, source, target, length_m, cost, reverse_cost, class, geom)
     SELECT r.id, ns.id, nt.id, r.length_m,
            r.length_m / (r.speed_kmh::double precision / 3.6),
            CASE WHEN r.oneway THEN -1 ELSE r.length_m / (r.speed_kmh::double precision / 3.6) END,
            r.class, r.geom
     FROM road r
-    JOIN _ra_ends es ON es.road_id = r.id AND es.which = 0 JOIN route_node ns ON ns.geom = es.pt
-    JOIN _ra_ends ee ON ee.road_id = r.id AND ee.which = 1 JOIN route_node nt ON nt.geom = ee.pt;
+    JOIN pg_temp._ra_ends es ON es.road_id = r.id AND es.which = 0 JOIN route_node ns ON ns.geom = es.pt
+    JOIN pg_temp._ra_ends ee ON ee.road_id = r.id AND ee.which = 1 JOIN route_node nt ON nt.geom = ee.pt;
     GET DIAGNOSTICS n_edges = ROW_COUNT;
     UPDATE route_network_state SET stale = false, refreshed_at = now(), edges = n_edges,
                                    nodes = (SELECT count(*) FROM route_node);
@@ -177,7 +179,7 @@ END $$;
 
 -- The graph, rebuilt first if any road changed since the last build. Returns the edge count.
 CREATE FUNCTION ra_route_network() RETURNS int
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     st route_network_state;
 BEGIN
@@ -192,7 +194,7 @@ BEGIN
 END $$;
 
 CREATE FUNCTION ra_route_network_stale() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     UPDATE route_network_state SET stale = true WHERE NOT stale;
     RETURN NULL;
@@ -259,3 +261,31 @@ LANGUAGE sql STABLE AS $$
     JOIN req q ON q.hs_id = s.id AND q.target_kind = t.kind
     WHERE ST_DWithin(s.g::geography, coalesce(t.footprint, t.geom)::geography, q.distance_m)
 $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Jurisdiction (row-level security, as 0010 does for the other tables). A scenario belongs to its
+-- hazard source: whoever may see the source (its enterprise's user, the regulators of its region,
+-- an admin) sees, computes and changes its scenarios — emergency planning is the regulators' work
+-- as much as the enterprise's. The conditions go through hazard_source's own policy, so they need
+-- nothing from 0010 and hold whether it runs before or after this file. External safety distances
+-- per source are enterprise data: regulators read them only. The shared tables (graph, default
+-- distances) are covered by 0010's ra_secure_shared_tables(): read by all, written by admins.
+-- ---------------------------------------------------------------------------------------------
+ALTER TABLE scenario ENABLE ROW LEVEL SECURITY;
+CREATE POLICY jurisdiction ON scenario
+    USING (coalesce(current_setting('riskatlas.scope_role', true), '') = ''
+           OR hazard_source_id IN (SELECT hs.id FROM hazard_source hs));
+ALTER TABLE threat_zone ENABLE ROW LEVEL SECURITY;
+CREATE POLICY jurisdiction ON threat_zone
+    USING (coalesce(current_setting('riskatlas.scope_role', true), '') = ''
+           OR scenario_id IN (SELECT s.id FROM scenario s));
+ALTER TABLE hazard_source_safety_distance ENABLE ROW LEVEL SECURITY;
+CREATE POLICY jurisdiction ON hazard_source_safety_distance
+    USING (coalesce(current_setting('riskatlas.scope_role', true), '') = ''
+           OR hazard_source_id IN (SELECT hs.id FROM hazard_source hs));
+CREATE POLICY regulator_reads_only_insert ON hazard_source_safety_distance AS RESTRICTIVE FOR INSERT
+    WITH CHECK (coalesce(current_setting('riskatlas.scope_role', true), '') <> 'regulator');
+CREATE POLICY regulator_reads_only_update ON hazard_source_safety_distance AS RESTRICTIVE FOR UPDATE
+    USING (coalesce(current_setting('riskatlas.scope_role', true), '') <> 'regulator');
+CREATE POLICY regulator_reads_only_delete ON hazard_source_safety_distance AS RESTRICTIVE FOR DELETE
+    USING (coalesce(current_setting('riskatlas.scope_role', true), '') <> 'regulator');

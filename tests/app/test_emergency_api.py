@@ -15,10 +15,9 @@ import sys
 
 import psycopg2
 import pytest
-from fastapi.testclient import TestClient
 
-from app.main import create_app
 from db.migrate import migrate
+from tests.auth import api_client
 from tests.browser import dump_dom
 from tests.conftest import create_database, drop_database
 from tests.scene import (
@@ -57,15 +56,14 @@ def world(server_url):
 def client(world):
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(sys.modules, "layers.consequences", fake_consequences())
-        with TestClient(create_app(world["url"])) as c:
+        with api_client(world["url"]) as c:       # an admin; jurisdiction is tests/app/test_permissions.py's
             yield c
 
 
 @pytest.fixture(scope="module")
 def scenario(client, world):
-    r = client.post("/api/emergency/scenarios", json={"hazard_source_id": world["hs"], "model": "vce_tnt",
-                                                      "params": {"radius_m": 100}, "name": "储罐区爆炸",
-                                                      "actor": "测试员"})
+    r = client.post(f"/api/hazard-sources/{world['hs']}/scenarios",
+                    json={"model": "vce_tnt", "params": {"radius_m": 100}, "name": "储罐区爆炸"})
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -96,8 +94,8 @@ def test_affected_and_routes(client, scenario, world):
 
 
 def test_patch_recomputes(client, world):
-    r = client.post("/api/emergency/scenarios", json={"hazard_source_id": world["hs"], "model": "pool_fire",
-                                                      "params": {"radius_m": 50}})
+    r = client.post(f"/api/hazard-sources/{world['hs']}/scenarios", json={"model": "pool_fire",
+                                                                          "params": {"radius_m": 50}})
     sid = r.json()["id"]
     r = client.patch(f"/api/emergency/scenarios/{sid}", json={"params": {"radius_m": 60}})
     assert r.status_code == 200 and r.json()["inputs_version"] == 2 and not r.json()["stale"]
@@ -117,21 +115,19 @@ def test_patch_recomputes(client, world):
     assert client.get(f"/api/emergency/scenarios/{sid}").status_code == 404
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [
-    ({"hazard_source_id": 999999, "model": "vce_tnt", "params": {"radius_m": 1}}, 404, None),
-    ({"hazard_source_id": "abc", "model": "vce_tnt", "params": {"radius_m": 1}}, 422, "hazard_source_id"),
-    ({"model": "vce_tnt", "params": {"radius_m": 1}}, 422, "hazard_source_id"),
-    ({"hazard_source_id": "HS", "model": "nuke", "params": {}}, 422, "hazard_source_id"),
-    ({"hazard_source_id": "__HS__", "model": "nuke", "params": {"radius_m": 1}}, 422, "model"),
-    ({"hazard_source_id": "__HS__", "model": "vce_tnt", "params": {"radius_m": -5}}, 422, "params.radius_m"),
-    ({"hazard_source_id": "__HS__", "model": "vce_tnt", "params": {"radius_m": [1]}}, 422, "params.radius_m"),
-    ({"hazard_source_id": "__HS__", "model": "vce_tnt", "params": {"radius_m": 1}, "weather": {"gust": 9}}, 422,
-     "weather.gust"),
-    ({"hazard_source_id": "__HS__", "model": "vce_tnt", "params": "big"}, 422, "params"),
+@pytest.mark.parametrize(("source", "body", "status", "field"), [
+    (999999, {"model": "vce_tnt", "params": {"radius_m": 1}}, 404, None),
+    ("abc", {"model": "vce_tnt", "params": {"radius_m": 1}}, 422, "hazard_source_id"),
+    ("__HS__", {"model": "nuke", "params": {"radius_m": 1}}, 422, "model"),
+    ("__HS__", {"params": {"radius_m": 1}}, 422, "model"),
+    ("__HS__", {"model": "vce_tnt", "params": {"radius_m": -5}}, 422, "params.radius_m"),
+    ("__HS__", {"model": "vce_tnt", "params": {"radius_m": [1]}}, 422, "params.radius_m"),
+    ("__HS__", {"model": "vce_tnt", "params": {"radius_m": 1}, "weather": {"gust": 9}}, 422, "weather.gust"),
+    ("__HS__", {"model": "vce_tnt", "params": "big"}, 422, "params"),
 ])
-def test_bad_input_is_4xx_in_chinese(client, world, body, status, field):
-    body = {k: (world["hs"] if v == "__HS__" else v) for k, v in body.items()}
-    r = client.post("/api/emergency/scenarios", json=body)
+def test_bad_input_is_4xx_in_chinese(client, world, source, body, status, field):
+    source = world["hs"] if source == "__HS__" else source
+    r = client.post(f"/api/hazard-sources/{source}/scenarios", json=body)
     assert r.status_code == status, r.text
     detail = r.json()["detail"]
     assert re.search(r"[\u4e00-\u9fff]", detail)
@@ -146,7 +142,7 @@ def test_unknown_scenario_is_404_everywhere(client):
     for path in ("", "/zones", "/affected", "/routes", "/map", "/briefing.pdf"):
         r = client.get(f"/api/emergency/scenarios/424242{path}")
         assert r.status_code == 404 and "情景 424242 不存在" in r.json()["detail"], path
-    assert client.get("/api/emergency/coverage", params={"region_id": 424242}).status_code == 404
+    assert client.get("/api/emergency/coverage/424242").status_code == 404
 
 
 def test_overlay_page_is_offline(client, scenario, tmp_path):
@@ -175,15 +171,15 @@ def test_briefing_pdf(client, scenario, tmp_path):
 
 
 def test_coverage_and_safety_distances(client, world):
-    r = client.get("/api/emergency/coverage", params={"region_id": world["scene"].grid})
+    r = client.get(f"/api/emergency/coverage/{world['scene'].grid}")
     assert r.status_code == 200
     fc = r.json()
     assert fc["summary"]["stations"] == 1 and fc["summary"]["covered_km2"] > 0
     assert {f["properties"]["kind"] for f in fc["features"]} == {"coverage", "gap"}
-    assert client.get("/api/emergency/coverage", params={"region_id": world["scene"].grid, "minutes": 0}).status_code == 422
-    r = client.get("/api/emergency/safety-distances", params={"hazard_source_id": world["hs"]})
+    assert client.get(f"/api/emergency/coverage/{world['scene'].grid}", params={"minutes": 0}).status_code == 422
+    r = client.get(f"/api/hazard-sources/{world['hs']}/safety-distances")
     assert r.status_code == 200 and r.json() == []          # the nearest target is 400 m away
-    assert client.get("/api/emergency/safety-distances", params={"hazard_source_id": 999999}).status_code == 404
+    assert client.get("/api/hazard-sources/999999/safety-distances").status_code == 404
 
 
 def test_cli_affected(world, scenario):
