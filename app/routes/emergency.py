@@ -16,6 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
+from app.auth import CurrentUser
 from app.db import get_conn
 from layers.emergency import affected as aff
 from layers.emergency import routes as rt
@@ -51,7 +52,7 @@ def _geojson(gdf, **members) -> JSONResponse:
 
 
 @router.get("/emergency/models", summary="后果模型及其参数 (consequence models and their parameters)")
-def models():
+def models(user: CurrentUser):   # login required like every other route
     try:
         from layers.consequences import MODELS, params_schema
     except ImportError:
