@@ -216,9 +216,17 @@ def evacuation(conn: psycopg2.extensions.connection, scenario_id: int, *, red_pe
         src = _source(cur, scenario_id)
         env = _envelope(cur, "SELECT location FROM hazard_source WHERE id = %(hs)s",
                         {"hs": src["hazard_source_id"]}, radius_m)
-        cur.execute(f"""WITH t AS ({SQL_TARGETS})
-                        SELECT t.*, ra_route_nearest_node(p.geom) AS node, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
-                        FROM t JOIN protection_target p ON p.id = t.id""", {"sid": scenario_id})
+        # people outside the red zone join the roads at the nearest node outside it (they do not walk
+        # into it to reach a road); people inside it at the nearest node
+        cur.execute(f"""WITH t AS ({SQL_TARGETS}),
+                             red AS (SELECT geom FROM threat_zone WHERE scenario_id = %(sid)s AND level = 'red')
+                        SELECT t.*, n.id AS node, ST_Distance(n.geom::geography, p.geom::geography) AS access_m,
+                               ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
+                        FROM t JOIN protection_target p ON p.id = t.id
+                        CROSS JOIN LATERAL (
+                            SELECT rn.id, rn.geom FROM route_node rn
+                            WHERE t.level = 'red' OR NOT EXISTS (SELECT 1 FROM red WHERE ST_Intersects(red.geom, rn.geom))
+                            ORDER BY rn.geom <-> p.geom LIMIT 1) n""", {"sid": scenario_id})
         targets = [dict(r) for r in cur.fetchall()]
         cur.execute(_SHELTERS, {"sid": scenario_id, "radius": radius_m})
         shelters = [dict(r) for r in cur.fetchall()]
@@ -248,6 +256,7 @@ def evacuation(conn: psycopg2.extensions.connection, scenario_id: int, *, red_pe
         r = {"target_id": t["id"], "target_name": t["name"], "target_kind_zh": t["kind_zh"], "level": t["level"],
              "population": t["population"], "shelter_id": None, "shelter_name": None, "capacity": None,
              "over_capacity": False, "time_s": None, "length_m": None, "red_m": None, "geom": None,
+             "access_m": t["access_m"],
              "from_lon": t["lon"], "from_lat": t["lat"]}
         if s is not None:
             p = paths.get((t["node"], s["node"]), {})

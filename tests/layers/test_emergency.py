@@ -199,6 +199,20 @@ def test_evacuation_avoids_the_red_zone(world):
     assert ev["population"] == 50 and ev["capacity"] == 1000 and ev["enough_capacity"]
 
 
+def test_evacuees_outside_the_red_zone_do_not_walk_into_it(world):
+    conn, _, hs, src = world
+    sid = add_scenario(conn, hs)                       # red 100 m
+    nodes = add_road_grid(conn, src, half=3, spacing_m=200)
+    # 106 m from the source (orange); its nearest road node is the source's own (106 m, in the red
+    # zone), the nearest outside it is 200 m east (139 m away)
+    t = add_target(conn, *local_point(src, 80, 70), population=10, name="近旁小区")
+    add_resource(conn, "shelter", nodes[(3, 0)], 100, "东侧避难场所")
+    (r,) = rt.evacuation(conn, sid)["routes"]
+    assert r["target_id"] == t and r["level"] == "orange"
+    assert r["access_m"] == pytest.approx(math.hypot(120, 70), abs=1)
+    assert r["length_m"] == pytest.approx(400, abs=2) and r["red_m"] == 0
+
+
 def test_evacuation_respects_shelter_capacity(world):
     conn, _, hs, src = world
     sid = add_scenario(conn, hs)
