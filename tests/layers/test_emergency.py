@@ -292,3 +292,37 @@ def test_safety_distance_breaches(world):
     assert rt.safety_distance_breaches(conn, [hs]) == []
     with pytest.raises(NotFound):
         rt.safety_distance_breaches(conn, [999999])
+
+
+def _scope(conn, role: str, *, region: int | None = None, enterprise: int | None = None) -> None:
+    """Act as the web app does for a user (0010): role riskatlas_web and the jurisdiction settings."""
+    with conn.cursor() as cur:
+        cur.execute("SET LOCAL ROLE riskatlas_web")
+        cur.execute("SELECT set_config('riskatlas.scope_role', %s, true), set_config('riskatlas.scope_region', %s, true), "
+                    "set_config('riskatlas.scope_enterprise', %s, true)", (role, str(region or ""), str(enterprise or "")))
+
+
+def test_scenarios_follow_the_hazard_source_jurisdiction(world, models):
+    conn, scene, hs, src = world
+    s = sc.create_scenario(conn, hazard_source_id=hs, model="vce_tnt", params={"radius_m": 100})
+    add_road_grid(conn, src, half=1, spacing_m=200)      # the graph is stale: a reader rebuilds it
+    with conn.cursor() as cur:
+        cur.execute("UPDATE scenario SET params = '{\"radius_m\": 120}' WHERE id = %s", (s["id"],))
+        cur.execute("SAVEPOINT before_scope")
+    # the regulator of the scene's district reads it, and the read recomputes it (writes allowed)
+    _scope(conn, "regulator", region=scene.district)
+    assert sorted(sc.zones(conn, s["id"])["distance_m"]) == [120, 240, 480]
+    assert rt.ensure_network(conn) >= 12            # rebuilt by the definer function, under RLS
+    # the enterprise's own user sees it; another enterprise's user and another region's regulator do not
+    _scope(conn, "enterprise", enterprise=scene.enterprise)
+    assert sc.scenario(conn, s["id"])["id"] == s["id"]
+    for role, kw in (("enterprise", {"enterprise": scene.enterprise + 1000}), ("regulator", {"region": 2**31 - 1})):
+        _scope(conn, role, **kw)
+        with pytest.raises(NotFound):
+            sc.zones(conn, s["id"])
+        assert sc.scenarios(conn) == []
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM threat_zone")
+            assert cur.fetchone()[0] == 0
+    with conn.cursor() as cur:
+        cur.execute("ROLLBACK TO SAVEPOINT before_scope")
