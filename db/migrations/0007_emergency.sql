@@ -289,3 +289,37 @@ CREATE POLICY regulator_reads_only_update ON hazard_source_safety_distance AS RE
     USING (coalesce(current_setting('riskatlas.scope_role', true), '') <> 'regulator');
 CREATE POLICY regulator_reads_only_delete ON hazard_source_safety_distance AS RESTRICTIVE FOR DELETE
     USING (coalesce(current_setting('riskatlas.scope_role', true), '') <> 'regulator');
+
+-- The neighbours to notify of a scenario (seed 001: 将紧急状态下撤离方案告知可能危及的相邻企业和单位):
+-- every enterprise inside its zones but the source's own, with only what a warning needs (name,
+-- phones, contact, address, distance, innermost level). An enterprise user must reach neighbours
+-- that row-level security hides from them, so this is SECURITY DEFINER — a deliberate, narrow
+-- window — and checks itself that the caller's scope (the settings 0010's policies read) covers
+-- the scenario's hazard source: a scenario the caller may not see returns nothing.
+CREATE FUNCTION ra_scenario_neighbours(sid int)
+RETURNS TABLE (id int, name text, level text, distance_m double precision, employees int, contact_phone text,
+               emergency_phone text, safety_manager text, address text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH RECURSIVE sub (rid) AS (
+        SELECT nullif(current_setting('riskatlas.scope_region', true), '')::int
+        UNION ALL SELECT r.id FROM region r JOIN sub ON r.parent_id = sub.rid
+    ), src AS (
+        SELECT s.id AS scenario_id, hs.location AS g, hs.enterprise_id
+        FROM scenario s JOIN hazard_source hs ON hs.id = s.hazard_source_id JOIN enterprise e ON e.id = hs.enterprise_id
+        WHERE s.id = sid AND CASE coalesce(current_setting('riskatlas.scope_role', true), '')
+            WHEN '' THEN true
+            WHEN 'enterprise' THEN hs.enterprise_id = nullif(current_setting('riskatlas.scope_enterprise', true), '')::int
+            WHEN 'regulator' THEN e.region_id IN (SELECT rid FROM sub)
+            ELSE false END
+    ), z AS (
+        SELECT ra_threat_rank(t.level) AS rank, t.geom FROM threat_zone t JOIN src ON src.scenario_id = t.scenario_id
+    )
+    SELECT e.id, e.name, (ARRAY['red', 'orange', 'yellow'])[min(z.rank)],
+           ST_Distance((SELECT g FROM src)::geography, coalesce(e.boundary, e.location)::geography),
+           e.employees, e.contact_phone, e.emergency_phone, e.safety_manager, e.address
+    FROM z JOIN enterprise e
+      ON (e.boundary && z.geom OR e.location && z.geom) AND ST_Intersects(coalesce(e.boundary, e.location), z.geom)
+    WHERE e.id <> (SELECT enterprise_id FROM src)
+    GROUP BY e.id
+    ORDER BY min(z.rank), 4, e.id
+$$;

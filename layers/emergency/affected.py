@@ -5,6 +5,10 @@ enterprises and their areas (workshops, units, posts, buildings), protection tar
 population, roads with the length inside each band, emergency resources; and the neighbouring
 enterprises to notify (every enterprise inside a zone other than the hazard source's own).
 
+Row-level security (0007, 0010) limits every list to the caller's jurisdiction, except the
+neighbours to notify: they come from ``ra_scenario_neighbours`` (name, phones, contact, address,
+distance, level only), since an enterprise must be able to warn neighbours it may not otherwise see.
+
 All joins are PostGIS spatial joins on the GiST indexes (``&&`` on each geometry column, then the
 exact ``ST_Intersects``); distances and lengths are on the spheroid (geography).
 """
@@ -116,9 +120,11 @@ def affected(conn: psycopg2.extensions.connection, scenario_id: int) -> dict:
         e["areas"] = by_ent.get(e["id"], [])
     for r in roads:
         r["inside_m"] = r["red_m"] + r["orange_m"] + r["yellow_m"]
-    notify = [{k: e[k] for k in ("id", "name", "level", "distance_m", "employees", "contact_phone",
-                                 "emergency_phone", "safety_manager", "address")}
-              for e in enterprises if not e["is_source_enterprise"]]
+    # the neighbours to warn, through the narrow function of 0007: an enterprise user sees their
+    # names and phones although row-level security hides the rest of those enterprises
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute("SELECT * FROM ra_scenario_neighbours(%s)", (scenario_id,))
+        notify = [dict(r) for r in cur.fetchall()]
     summary = {}
     for lv in LEVELS:
         summary[lv] = {

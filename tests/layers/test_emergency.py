@@ -326,3 +326,22 @@ def test_scenarios_follow_the_hazard_source_jurisdiction(world, models):
             assert cur.fetchone()[0] == 0
     with conn.cursor() as cur:
         cur.execute("ROLLBACK TO SAVEPOINT before_scope")
+
+
+def test_an_enterprise_user_may_warn_neighbours_it_cannot_otherwise_see(world):
+    conn, scene, hs, src = world
+    sid = add_scenario(conn, hs, circle_zones(100, 250, 600))
+    a, b = local_point(src, 520, -50), local_point(src, 700, 50)
+    near = add_neighbour(conn, scene, (a[0], a[1], b[0], b[1]), name="邻近化工厂", suffix="B")
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT before_scope")
+    _scope(conn, "enterprise", enterprise=scene.enterprise)
+    out = aff.affected(conn, sid)
+    assert [e["name"] for e in out["enterprises"]] == ["测试机械有限公司"]          # RLS: only its own
+    assert [(n["id"], n["name"], n["level"], n["emergency_phone"]) for n in out["notify"]] == \
+        [(near, "邻近化工厂", "yellow", "0519-00000000")]                          # but whom to warn
+    _scope(conn, "enterprise", enterprise=near)            # the neighbour cannot list the source's
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM ra_scenario_neighbours(%s)", (sid,))
+        assert cur.fetchone()[0] == 0
+        cur.execute("ROLLBACK TO SAVEPOINT before_scope")
