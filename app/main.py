@@ -56,6 +56,7 @@ ROUTE_MODULES: list[str] = [
     "app.routes.cards",
     "app.routes.charts",
     "app.routes.reports",
+    "app.routes.emergency",
 ]
 
 

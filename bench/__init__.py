@@ -8,4 +8,5 @@ BENCH_MODULES: list[str] = [
     "bench.api",
     "bench.plant_map",
     "bench.cards",
+    "bench.emergency",
 ]

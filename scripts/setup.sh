@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # riskatlas set-up: installs what is missing and nothing else, so a second run is quick.
-#   scripts/setup.sh          Debian packages for running (PostGIS, pgRouting, CJK fonts) + .venv
+#   scripts/setup.sh          Debian packages for running (PostGIS, pgRouting, CJK fonts, Leaflet) + .venv
 #   scripts/setup.sh --test   also what the tests use (GDAL's ogrinfo, chromium, poppler)
 # Works as root or as a user with sudo. Set RISKATLAS_SKIP_APT=1 to skip the Debian packages.
 set -euo pipefail
@@ -11,7 +11,7 @@ want_test=0
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting fonts-noto-cjk)
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting fonts-noto-cjk libjs-leaflet)
 if [ "$want_test" = 1 ]; then
   packages+=(gdal-bin chromium poppler-utils)
 fi

@@ -117,3 +117,140 @@ def add_target(conn, x: float, y: float, population: int, name: str = "测试居
                     "VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), ST_GeomFromText(%s, 4326)) "
                     "RETURNING id", (kind, name, population, x, y, footprint_wkt))
         return cur.fetchone()[0]
+
+
+# -- emergency planning helpers (issue 7) ------------------------------------------------------------
+@dataclass(frozen=True)
+class Zone:
+    """A stand-in with the attributes of ``layers.consequences.ThreatZone``: tests of storage, affected
+    lists and routes must not depend on the physics. ``geometry`` is in local metres, source at (0, 0)."""
+
+    level: str
+    threshold: float
+    threshold_unit: str
+    threshold_zh: str
+    distance_m: float
+    geometry: object
+
+
+def circle_zones(red_m: float = 100.0, orange_m: float = 250.0, yellow_m: float = 500.0) -> list[Zone]:
+    """Three concentric circles (overpressure thresholds of DOMAIN.md §6: 55 / 24 / 6.9 kPa)."""
+    from shapely.geometry import Point
+
+    return [Zone(lv, p, "kPa", f"超压 {p} kPa", r, Point(0, 0).buffer(r, 64))
+            for lv, p, r in (("red", 55.0, red_m), ("orange", 24.0, orange_m), ("yellow", 6.9, yellow_m))]
+
+
+def local_point(origin: tuple[float, float], dx: float, dy: float) -> tuple[float, float]:
+    """(lon, lat) of the point dx metres east and dy metres north of ``origin`` (lon, lat), in the
+    same azimuthal equidistant projection that places the threat zones."""
+    from shapely.geometry import Point
+
+    from layers.emergency.scenarios import local_to_wgs84
+
+    p = local_to_wgs84(Point(dx, dy), *origin)
+    return p.x, p.y
+
+
+def source_lonlat(conn, hazard_source_id: int) -> tuple[float, float]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_X(location), ST_Y(location) FROM hazard_source WHERE id = %s", (hazard_source_id,))
+        return cur.fetchone()
+
+
+def add_scenario(conn, hazard_source_id: int, zones: list | None = None, *, model: str = "vce_tnt",
+                 params: dict | None = None, name: str = "测试情景") -> int:
+    """A scenario row with ``zones`` (default :func:`circle_zones`) stored through ``store_zones``."""
+    import json
+
+    from layers.emergency.scenarios import store_zones
+
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO scenario (hazard_source_id, name, model, params) VALUES (%s, %s, %s, %s) RETURNING id",
+                    (hazard_source_id, name, model, json.dumps(params or {"mass_kg": 1000})))
+        sid = cur.fetchone()[0]
+    store_zones(conn, sid, circle_zones() if zones is None else zones)
+    return sid
+
+
+def add_resource(conn, kind: str, lonlat: tuple[float, float], capacity: int | None = None,
+                 name: str = "测试资源") -> int:
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO emergency_resource (kind, name, capacity, geom) "
+                    "VALUES (%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING id",
+                    (kind, name, capacity, *lonlat))
+        return cur.fetchone()[0]
+
+
+def add_road(conn, a: tuple[float, float], b: tuple[float, float], *, speed_kmh: float = 36.0,
+             cls: str = "secondary", name: str = "测试路", oneway: bool = False) -> int:
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO road (name, class, oneway, speed_kmh, geom) "
+                    "VALUES (%s, %s, %s, %s, ST_SetSRID(ST_MakeLine(ST_MakePoint(%s, %s), ST_MakePoint(%s, %s)), 4326)) "
+                    "RETURNING id", (name, cls, oneway, speed_kmh, *a, *b))
+        return cur.fetchone()[0]
+
+
+def add_road_grid(conn, origin: tuple[float, float], half: int = 3, spacing_m: float = 200.0,
+                  skip: set | None = None, speed_kmh: float = 36.0) -> dict[tuple[int, int], tuple[float, float]]:
+    """A noded grid of roads around ``origin``: nodes at (i·spacing, j·spacing) m for i, j in
+    -half..half, one road row per grid edge (36 km/h = 10 m/s by default). ``skip`` holds edges
+    ((i, j), (i2, j2)) to leave out. Returns the node positions (lon, lat) by (i, j)."""
+    skip = skip or set()
+    nodes = {(i, j): local_point(origin, i * spacing_m, j * spacing_m)
+             for i in range(-half, half + 1) for j in range(-half, half + 1)}
+    for (i, j), p in nodes.items():
+        for q in ((i + 1, j), (i, j + 1)):
+            if q in nodes and ((i, j), q) not in skip and (q, (i, j)) not in skip:
+                add_road(conn, p, nodes[q], speed_kmh=speed_kmh, name=f"测试路{i},{j}-{q[0]},{q[1]}")
+    return nodes
+
+
+def add_neighbour(conn, scene: Scene, lonlat_box: tuple[float, float, float, float], name: str = "邻近企业",
+                  suffix: str = "B", employees: int = 30) -> int:
+    """Another enterprise of the scene's grid with a rectangular boundary (x0, y0, x1, y1) in lon/lat."""
+    x0, y0, x1, y1 = lonlat_box
+    body = "91990101MA1TNT" + suffix.rjust(3, "0")
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO enterprise (uscc, name, industry, scale, employees, region_id, location, boundary, emergency_phone) "
+            "VALUES (%s, %s, 'machinery', 'small', %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), "
+            "ST_GeomFromText(%s, 4326), '0519-00000000') RETURNING id",
+            (body + check_char(body), name, employees, scene.grid, (x0 + x1) / 2, (y0 + y1) / 2,
+             _sq(x0, y0, x1 - x0, y1 - y0)))
+        return cur.fetchone()[0]
+
+
+def fake_consequences():
+    """A stand-in module for ``layers.consequences`` (same names, no physics): every model draws
+    circles of ``radius_m``, 2× and 4× that (red, orange, yellow); ``radius_m`` missing or not > 0 is
+    refused with InvalidInput naming the field. Install with
+    ``monkeypatch.setitem(sys.modules, "layers.consequences", fake_consequences())``."""
+    import types
+    from dataclasses import dataclass as _dc
+
+    from layers.errors import InvalidInput
+
+    @_dc(frozen=True)
+    class Weather:
+        wind_speed_m_s: float = 2.0
+        wind_from_deg: float = 0.0
+        stability: str = "D"
+        ambient_temp_c: float = 20.0
+        relative_humidity: float = 0.7
+        terrain: str = "rural"
+
+    def threat_zones(model, params, weather=None):
+        if model not in mod.MODELS:
+            raise InvalidInput(f"model: 未知模型 {model}", [{"field": "model", "message": "unknown"}])
+        r = params.get("radius_m")
+        if isinstance(r, bool) or not isinstance(r, int | float) or not r > 0:
+            raise InvalidInput("params.radius_m: 应大于 0 (must be positive)",
+                               [{"field": "params.radius_m", "message": "> 0"}])
+        return circle_zones(r, 2 * r, 4 * r)
+
+    mod = types.ModuleType("layers.consequences")
+    mod.Weather, mod.ThreatZone, mod.threat_zones = Weather, Zone, threat_zones
+    mod.MODELS = {k: None for k in ("vce_tnt", "bleve_fireball", "pool_fire", "gaussian_plume")}
+    mod.params_schema = lambda model: [{"name": "radius_m", "default": 100.0}]
+    return mod

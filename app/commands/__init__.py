@@ -9,6 +9,7 @@ COMMANDS: dict[str, str] = {
     "sources": "app.commands.hazard_sources",
     "hazards": "app.commands.hidden_hazards",
     "bench": "app.commands.bench",
+    "emergency": "app.commands.emergency",
     "users": "app.commands.users",
     "maps": "app.commands.maps",
     "cards": "app.commands.cards",

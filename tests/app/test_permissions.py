@@ -62,6 +62,11 @@ WRITES: dict[tuple[str, str], dict] = {
         "a.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "M1", '
         b'"name": "matrix", "kind": "workshop"}, "geometry": {"type": "Point", "coordinates": [120, 31]}}]}',
         "application/geo+json")}},
+    ("POST", "/api/hazard-sources/{hazard_source_id}/scenarios"): {
+        "json": {"model": "vce_tnt", "params": {"fuel_mass_kg": 1000}}},
+    ("PATCH", "/api/emergency/scenarios/{scenario_id}"): {"json": {"name": "矩阵改名"}},
+    ("DELETE", "/api/emergency/scenarios/{scenario_id}"): {},
+    ("POST", "/api/emergency/scenarios/{scenario_id}/compute"): {},
 }
 #: Writes that change nothing (previews, one's own session).
 HARMLESS_WRITES = {("POST", "/api/assess"), ("POST", "/api/auth/logout")}
@@ -69,7 +74,12 @@ HARMLESS_WRITES = {("POST", "/api/assess"), ("POST", "/api/auth/logout")}
 REGULATOR_WRITES = {("POST", "/api/enterprises/{enterprise_id}/inspections"),
                     ("POST", "/api/enterprises/{enterprise_id}/hidden-hazards"),
                     ("POST", "/api/hidden-hazards/{hazard_id}/transitions"),
-                    ("POST", "/api/hidden-hazards/{hazard_id}/photos")}
+                    ("POST", "/api/hidden-hazards/{hazard_id}/photos"),
+                    # emergency planning is the regulators' work too (scenarios go with the hazard source)
+                    ("POST", "/api/hazard-sources/{hazard_source_id}/scenarios"),
+                    ("PATCH", "/api/emergency/scenarios/{scenario_id}"),
+                    ("DELETE", "/api/emergency/scenarios/{scenario_id}"),
+                    ("POST", "/api/emergency/scenarios/{scenario_id}/compute")}
 
 
 def _routes(app) -> list[tuple[str, str]]:
@@ -140,6 +150,9 @@ def world(demo_url) -> World:
                                WHERE e.id = %s RETURNING id""", (objs["enterprise_id"],))
                 row = cur.fetchone()
             objs["hazard_source_id"] = row[0]
+            cur.execute("INSERT INTO scenario (hazard_source_id, name, model, params) "
+                        "VALUES (%s, '矩阵测试情景', 'vce_tnt', '{\"fuel_mass_kg\": 1000}') RETURNING id", (row[0],))
+            objs["scenario_id"] = cur.fetchone()[0]
             cur.execute("INSERT INTO hidden_hazard_photo (hidden_hazard_id, stage, content_type, data) "
                         "SELECT id, status, 'image/png', %s FROM hidden_hazard WHERE id = %s RETURNING id",
                         (_png(), objs["hazard_id"]))
@@ -150,6 +163,7 @@ def world(demo_url) -> World:
     yield World(demo_url, own, foreign, inside, [own["photo_id"], foreign["photo_id"]])
     with conn.cursor() as cur:
         cur.execute("DELETE FROM hidden_hazard_photo WHERE id = ANY (%s)", ([own["photo_id"], foreign["photo_id"]],))
+        cur.execute("DELETE FROM scenario WHERE name IN ('矩阵测试情景', '矩阵改名')")
         cur.execute("DELETE FROM hazard_source WHERE code = 'PM-1' AND name = '矩阵测试储罐区'")
     conn.close()
 
