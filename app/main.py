@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from app.db import Pool, PoolBusy
 from app.routes import enterprises, pages
 from layers.accounts import AuthError, Forbidden
-from layers.errors import Conflict, InvalidInput, NotFound
+from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.imports.problems import TooLarge, UnsupportedFormat
 
 logger = logging.getLogger("riskatlas")
@@ -154,6 +154,14 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @app.exception_handler(UnsupportedFormat)
     async def unsupported(request: Request, exc: UnsupportedFormat):
         return JSONResponse(status_code=415, content={"detail": str(exc), "errors": exc.errors})
+
+    @app.exception_handler(Stale)
+    async def stale(request: Request, exc: Stale):
+        return JSONResponse(status_code=412, content={"detail": str(exc)})
+
+    @app.exception_handler(VersionRequired)
+    async def version_required(request: Request, exc: VersionRequired):
+        return JSONResponse(status_code=428, content={"detail": str(exc), "errors": exc.errors})
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict):

@@ -33,7 +33,9 @@ def too_large(max_bytes: int, what_zh: str = "上传文件") -> HTTPException:
     return HTTPException(413, f"{what_zh}超过 {size} MB 上限 (upload larger than the {size} MB limit)")
 
 
-async def read_upload(request: Request, max_bytes: int, *, what_zh: str = "上传文件", max_fields: int = 20) -> Upload:
+async def read_upload(request: Request, max_bytes: int, *, what_zh: str = "上传文件", max_fields: int = 20,
+                      required: bool = True) -> Upload:
+    """The upload (``required=False``: a form whose file is optional gives empty ``data``)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + ENVELOPE:
         raise too_large(max_bytes, what_zh)
@@ -52,11 +54,13 @@ async def read_upload(request: Request, max_bytes: int, *, what_zh: str = "上�
                            [{"field": "file", "message": str(exc.detail)}]) from None
     uploads = [v for v in form.values() if isinstance(v, UploadFile)]
     chosen = form.get("file") if isinstance(form.get("file"), UploadFile) else (uploads[0] if uploads else None)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if chosen is None and not required:
+        return Upload(b"", None, fields)
     if chosen is None:
         raise InvalidInput(f"请求中没有{what_zh} (no file in the upload): 请以 multipart 字段 file 上传",
                            [{"field": "file", "message": "缺少文件 (missing file)"}])
     data = await chosen.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise too_large(max_bytes, what_zh)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
     return Upload(data, chosen.filename, fields)

@@ -338,3 +338,66 @@ def regrade(conn: psycopg2.extensions.connection, profile: Profile, *, enterpris
         changed = cur.rowcount
         cur.execute("DROP TABLE _regrade")
     return changed
+
+
+def risk_version(conn: psycopg2.extensions.connection, risk_id: int) -> str:
+    """The risk's current version (the row version PostgreSQL keeps: any change to the row gives a
+    new one) — what an edit must quote to be accepted (optimistic locking)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT xmin::text FROM risk WHERE id = %s", (risk_id,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
+    return row[0]
+
+
+def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: str, inputs: dict, *,
+                  expected_version: str | None, actor: str, residual_inputs: dict | None = None,
+                  residual_level: str | None = None, basis: str | None = None) -> tuple[Result, Level, str]:
+    """Assess a risk again and save it (inherent from ``inputs``; residual from ``residual_inputs``
+    or ``residual_level``); the area and enterprise levels follow through the triggers. Refused
+    unless ``expected_version`` is the risk's current version. Returns (inherent result, residual
+    level, new version). Runs in the caller's transaction."""
+    from layers.errors import Stale, VersionRequired
+
+    with conn.cursor() as cur:
+        cur.execute("""SELECT r.id, a.enterprise_id, r.xmin::text FROM risk r JOIN area a ON a.id = r.area_id
+                       WHERE r.id = %s FOR UPDATE OF r""", (risk_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
+        if not expected_version:
+            raise VersionRequired("修改风险需要说明基于哪个版本 (If-Match 或 version), 以免覆盖他人的修改 "
+                                  "(the edit must quote the version it is based on)",
+                                  [{"field": "version", "message": "必填 (required)"}])
+        if row[2] != expected_version.strip('"').rsplit("-", 1)[-1]:
+            raise Stale(f"风险 {risk_id} 已被他人修改, 请刷新后重新评价 (the risk changed since you loaded it: "
+                        "reload and assess again)")
+        profile = enterprise_profile(conn, row[1])
+        inputs = dict(inputs)
+        if method == "direct" and basis and "basis" not in inputs and inputs.get("level"):
+            inputs["basis"] = basis
+        inh = assess(method, inputs, profile)
+        if residual_inputs is not None:
+            res = assess(method, residual_inputs, profile)
+            res_level, res_score = res.level, res.score
+        elif residual_level is not None:
+            res_level, res_score = Level(residual_level), None
+        else:
+            raise InvalidInput("需要 residual_inputs 或 residual_level (residual assessment missing)",
+                               [{"field": "residual_level", "message": "必填其一"}])
+        if res_level > inh.level:
+            raise InvalidInput(f"现有风险等级({res_level.name_zh})不能高于固有风险等级({inh.level.name_zh})",
+                               [{"field": "residual_level", "message": "residual > inherent"}])
+        cur.execute(
+            """UPDATE risk SET method = %s, inputs = %s, score = %s, inherent_level = %s, residual_inputs = %s,
+                      residual_score = %s, residual_level = %s, profile = %s, profile_version = %s,
+                      basis = coalesce(%s, basis), assessed_at = current_date, assessed_by = %s, updated_at = now()
+               WHERE id = %s RETURNING xmin::text""",
+            (method, psycopg2.extras.Json(inh.inputs), inh.score, inh.level.value,
+             psycopg2.extras.Json(residual_inputs) if residual_inputs is not None else None,
+             res_score, res_level.value, profile.name, profile.version,
+             basis or ("; ".join(inh.basis) if inh.basis else None), actor, risk_id),
+        )
+        version = cur.fetchone()[0]
+    return inh, res_level, version

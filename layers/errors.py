@@ -19,3 +19,12 @@ class InvalidInput(ValueError):
 
 class Conflict(RuntimeError):
     """The request is valid but not now: an invalid state transition, a stale edit (HTTP 409)."""
+
+
+class Stale(Conflict):
+    """An edit based on a version of the record that is no longer current (HTTP 412): someone else
+    changed it in between; the caller reloads and decides again — nothing is silently overwritten."""
+
+
+class VersionRequired(InvalidInput):
+    """An edit that does not say which version of the record it is based on (HTTP 428)."""

@@ -25,7 +25,7 @@ from layers.emergency.scenarios import LEVEL_ZH, level_colour
 from layers.levels import PALETTE
 from maps.emergency_page import FACILITY_COLOURS, ROUTE_COLOURS
 from maps.fonts import cjk_family
-from maps.plant_map import _north_arrow, _scale_bar, local_crs
+from maps.plant_map import local_crs, north_arrow, scale_bar
 
 A4 = (8.27, 11.69)
 ROWS_PER_PAGE = 40
@@ -114,8 +114,8 @@ def _map(fig: Figure, o: Overlay, rect: Sequence[float], *, detail: bool) -> Non
         ax.legend(handles=handles, loc="upper left", fontsize=6.5, framealpha=0.92, ncol=1)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    _north_arrow(ax)
-    _scale_bar(ax)
+    north_arrow(ax)
+    scale_bar(ax)
 
 
 def _lines(g):

@@ -540,7 +540,7 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
     px_per_m = frame.width / (2 * half_w)
 
     _draw_areas(ax, gdf, marks, focus_ids)
-    for b in (_north_arrow(ax, frame, k), _scale_bar(ax, frame, px_per_m, k)):
+    for b in (north_arrow(ax, frame, k), scale_bar(ax, frame, px_per_m, k)):
         boxes.add(b)
     _draw_marks(ax, marks, boxes, frame, dpi, k, _subject(gdf, sheet.focus))
     markers = _draw_markers(ax, gdf, rows, boxes, frame, dpi, k)
@@ -846,7 +846,10 @@ def _short(s: str, n: int = 12) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def _north_arrow(ax, frame: Bbox, k: float) -> Bbox:
+def north_arrow(ax, frame: Bbox | None = None, k: float = 1.0) -> Bbox:
+    """A north arrow in the axes' top-right corner (axes in a north-up metric projection); returns
+    the box it occupies in display pixels (``frame``: the axes' box, by default its window extent)."""
+    frame = frame if frame is not None else ax.get_window_extent()
     x, y = 0.955, 0.87
     ax.add_patch(FancyArrow(x, y, 0, 0.07, width=0.010, head_width=0.03, head_length=0.035,
                             length_includes_head=True, transform=ax.transAxes, color="black", zorder=30))
@@ -857,7 +860,12 @@ def _north_arrow(ax, frame: Bbox, k: float) -> Bbox:
                             0.08 * frame.width, 0.23 * frame.height)
 
 
-def _scale_bar(ax, frame: Bbox, px_per_m: float, k: float) -> Bbox:
+def scale_bar(ax, frame: Bbox | None = None, px_per_m: float | None = None, k: float = 1.0) -> Bbox:
+    """A scale bar in metres in the axes' bottom-left corner (data units are metres); returns the box
+    it occupies in display pixels."""
+    frame = frame if frame is not None else ax.get_window_extent()
+    if px_per_m is None:
+        px_per_m = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0])
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = _nice_length((x1 - x0) * 0.22)

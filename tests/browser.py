@@ -169,6 +169,27 @@ class Page:
             time.sleep(0.1)
         raise TimeoutError(f"页面上始终不满足 (never true on the page): {expression}")
 
+    def submit(self, form_selector: str, values: dict[str, str], *, timeout: float = 30) -> None:
+        """Fill the named fields of a form as a person would and submit it; waits for the next page."""
+        import json as _json
+
+        self.eval(f"""(function () {{
+            const f = document.querySelector({_json.dumps(form_selector)});
+            if (!f) throw new Error('form not found: ' + {_json.dumps(form_selector)});
+            const v = {_json.dumps(values)};
+            for (const k in v) {{ const el = f.elements[k]; if (!el) throw new Error('no field ' + k); el.value = v[k]; }}
+            f.requestSubmit();
+        }})()""")
+        self.wait_event("Page.loadEventFired", timeout=timeout)
+
+    def set_file(self, selector: str, path: Path) -> None:
+        """Choose a file in an <input type=file> (what a person does in the file dialog)."""
+        root = self.send("DOM.getDocument")["root"]["nodeId"]
+        node = self.send("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
+        if not node:
+            raise RuntimeError(f"no element {selector}")
+        self.send("DOM.setFileInputFiles", files=[str(path)], nodeId=node)
+
     def set_cookie(self, base: str, name: str, value: str) -> None:
         self.send("Network.setCookie", name=name, value=value, url=base, httpOnly=True, sameSite="Strict")
 

@@ -58,15 +58,28 @@ def login(request: Request, body: LoginIn):
     return resp
 
 
-@router.post("/api/auth/logout", summary="退出登录 (令牌作废)")
-def logout(request: Request, user: CurrentUser):
+def _end_session(request: Request) -> None:
     pool = request.app.state.pool
     conn = pool.getconn()
     try:
         accounts.logout(conn, token_of(request) or "")
     finally:
         pool.putconn(conn)
+
+
+@router.post("/api/auth/logout", summary="退出登录 (令牌作废)")
+def logout(request: Request, user: CurrentUser):
+    _end_session(request)
     resp = JSONResponse({"status": "logged out"})
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+@router.post("/logout", include_in_schema=False)
+def logout_form(request: Request, user: CurrentUser):
+    """The console's 退出 button: the session ends on the server, the cookie is cleared."""
+    _end_session(request)
+    resp = RedirectResponse("/login", status_code=303)
     resp.delete_cookie(COOKIE, path="/")
     return resp
 

@@ -6,14 +6,13 @@ from typing import Annotated, Any, Literal
 
 import psycopg2.extensions
 import psycopg2.extras
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from app.auth import AdminUser, WriterUser
 from app.db import get_conn
 from layers import assessment, rollup
-from layers.errors import InvalidInput, NotFound
-from layers.levels import Level
+from layers.errors import NotFound
 
 router = APIRouter(prefix="/api", tags=["levels"])
 Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
@@ -33,6 +32,7 @@ class RiskAssessIn(BaseModel):
     residual_inputs: dict[str, Any] | None = Field(default=None, description="管控措施落实后的评价输入")
     residual_level: Literal["major", "significant", "general", "low"] | None = None
     basis: str | None = Field(default=None, max_length=2000, description="判定依据 (直接判定法必填)")
+    version: str | None = Field(default=None, max_length=64, description="所依据的版本 (GET 的 version/ETag), 也可用 If-Match 头")
 
 
 @router.post("/assess", summary="评价预览: 按评价方案计算分值与等级 (不保存)")
@@ -68,42 +68,39 @@ def put_enterprise_profile(writer: WriterUser, conn: Conn, enterprise_id: Id, na
     return {"enterprise_id": enterprise_id, "profile": name, "regraded": changed}
 
 
-@router.post("/risks/{risk_id}/assessment", summary="重新评价一条风险并保存; 区域与企业等级随之更新")
-def assess_risk(user: WriterUser, conn: Conn, risk_id: Id, body: RiskAssessIn):
-    with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute("""SELECT r.id, r.area_id, a.enterprise_id FROM risk r JOIN area a ON a.id = r.area_id
-                       WHERE r.id = %s FOR UPDATE OF r""", (risk_id,))
+@router.get("/risks/{risk_id}", summary="一条风险: 评价方法、输入、等级; ETag 为其版本 (修改时以 If-Match 回传)")
+def get_risk(conn: Conn, risk_id: Id, response: Response):
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute("""SELECT r.id, r.area_id, a.enterprise_id, a.name AS area_name, r.code, r.name, r.hazard_factors,
+                              r.method::text AS method, r.inputs, r.score::float AS score, r.residual_inputs,
+                              r.inherent_level::text AS inherent_level, r.residual_level::text AS residual_level,
+                              r.control_tier::text AS control_tier, r.responsible, r.assessed_at, r.assessed_by,
+                              r.xmin::text AS version
+                       FROM risk r JOIN area a ON a.id = r.area_id WHERE r.id = %s""", (risk_id,))
         row = cur.fetchone()
-        if row is None:
-            raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
-        profile = assessment.enterprise_profile(conn, row["enterprise_id"])
-        inputs = dict(body.inputs)
-        if body.method == "direct" and body.basis and "basis" not in inputs and inputs.get("level"):
-            inputs["basis"] = body.basis
-        inh = assessment.assess(body.method, inputs, profile)
-        if body.residual_inputs is not None:
-            res = assessment.assess(body.method, body.residual_inputs, profile)
-            res_level, res_score = res.level, res.score
-        elif body.residual_level is not None:
-            res_level, res_score = Level(body.residual_level), None
-        else:
-            raise InvalidInput("需要 residual_inputs 或 residual_level (residual assessment missing)",
-                               [{"field": "residual_level", "message": "必填其一"}])
-        if res_level > inh.level:
-            raise InvalidInput(f"现有风险等级({res_level.name_zh})不能高于固有风险等级({inh.level.name_zh})",
-                               [{"field": "residual_level", "message": "residual > inherent"}])
-        basis = body.basis or ("; ".join(inh.basis) if inh.basis else None)
-        cur.execute(
-            """UPDATE risk SET method = %s, inputs = %s, score = %s, inherent_level = %s, residual_inputs = %s,
-                      residual_score = %s, residual_level = %s, profile = %s, profile_version = %s,
-                      basis = coalesce(%s, basis), assessed_at = current_date, assessed_by = %s
-               WHERE id = %s""",
-            (body.method, psycopg2.extras.Json(inh.inputs), inh.score, inh.level.value,
-             psycopg2.extras.Json(body.residual_inputs) if body.residual_inputs is not None else None,
-             res_score, res_level.value, profile.name, profile.version, basis, user.actor, risk_id),
-        )
-    return {"risk_id": risk_id, "inherent": inh.as_dict(), "residual_level": res_level.value,
-            "area": rollup.explain_area(conn, row["area_id"], "current")}
+    if row is None:
+        raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
+    row["assessed_at"] = row["assessed_at"].isoformat() if row["assessed_at"] else None
+    response.headers["ETag"] = f'"risk-{risk_id}-{row["version"]}"'
+    return row
+
+
+@router.post("/risks/{risk_id}/assessment",
+             summary="重新评价一条风险并保存 (需 If-Match: 读取时的 ETag); 区域与企业等级随之更新",
+             responses={412: {"description": "该风险已被他人修改 (stale edit)"},
+                        428: {"description": "缺少 If-Match / version"}})
+def assess_risk(user: WriterUser, conn: Conn, risk_id: Id, body: RiskAssessIn, response: Response,
+                if_match: Annotated[str | None, Header()] = None):
+    with conn:
+        inh, res_level, version = assessment.reassess_risk(
+            conn, risk_id, body.method, body.inputs, expected_version=if_match or body.version, actor=user.actor,
+            residual_inputs=body.residual_inputs, residual_level=body.residual_level, basis=body.basis)
+        with conn.cursor() as cur:
+            cur.execute("SELECT area_id FROM risk WHERE id = %s", (risk_id,))
+            area_id = cur.fetchone()[0]
+    response.headers["ETag"] = f'"risk-{risk_id}-{version}"'
+    return {"risk_id": risk_id, "inherent": inh.as_dict(), "residual_level": res_level.value, "version": version,
+            "area": rollup.explain_area(conn, area_id, "current")}
 
 
 @router.get("/areas/{area_id}/explain", summary="解释区域等级: 由哪些风险、规则、隐患决定")
