@@ -47,6 +47,7 @@ ROUTE_MODULES: list[str] = [
     "app.routes.risk_lists",
     "app.routes.hidden_hazards",
     "app.routes.hazard_sources",
+    "app.routes.tiles",
 ]
 
 
