@@ -11,7 +11,6 @@ import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import AliasChoices, Field

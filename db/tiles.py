@@ -75,6 +75,10 @@ class TileFilter:
             SELECT id FROM s),"""
 
 
+#: No filter: every region, industry and level.
+EVERYTHING = TileFilter()
+
+
 def check_tile(z: int, x: int, y: int) -> list[dict]:
     """Problems with a tile address (empty when it exists)."""
     problems = []
@@ -146,7 +150,7 @@ def areas_sql(f: TileFilter, z: int) -> tuple[str, dict]:
         SELECT ST_AsMVT(rows, 'areas', {EXTENT}, 'geom', 'fid') FROM rows WHERE geom IS NOT NULL""", params
 
 
-def tile_sql(layer: str, z: int, x: int, y: int, f: TileFilter = TileFilter()) -> tuple[str, dict] | None:
+def tile_sql(layer: str, z: int, x: int, y: int, f: TileFilter = EVERYTHING) -> tuple[str, dict] | None:
     """The SQL and parameters of one tile, or None when the layer has nothing at this zoom."""
     if layer not in LAYERS:
         raise KeyError(layer)
@@ -165,7 +169,7 @@ def tile_sql(layer: str, z: int, x: int, y: int, f: TileFilter = TileFilter()) -
 
 
 def tile(conn: psycopg2.extensions.connection, layer: str, z: int, x: int, y: int,
-         f: TileFilter = TileFilter()) -> bytes:
+         f: TileFilter = EVERYTHING) -> bytes:
     """The tile's bytes (empty when it has no feature)."""
     q = tile_sql(layer, z, x, y, f)
     if q is None:

@@ -13,7 +13,7 @@ import geopandas as gpd
 import psycopg2.extensions
 
 from db.io import read_postgis
-from db.tiles import LEVEL_KEYS, TileFilter
+from db.tiles import EVERYTHING, LEVEL_KEYS, TileFilter
 from layers.errors import InvalidInput, NotFound
 from layers.levels import NAMES, PALETTE, UNASSESSED, parse_level
 
@@ -83,7 +83,7 @@ def _params(f: TileFilter, level_expr: str) -> tuple[str, str, dict]:
     return cte, cond, params
 
 
-def enterprises_layer(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter(), *,
+def enterprises_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
                       limit: int | None = None) -> gpd.GeoDataFrame:
     """Enterprises (points) with their key facts and current level, the highest levels first."""
     cte, cond, params = _params(f, "el.current_level")
@@ -100,7 +100,7 @@ def enterprises_layer(conn: psycopg2.extensions.connection, f: TileFilter = Tile
     return _with_colours(gdf)
 
 
-def areas_layer(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter(), *,
+def areas_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
                 limit: int | None = None) -> gpd.GeoDataFrame:
     """Plant areas (plants, workshops, units, posts, buildings) with their current level."""
     cte, cond, params = _params(f, "al.current_level")
@@ -116,7 +116,7 @@ def areas_layer(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter
 
 
 def regions_layer(conn: psycopg2.extensions.connection, level: str = "district",
-                  f: TileFilter = TileFilter(), *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
+                  f: TileFilter = EVERYTHING, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
     """Regions at ``level`` inside ``f.within`` with counts by level, risk index and region colour
     (:func:`layers.regions.region_stats_layer`), optionally simplified by ``simplify_m`` metres."""
     from layers.regions import region_stats_layer
@@ -129,7 +129,7 @@ def regions_layer(conn: psycopg2.extensions.connection, level: str = "district",
     return gdf
 
 
-def hazard_sources_layer(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter(), *,
+def hazard_sources_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
                          major_only: bool = True) -> gpd.GeoDataFrame:
     """重大危险源 (GB 18218 graded) of the enterprises inside the filter."""
     from layers.hazard_source import hazard_sources
@@ -141,7 +141,7 @@ def hazard_sources_layer(conn: psycopg2.extensions.connection, f: TileFilter = T
     return gdf.reset_index(drop=True)
 
 
-def hidden_hazards_layer(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter(), *,
+def hidden_hazards_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
                          open_major_only: bool = True) -> gpd.GeoDataFrame:
     """Hidden hazards (points: their own location, else their area's, else their enterprise's);
     by default only open 重大隐患."""
@@ -160,7 +160,7 @@ def hidden_hazards_layer(conn: psycopg2.extensions.connection, f: TileFilter = T
         ORDER BY h.grade DESC, h.deadline NULLS LAST, h.id""", params)
 
 
-def heat_points(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter(), *,
+def heat_points(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
                 cell_m: float = 300.0, limit: int = 5000) -> list[tuple[float, float, float]]:
     """Heat-map points (lat, lon, weight): enterprises aggregated on a ``cell_m`` grid, each weighted by
     its level's weight from ``region_index_config`` (the region risk index's weights), the heaviest
@@ -177,7 +177,7 @@ def heat_points(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter
         return [(round(a, 6), round(b, 6), w) for a, b, w in cur.fetchall()]
 
 
-def extent(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter()) -> tuple[float, float, float, float]:
+def extent(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) of the region ``f.within`` (else of every city/district)."""
     with conn.cursor() as cur:
         if f.within is not None:
@@ -206,7 +206,7 @@ def region_name(conn: psycopg2.extensions.connection, region_id: int | None) -> 
     return row[0]
 
 
-def level_counts(conn: psycopg2.extensions.connection, f: TileFilter = TileFilter()) -> dict[str, int]:
+def level_counts(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING) -> dict[str, int]:
     """Enterprises inside the filter by current level (key ``unassessed`` for none)."""
     cte, cond, params = _params(f, "el.current_level")
     with conn.cursor() as cur:
@@ -215,3 +215,19 @@ def level_counts(conn: psycopg2.extensions.connection, f: TileFilter = TileFilte
                     params)
         counts = dict(cur.fetchall())
     return {k: int(counts.get(k, 0)) for k in LEVEL_KEYS}
+
+
+def region_choices(conn: psycopg2.extensions.connection, root: int | None = None) -> list[tuple[int, str, str]]:
+    """(id, name, level) of the city, district and town regions under ``root`` (the jurisdiction),
+    in tree order, for the page's region filter."""
+    with conn.cursor() as cur:
+        cur.execute("""
+            WITH RECURSIVE t (id, name, level, path) AS (
+                SELECT id, name, level, ARRAY[adcode] FROM region
+                WHERE CASE WHEN %(root)s::int IS NULL THEN parent_id IS NULL ELSE id = %(root)s::int END
+                UNION ALL
+                SELECT r.id, r.name, r.level, t.path || r.adcode FROM region r JOIN t ON r.parent_id = t.id
+                WHERE r.level IN ('city', 'district', 'town'))
+            SELECT id, name, level::text FROM t WHERE level IN ('province', 'city', 'district', 'town') ORDER BY path""",
+                    {"root": root})
+        return [(int(i), n, lv) for i, n, lv in cur.fetchall()]

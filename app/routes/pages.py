@@ -7,9 +7,11 @@ from typing import Annotated
 
 import psycopg2.extensions
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse
 
 from app.db import get_conn
+from layers.errors import NotFound
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +69,7 @@ def index(
     html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>riskatlas 安全风险四色分布图</title><style>{_STYLE}</style></head><body>
 <header><h1>riskatlas 安全风险四色分布图 · 企业风险一览</h1></header><main>
+<p><a href="/maps/city">城市安全风险四色分布图 (地图)</a></p>
 <p class="legend">全市企业(按现有风险): {legend}</p>
 <form method="get"><input name="q" value="{qv}" placeholder="企业名称"> <button>查询</button></form>
 <table id="enterprises"><thead><tr><th>编号</th><th>企业名称</th><th>行业</th><th>所属网格</th>
@@ -74,3 +77,44 @@ def index(
 <p class="pager"><a href="?page={max(page - 1, 1)}&q={qv}">上一页</a><a href="?page={page + 1}&q={qv}">下一页</a></p>
 </main></body></html>"""
     return HTMLResponse(html)
+
+
+@router.get("/maps/city", response_class=HTMLResponse)
+def city_page(
+    conn: Conn,
+    within: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")] = None,
+    industry: Annotated[str | None, Query(max_length=200)] = None,
+    level: Annotated[list[str] | None, Query(max_length=100)] = None,
+):
+    """城市安全风险四色分布图: enterprises as vector tiles, district/town/grid colours, heat map, 重大危险源,
+    open 重大隐患, filters. ``level`` may repeat (level=major&level=significant) or be comma-separated."""
+    from layers import city
+    from maps.city_map import CityLayers, render_city_page
+
+    f = city.parse_filter(conn, within=within, industry=industry, level=",".join(level or []) or None)
+    layers = CityLayers(
+        title=city.region_name(conn, f.within),
+        bounds=city.extent(conn, f),
+        regions={lv: city.regions_layer(conn, lv, f, simplify_m=25 if lv == "grid" else 60)
+                 for lv in city.CHOROPLETH_LEVELS},
+        heat=city.heat_points(conn, f),
+        hazard_sources=city.hazard_sources_layer(conn, f),
+        hidden_hazards=city.hidden_hazards_layer(conn, f),
+        counts=city.level_counts(conn, f),
+        industries=city.industries(conn),
+        region_choices=city.region_choices(conn),
+        within=f.within, industry=f.industries, levels=f.levels,
+    )
+    return HTMLResponse(render_city_page(layers), headers={"Cache-Control": "private, no-cache"})
+
+
+@router.get("/static/vendor/{path:path}")
+def vendor_asset(path: Annotated[str, PathParam(max_length=300)]):
+    """Leaflet and its plugins, installed at set-up (maps/vendor.py): pages never reach another host."""
+    from maps import vendor
+
+    found = vendor.resolve(path)
+    if found is None:
+        hint = " 请运行 riskatlas city assets (run it to install)" if vendor.missing() else ""
+        raise NotFound(f"前端资源 {path} 不存在 (asset not found).{hint}")
+    return FileResponse(found, headers={"Cache-Control": "public, max-age=86400"})
