@@ -48,6 +48,7 @@ ROUTE_MODULES: list[str] = [
     "app.routes.hidden_hazards",
     "app.routes.hazard_sources",
     "app.routes.tiles",
+    "app.routes.exports",
 ]
 
 
