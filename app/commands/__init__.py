@@ -9,4 +9,5 @@ COMMANDS: dict[str, str] = {
     "sources": "app.commands.hazard_sources",
     "hazards": "app.commands.hidden_hazards",
     "bench": "app.commands.bench",
+    "city": "app.commands.city",
 }
