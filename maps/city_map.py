@@ -74,7 +74,7 @@ class _Head(MacroElement):
 
     _template = Template("""
         {% macro header(this, kwargs) %}
-        <meta name="riskatlas-page" content="city">
+        <meta name="riskatlas-page" content="city"><link rel="icon" href="data:,">
         <style>
           html, body {font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif;}
           .ra-panel {position: absolute; z-index: 1000; background: rgba(255,255,255,.94); border: 1px solid #888;

@@ -77,3 +77,149 @@ def live_app(database_url: str):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# -- DevTools protocol: console, network, clicks -----------------------------------------------------
+#: Only loopback is reachable: other host names do not resolve and anything else goes to a dead proxy
+#: (loopback bypasses proxies), so a page that reaches out fails loudly instead of quietly working.
+LOOPBACK_ONLY = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+                 "--proxy-server=http://127.0.0.1:9"]
+
+
+class DevTools:
+    """A headless chromium driven over the DevTools protocol (``websocket-client``): navigate, evaluate
+    JavaScript, click at a point, and keep every console message, exception and network response."""
+
+    def __init__(self, proc: subprocess.Popen, ws, profile: str):
+        self.proc, self.ws, self.profile = proc, ws, profile
+        self._id = 0
+        self.events: list[dict] = []
+
+    @classmethod
+    @contextmanager
+    def launch(cls, *, size: tuple[int, int] = (1400, 1000), loopback_only: bool = True, timeout: float = 30):
+        import json
+
+        import websocket
+
+        profile = tempfile.mkdtemp(prefix="riskatlas-cdp-")
+        args = [chromium(), *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
+                "--remote-allow-origins=*", f"--window-size={size[0]},{size[1]}",
+                *(LOOPBACK_ONLY if loopback_only else []), "about:blank"]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ws = None
+        try:
+            port_file = Path(profile) / "DevToolsActivePort"
+            deadline = time.monotonic() + timeout
+            while not port_file.exists() or not port_file.read_text().strip():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("chromium did not open its DevTools port")
+                time.sleep(0.05)
+            port = int(port_file.read_text().split()[0])
+            while True:
+                targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5).read())
+                pages = [t for t in targets if t.get("type") == "page"]
+                if pages:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("chromium has no page target")
+                time.sleep(0.05)
+            ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=timeout, suppress_origin=True)
+            dt = cls(proc, ws, profile)
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                dt.call(f"{domain}.enable")
+            yield dt
+        finally:
+            if ws is not None:
+                ws.close()
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            shutil.rmtree(profile, ignore_errors=True)
+
+    def call(self, method: str, **params) -> dict:
+        import json
+
+        self._id += 1
+        my_id = self._id
+        self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == my_id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            if "method" in msg:
+                self.events.append(msg)
+
+    def pump(self, seconds: float) -> None:
+        """Collect events for a while (the page keeps loading meanwhile)."""
+        import json
+
+        import websocket
+
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.ws.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                msg = json.loads(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                break
+            if "method" in msg:
+                self.events.append(msg)
+        self.ws.settimeout(60)
+
+    def evaluate(self, expression: str):
+        r = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in r:
+            raise RuntimeError(f"JavaScript failed: {r['exceptionDetails']}")
+        return r["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 30):
+        """Poll a JavaScript expression until it is truthy; returns its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"never true: {expression}")
+            self.pump(0.2)
+
+    def navigate(self, url: str, timeout: float = 30) -> None:
+        self.call("Page.navigate", url=url)
+        self.wait_for("document.readyState === 'complete'", timeout)
+
+    def click(self, x: float, y: float) -> None:
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def screenshot(self, out: Path) -> Path:
+        import base64
+
+        out.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
+        return out
+
+    def console_errors(self) -> list[str]:
+        """Uncaught exceptions, console.error calls and error log entries (failed loads included)."""
+        found = []
+        for e in self.events:
+            m, p = e["method"], e.get("params", {})
+            if m == "Runtime.exceptionThrown":
+                d = p.get("exceptionDetails", {})
+                found.append(f"exception: {d.get('exception', {}).get('description') or d.get('text')}")
+            elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                found.append("console.error: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            elif m == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
+                found.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}")
+        return found
+
+    def responses(self) -> list[tuple[str, int, str]]:
+        """(url, status, mime type) of every response so far."""
+        return [(e["params"]["response"]["url"], e["params"]["response"]["status"], e["params"]["response"]["mimeType"])
+                for e in self.events if e["method"] == "Network.responseReceived"]
+
+    def requests(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
