@@ -192,6 +192,18 @@ def extent(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING) -> 
     return tuple(float(v) for v in row)  # type: ignore[return-value]
 
 
+def region_level(conn: psycopg2.extensions.connection, region_id: int | None) -> str | None:
+    """The level (city, district, town, grid) of a region; None for no region."""
+    if region_id is None:
+        return None
+    with conn.cursor() as cur:
+        cur.execute("SELECT level::text FROM region WHERE id = %s", (region_id,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"区域 {region_id} 不存在 (region not found)")
+    return row[0]
+
+
 def region_name(conn: psycopg2.extensions.connection, region_id: int | None) -> str:
     if region_id is None:
         with conn.cursor() as cur:

@@ -52,6 +52,7 @@ class CityLayers:
     industries: dict[str, str]                      # code → 中文
     region_choices: list[tuple[int, str, str]] = field(default_factory=list)   # (id, name, level)
     within: int | None = None
+    within_level: str | None = None                 # the level of ``within`` (city, district, town, grid)
     industry: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
 
@@ -141,8 +142,12 @@ class _VectorTiles(VectorGridProtobuf):
     default_js = [("vectorGrid", vendor.url(vendor.VECTORGRID_JS))]
 
 
+# SVG tiles in a pane above the region polygons: the points are on top, and a click on empty ground
+# passes through to the region below (only drawn paths take pointer events).
+VECTOR_PANE = "ra_vector"
+
 _ENTERPRISE_STYLE = """{
-    rendererFactory: L.canvas.tile,
+    pane: "ra_vector",
     interactive: true,
     maxNativeZoom: 18,
     attribution: "riskatlas",
@@ -160,7 +165,7 @@ _ENTERPRISE_STYLE = """{
 }"""
 
 _AREA_STYLE = f"""{{
-    rendererFactory: L.canvas.tile,
+    pane: "ra_vector",
     interactive: true,
     minZoom: {tiles.AREA_MIN_ZOOM},
     maxNativeZoom: 18,
@@ -310,7 +315,12 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
     m.add_child(_Head(layers.industries))
     _basemap(m, s)
 
-    for i, (level, gdf) in enumerate(layers.regions.items()):
+    # shown at first: the level just below the region looked at (a city's districts, a district's towns…)
+    below = {None: "district", "province": "district", "city": "district", "district": "town", "town": "grid"}
+    shown = below.get(layers.within_level, "grid")
+    if layers.regions.get(shown) is None or layers.regions[shown].empty:
+        shown = next((lv for lv, g in layers.regions.items() if not g.empty), shown)
+    for level, gdf in layers.regions.items():
         if gdf.empty:
             continue
         weight = {"district": 2.2, "town": 1.2, "grid": 0.6}.get(level, 1)
@@ -321,7 +331,7 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
                                                 "color": OUTLINE,
                                                 "weight": w, "fillOpacity": 0.3},
             highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.45},
-            on_each_feature=_REGION_EACH, show=i == 0, zoom_on_click=False, embed=True,
+            on_each_feature=_REGION_EACH, show=level == shown, zoom_on_click=False, embed=True,
         ).add_to(m)
 
     if layers.heat:
@@ -330,6 +340,7 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
         hm.default_js = [("leaflet-heat.js", vendor.url(vendor.HEAT_JS))]
         hm.add_to(m)
 
+    folium.map.CustomPane(VECTOR_PANE, z_index=450, pointer_events=True).add_to(m)
     ent = _VectorTiles(tile_url("enterprises", layers), "企业四色 (矢量瓦片)", _ENTERPRISE_STYLE)
     ent.add_child(EventHandler("click", JsCode(_ENTERPRISE_CLICK)))
     areas = _VectorTiles(tile_url("areas", layers), f"厂区 ({tiles.AREA_MIN_ZOOM} 级起)", _AREA_STYLE)

@@ -48,11 +48,9 @@ def _static(within, industry, level, out: Path, kind: str, paper: str, dpi: int)
 
 
 def _level_of(conn, region_id: int | None) -> str | None:
-    if region_id is None:
-        return None
-    with conn.cursor() as cur:
-        cur.execute("SELECT level::text FROM region WHERE id = %s", (region_id,))
-        return cur.fetchone()[0]
+    from layers.city import region_level
+
+    return region_level(conn, region_id)
 
 
 def _fill_level(conn, f):

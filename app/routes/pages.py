@@ -103,7 +103,7 @@ def city_page(
         counts=city.level_counts(conn, f),
         industries=city.industries(conn),
         region_choices=city.region_choices(conn),
-        within=f.within, industry=f.industries, levels=f.levels,
+        within=f.within, within_level=city.region_level(conn, f.within), industry=f.industries, levels=f.levels,
     )
     return HTMLResponse(render_city_page(layers), headers={"Cache-Control": "private, no-cache"})
 

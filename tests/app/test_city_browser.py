@@ -31,7 +31,7 @@ def test_city_page_draws_app_tiles_offline_and_opens_a_region_popup(demo_url, tm
     with live_app(demo_url) as base, DevTools.launch() as browser:
         browser.navigate(base + "/maps/city")
         # the enterprise layer is drawn from the app's vector tiles (canvas tiles of Leaflet.VectorGrid)
-        browser.wait_for("document.querySelectorAll('.leaflet-tile-pane canvas').length > 0")
+        browser.wait_for("document.querySelectorAll('.leaflet-ra_vector-pane svg path').length > 0")
         browser.wait_for(f"{_DISTRICTS} && {_DISTRICTS}.getLayers().length > 0")
         browser.pump(1.0)
         tiles = [(u, s, m) for u, s, m in browser.responses() if "/tiles/enterprises/" in u]
@@ -39,18 +39,21 @@ def test_city_page_draws_app_tiles_offline_and_opens_a_region_popup(demo_url, tm
         assert all(s in (200, 204, 304) for _, s, _ in tiles), tiles
 
         # click inside a district (where no marker sits) and read its popup
-        for rid, name, lat, lon in districts:
+        target = None
+        for district in districts:
+            lat, lon = district[2], district[3]
             xy = browser.evaluate(f"""(() => {{
                 const p = {_MAP}.latLngToContainerPoint([{lat}, {lon}]);
                 const r = {_MAP}.getContainer().getBoundingClientRect();
                 const x = r.left + p.x, y = r.top + p.y;
                 const el = document.elementFromPoint(x, y);
-                return el && el.tagName === 'path' && !el.closest('.leaflet-marker-pane') ? [x, y] : null;
+                return el && el.tagName === 'path' && el.closest('.leaflet-overlay-pane') ? [x, y] : null;
             }})()""")
             if xy:
+                target = (district[0], district[1], xy)
                 break
-        else:
-            raise AssertionError("no district could be clicked")
+        assert target is not None, "no district could be clicked"
+        rid, name, xy = target
         browser.click(*xy)
         popup = browser.wait_for("(() => { const p = document.querySelector('.leaflet-popup-content .ra-region');"
                                  " return p && [p.dataset.region, p.querySelector('h4').textContent, p.textContent]; })()")
