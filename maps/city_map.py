@@ -136,6 +136,26 @@ class _Head(MacroElement):
         self.industries = json.dumps(industries, ensure_ascii=False)
 
 
+class _PointEvents(MacroElement):
+    """Leaflet ≥ 1.8 takes a small circle marker's own position as the event position, and
+    Leaflet.VectorGrid's tile points have none (they are placed in tile pixels): a click on one would throw.
+    Such points report the pointer's position instead, recorded before Leaflet handles the event."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var last = null;
+            ["mousedown", "mouseup", "click", "dblclick", "contextmenu", "mousemove", "mouseover", "mouseout"]
+                .forEach(function (t) {
+                    map.getContainer().addEventListener(t, function (ev) { last = map.mouseEventToLatLng(ev); }, true);
+                });
+            var own = L.CircleMarker.prototype.getLatLng;
+            L.CircleMarker.prototype.getLatLng = function () { return this._latlng ? own.call(this) : last; };
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
 class _VectorTiles(VectorGridProtobuf):
     """Leaflet.VectorGrid served from this app (the plugin's CDN URL replaced by the local copy)."""
 
@@ -341,6 +361,7 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
         hm.add_to(m)
 
     folium.map.CustomPane(VECTOR_PANE, z_index=450, pointer_events=True).add_to(m)
+    m.add_child(_PointEvents())
     ent = _VectorTiles(tile_url("enterprises", layers), "企业四色 (矢量瓦片)", _ENTERPRISE_STYLE)
     ent.add_child(EventHandler("click", JsCode(_ENTERPRISE_CLICK)))
     areas = _VectorTiles(tile_url("areas", layers), f"厂区 ({tiles.AREA_MIN_ZOOM} 级起)", _AREA_STYLE)
