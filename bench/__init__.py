@@ -6,4 +6,5 @@ BENCH_MODULES: list[str] = [
     "bench.bulk_load",
     "bench.regions",
     "bench.api",
+    "bench.tiles",
 ]
