@@ -7,4 +7,5 @@ BENCH_MODULES: list[str] = [
     "bench.regions",
     "bench.api",
     "bench.tiles",
+    "bench.city_page",
 ]

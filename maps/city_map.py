@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
+import shapely
 from branca.element import Element, MacroElement
 from folium.elements import EventHandler
 from folium.plugins import HeatMap, VectorGridProtobuf
@@ -231,14 +232,16 @@ _COUNT_KEYS = ("major", "significant", "general", "low")
 
 
 def _region_geojson(gdf: gpd.GeoDataFrame) -> dict:
-    """Compact features: the popup is built in the page (``raRegionPopup``) from numbers and an escaped name."""
+    """Compact features: the popup is built in the page (``raRegionPopup``) from numbers and the name
+    (escaped there); coordinates at 1e-5° (≈1 m)."""
+    geoms = shapely.set_precision(gdf.geometry.to_numpy(), 1e-5)
     feats = []
-    for _, row in gdf.iterrows():
-        if row.geometry is None or row.geometry.is_empty:
+    for geom, (_, row) in zip(geoms, gdf.iterrows(), strict=True):
+        if geom is None or geom.is_empty:
             continue
         feats.append({
             "type": "Feature",
-            "geometry": json.loads(gpd.GeoSeries([row.geometry]).set_precision(1e-5).to_json())["features"][0]["geometry"],
+            "geometry": json.loads(shapely.to_geojson(geom)),
             "properties": {
                 "id": int(row["region_id"]), "name": str(row["name"]), "lv": _level_key(row["colour_level"]),
                 "ent": [int(row["ent_" + k]) for k in _COUNT_KEYS] + [int(row["ent_unassessed"])],

@@ -85,6 +85,7 @@ PLUGINS: dict[str, str] = {
     "Leaflet.VectorGrid.bundled.min.js": "vectorgrid/Leaflet.VectorGrid.bundled.min.js",
     "leaflet_heat.min.js": "heat/leaflet-heat.js",
     "leaflet-heat.js": "heat/leaflet-heat.js",
+    "jquery-3.7.1.min.js": "jquery/jquery.min.js",   # folium's file name for jQuery
 }
 VECTORGRID_JS = PLUGINS["Leaflet.VectorGrid.bundled.js"]
 HEAT_JS = PLUGINS["leaflet-heat.js"]

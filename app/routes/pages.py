@@ -79,6 +79,10 @@ def index(
     return HTMLResponse(html)
 
 
+#: Grids are drawn inline as GeoJSON up to this many; beyond, the page keeps districts and towns.
+MAX_INLINE_GRIDS = 1500
+
+
 @router.get("/maps/city", response_class=HTMLResponse)
 def city_page(
     conn: Conn,
@@ -92,11 +96,14 @@ def city_page(
     from maps.city_map import CityLayers, render_city_page
 
     f = city.parse_filter(conn, within=within, industry=industry, level=",".join(level or []) or None)
+    regions = {lv: city.regions_layer(conn, lv, f, simplify_m=25 if lv == "grid" else 60)
+               for lv in city.CHOROPLETH_LEVELS}
+    if len(regions["grid"]) > MAX_INLINE_GRIDS:   # a province's grids: shown once a district is chosen
+        del regions["grid"]
     layers = CityLayers(
         title=city.region_name(conn, f.within),
         bounds=city.extent(conn, f),
-        regions={lv: city.regions_layer(conn, lv, f, simplify_m=25 if lv == "grid" else 60)
-                 for lv in city.CHOROPLETH_LEVELS},
+        regions=regions,
         heat=city.heat_points(conn, f),
         hazard_sources=city.hazard_sources_layer(conn, f),
         hidden_hazards=city.hidden_hazards_layer(conn, f),
