@@ -35,6 +35,8 @@ from db.settings import MapSettings, map_settings
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 from maps import vendor
 
+CITY_PAGE_JS = ("leaflet", "jquery")   # folium builds popups with jQuery
+CITY_PAGE_CSS = ("leaflet_css",)
 REGION_LEVEL_ZH = {"district": "区县", "town": "镇街", "grid": "网格"}
 OUTLINE = "#333333"
 
@@ -330,9 +332,10 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
     minx, miny, maxx, maxy = layers.bounds
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None, control_scale=True,
                    max_zoom=19, prefer_canvas=False)
-    m.default_js = [(n, vendor.url(vendor.FOLIUM_JS[n])) for n, _ in folium.Map.default_js if n in vendor.FOLIUM_JS]
-    m.default_css = [(n, vendor.url(vendor.FOLIUM_CSS[n])) for n, _ in folium.Map.default_css
-                     if n in vendor.FOLIUM_CSS]
+    # Leaflet and jQuery only: the page draws no Bootstrap widget and no icon marker, so Bootstrap,
+    # Font Awesome and awesome-markers (installed for folium pages that do) would be ~400 kB for nothing.
+    m.default_js = [(n, vendor.url(vendor.FOLIUM_JS[n])) for n in CITY_PAGE_JS]
+    m.default_css = [(n, vendor.url(vendor.FOLIUM_CSS[n])) for n in CITY_PAGE_CSS]
     m.get_root().header.add_child(Element('<meta charset="utf-8"><title>'
                                           f'{escape(layers.title)} 安全风险四色分布图 (riskatlas)</title>'))
     m.add_child(_Head(layers.industries))
