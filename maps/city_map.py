@@ -140,7 +140,7 @@ class _Head(MacroElement):
 
 
 class _PointEvents(MacroElement):
-    """Leaflet ≥ 1.8 takes a small circle marker's own position as the event position, and
+    """Fits the region once the page has its size. And: Leaflet ≥ 1.8 takes a small circle marker's own position as the event position, and
     Leaflet.VectorGrid's tile points have none (they are placed in tile pixels): a click on one would throw.
     Such points report the pointer's position instead, recorded before Leaflet handles the event."""
 
@@ -154,9 +154,16 @@ class _PointEvents(MacroElement):
                 });
             var own = L.CircleMarker.prototype.getLatLng;
             L.CircleMarker.prototype.getLatLng = function () { return this._latlng ? own.call(this) : last; };
+            // the window may get its final size after the script ran (embedded, headless): fit again then
+            window.addEventListener("load", function () { map.invalidateSize(); map.fitBounds({{ this.bounds }}); });
         })({{ this._parent.get_name() }});
         {% endmacro %}
     """)
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "RaPageScript"
+        self.bounds = json.dumps(bounds)
 
 
 class _VectorTiles(VectorGridProtobuf):
@@ -362,12 +369,14 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
 
     if layers.heat:
         hm = HeatMap([list(p) for p in layers.heat], name="热力图 (按风险等级加权)", radius=18, blur=16,
-                     min_opacity=0.25, max_zoom=13, show=False)
+                     min_opacity=0.25, max_zoom=13, show=False,
+                     gradient={0.25: PALETTE.colour("low"), 0.5: PALETTE.colour("general"),
+                               0.75: PALETTE.colour("significant"), 1.0: PALETTE.colour("major")})
         hm.default_js = [("leaflet-heat.js", vendor.url(vendor.HEAT_JS))]
         hm.add_to(m)
 
     folium.map.CustomPane(VECTOR_PANE, z_index=450, pointer_events=True).add_to(m)
-    m.add_child(_PointEvents())
+    m.add_child(_PointEvents([[miny, minx], [maxy, maxx]]))
     ent = _VectorTiles(tile_url("enterprises", layers), "企业四色 (矢量瓦片)", _ENTERPRISE_STYLE)
     ent.add_child(EventHandler("click", JsCode(_ENTERPRISE_CLICK)))
     areas = _VectorTiles(tile_url("areas", layers), f"厂区 ({tiles.AREA_MIN_ZOOM} 级起)", _AREA_STYLE)
