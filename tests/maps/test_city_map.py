@@ -134,3 +134,24 @@ def test_static_heat_map_pdf_has_chinese_text(conn, tmp_path):
     assert "安全风险热力图" in text and "图" in text and "千米" in text
     with pytest.raises(ValueError):
         render_city_static(_static_layers(conn), tmp_path / "x.png", kind="pie")
+
+
+def test_cli_city_map_and_export(demo_url, tmp_path):
+    import os
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": demo_url}
+    cli = [sys.executable, "-m", "app.cli", "city"]
+    p = subprocess.run([*cli, "map", "--within", "2", "--out", str(tmp_path / "d.png"), "--dpi", "72", "--paper", "A4"],
+                       env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert Image.open(tmp_path / "d.png").size[0] > 500
+    p = subprocess.run([*cli, "export", "all", "--out", str(tmp_path / "all.gpkg"), "--within", "2"],
+                       env=env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    listing = subprocess.run(["ogrinfo", "-ro", "-q", str(tmp_path / "all.gpkg")], capture_output=True,
+                             text=True).stdout
+    for layer in ("enterprises", "areas", "regions", "hazard_sources", "hidden_hazards", "layer_styles"):
+        assert layer in listing
+    p = subprocess.run([*cli, "map", "--out", str(tmp_path / "d.gif")], env=env, capture_output=True, text=True)
+    assert p.returncode == 2 and "不支持的输出格式" in p.stderr and "Traceback" not in p.stderr
