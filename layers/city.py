@@ -136,9 +136,17 @@ def hazard_sources_layer(conn: psycopg2.extensions.connection, f: TileFilter = E
 
     gdf = hazard_sources(conn, region_id=f.within, major_only=major_only)
     if f.industries or f.levels:
-        keep = set(enterprises_layer(conn, f)["id"])
-        gdf = gdf[gdf["enterprise_id"].isin(keep)]
+        gdf = gdf[gdf["enterprise_id"].isin(enterprise_ids(conn, f))]
     return gdf.reset_index(drop=True)
+
+
+def enterprise_ids(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING) -> set[int]:
+    """Ids of the enterprises inside the filter."""
+    cte, cond, params = _params(f, "el.current_level")
+    with conn.cursor() as cur:
+        cur.execute(f"""{cte} SELECT e.id FROM enterprise e JOIN enterprise_level el ON el.enterprise_id = e.id
+                        WHERE true {cond}""", params)
+        return {r[0] for r in cur.fetchall()}
 
 
 def hidden_hazards_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
