@@ -111,6 +111,12 @@ def enterprise_points_sql(f: TileFilter) -> tuple[str, dict]:
         SELECT ST_AsMVT(rows, 'enterprises', {EXTENT}, 'geom', 'fid') FROM rows""", params
 
 
+#: EPSG:3857 of a lon/lat point by the spherical Mercator formulas that define it: about 4× cheaper than
+#: ST_Transform per point, which counts when a low-zoom tile aggregates a whole province.
+MERC_X = "ST_X(e.location) * (20037508.342789244 / 180)"
+MERC_Y = "ln(tan(radians(90 + ST_Y(e.location)) / 2)) * 6378137"
+
+
 def enterprise_clusters_sql(f: TileFilter) -> tuple[str, dict]:
     # Cells are aligned on the world grid and the margin is one whole cell, so a cell at a tile's edge
     # has the same aggregate in both tiles and its circle is drawn whole across the seam.
@@ -119,12 +125,12 @@ def enterprise_clusters_sql(f: TileFilter) -> tuple[str, dict]:
         f"count(*) FILTER (WHERE coalesce(level::text, 'unassessed') = '{k}')::int AS {k}" for k in LEVEL_KEYS)
     return f"""WITH {f.cte()} {_envelope(EXTENT // CLUSTER_CELLS)},
         pts AS (
-            SELECT ST_Transform(e.location, 3857) AS p, el.current_level AS level
+            SELECT {MERC_X} AS mx, {MERC_Y} AS my, el.current_level AS level
             FROM bounds, enterprise e JOIN enterprise_level el ON el.enterprise_id = e.id
             WHERE e.location && bounds.g4326 {cond}),
         cells AS (
-            SELECT floor(ST_X(p) / %(cell)s) AS ix, floor(ST_Y(p) / %(cell)s) AS iy,
-                   avg(ST_X(p)) AS cx, avg(ST_Y(p)) AS cy, count(*)::int AS count,
+            SELECT floor(mx / %(cell)s) AS ix, floor(my / %(cell)s) AS iy,
+                   avg(mx) AS cx, avg(my) AS cy, count(*)::int AS count,
                    max(level)::text AS level, {counts}
             FROM pts GROUP BY 1, 2),
         rows AS (
