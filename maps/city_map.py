@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
+import numpy as np
 import shapely
 from branca.element import Element, MacroElement
 from folium.elements import EventHandler
@@ -47,7 +48,7 @@ class CityLayers:
 
     title: str                                      # the region's name, e.g. 常州市
     bounds: tuple[float, float, float, float]       # lon/lat of the region
-    regions: dict[str, gpd.GeoDataFrame]            # region level → layers.city.regions_layer
+    region_levels: tuple[str, ...]                  # choropleth levels offered (loaded lazily from region_url)
     heat: list[tuple[float, float, float]]          # layers.city.heat_points
     hazard_sources: gpd.GeoDataFrame                # layers.city.hazard_sources_layer
     hidden_hazards: gpd.GeoDataFrame                # layers.city.hidden_hazards_layer
@@ -108,6 +109,18 @@ class _Head(MacroElement):
             });
           }
           function raLevel(lv) { return lv || "unassessed"; }
+          function raRows(title, rows) {
+            return '<div class="ra-pop"><h4>' + raEsc(title) + '</h4><table>' + rows.map(function (kv) {
+              return '<tr><th>' + raEsc(kv[0]) + '</th><td>' + raEsc(kv[1]) + '</td></tr>';
+            }).join("") + '</table></div>';
+          }
+          function raHazardSourcePopup(p) {
+            return raRows(p.name, [["企业", p.ent], ["级别", p.grade], ["R 值", Number(p.r).toFixed(2)]]);
+          }
+          function raHiddenHazardPopup(p) {
+            return raRows("重大隐患 #" + p.id, [["企业", p.ent], ["隐患", p.desc], ["状态", p.status],
+                                                ["整改期限", p.deadline]]);
+          }
           function raRegionPopup(p) {
             var keys = ["major", "significant", "general", "low"];
             var rows = keys.map(function (k, i) {
@@ -240,10 +253,15 @@ _AREA_CLICK = """function (e) {
 _COUNT_KEYS = ("major", "significant", "general", "low")
 
 
-def _region_geojson(gdf: gpd.GeoDataFrame) -> dict:
-    """Compact features: the popup is built in the page (``raRegionPopup``) from numbers and the name
-    (escaped there); coordinates at 1e-5° (≈1 m)."""
-    geoms = shapely.set_precision(gdf.geometry.to_numpy(), 1e-5)
+def region_geojson(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0) -> dict:
+    """The region layer of the page (``layers.city.regions_layer``) as compact GeoJSON: simplified by
+    ``tolerance_deg`` and rounded to 4 or 5 decimals; the popup is built in the page
+    (``raRegionPopup``) from the numbers, and the name is escaped there (``raEsc``)."""
+    geoms = gdf.geometry.to_numpy()
+    if tolerance_deg > 0:
+        geoms = shapely.simplify(geoms, tolerance_deg, preserve_topology=True)
+    digits = 4 if tolerance_deg >= 4e-4 else 5          # 11 m or 1 m: below what the screen shows
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, digits))
     feats = []
     for geom, (_, row) in zip(geoms, gdf.iterrows(), strict=True):
         if geom is None or geom.is_empty:
@@ -261,10 +279,60 @@ def _region_geojson(gdf: gpd.GeoDataFrame) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
-_REGION_EACH = JsCode("""function (feature, layer) {
-    layer.bindPopup(function () { return raRegionPopup(feature.properties); }, {maxWidth: 320});
-    layer.bindTooltip(raEsc(feature.properties.name), {sticky: true});
-}""")
+class _PointLayer(folium.map.Layer):
+    """Point markers from compact rows ``[lat, lon, properties]``; popups and tooltips are built in the
+    page with escaped text (thousands of points cost a few bytes each, not a folium element each)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        {{ this.rows|tojson }}.forEach(function (r) {
+            var m = L.circleMarker([r[0], r[1]], {{ this.style|tojson }});
+            m.bindPopup(function () { return {{ this.popup }}(r[2]); }, {maxWidth: 320});
+            m.bindTooltip(raEsc({{ this.tooltip|tojson }} + r[2][{{ this.tooltip_key|tojson }}]));
+            {{ this.get_name() }}.addLayer(m);
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, rows: list, popup: str, tooltip: str, tooltip_key: str, style: dict):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "PointLayer"
+        self.rows, self.popup, self.tooltip, self.tooltip_key, self.style = rows, popup, tooltip, tooltip_key, style
+
+
+class _RegionLayer(folium.map.Layer):
+    """A choropleth of one region level, fetched from the app when first shown (a province's grids are
+    never downloaded unless asked for); coloured by region colour, popup with the counts by level."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON(null, {
+            style: function (f) {
+                return {fillColor: RA_COLOURS[f.properties.lv], color: "#333333", weight: {{ this.weight }},
+                        fillOpacity: 0.3};
+            },
+            onEachFeature: function (feature, layer) {
+                layer.bindPopup(function () { return raRegionPopup(feature.properties); }, {maxWidth: 320});
+                layer.bindTooltip(raEsc(feature.properties.name), {sticky: true});
+                layer.on("mouseover", function () { layer.setStyle({weight: 3, fillOpacity: 0.45}); });
+                layer.on("mouseout", function () { {{ this.get_name() }}.resetStyle(layer); });
+            }
+        });
+        {{ this.get_name() }}.once("add", function () {
+            fetch({{ this.url|tojson }}).then(function (r) {
+                if (!r.ok) { throw new Error("区域图层加载失败 (region layer failed): HTTP " + r.status); }
+                return r.json();
+            }).then(function (data) { {{ this.get_name() }}.addData(data); {{ this.get_name() }}.bringToBack(); });
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, name: str, weight: float, show: bool):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "RegionLayer"
+        self.url = url
+        self.weight = weight
 
 
 def _basemap(m: folium.Map, s: MapSettings) -> None:
@@ -321,6 +389,11 @@ def _legend(layers: CityLayers) -> str:
             f'{tiles.AREA_MIN_ZOOM} 级显示厂区</div></div>')
 
 
+def region_url(level: str, layers: CityLayers) -> str:
+    q = [("level", level)] + ([("within", str(layers.within))] if layers.within is not None else [])
+    return f"/maps/city/regions.geojson?{urlencode(q)}"
+
+
 def tile_url(layer: str, layers: CityLayers) -> str:
     q: list[tuple[str, str]] = []
     if layers.within is not None:
@@ -351,21 +424,10 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
     # shown at first: the level just below the region looked at (a city's districts, a district's towns…)
     below = {None: "district", "province": "district", "city": "district", "district": "town", "town": "grid"}
     shown = below.get(layers.within_level, "grid")
-    if layers.regions.get(shown) is None or layers.regions[shown].empty:
-        shown = next((lv for lv, g in layers.regions.items() if not g.empty), shown)
-    for level, gdf in layers.regions.items():
-        if gdf.empty:
-            continue
+    for level in layers.region_levels:
         weight = {"district": 2.2, "town": 1.2, "grid": 0.6}.get(level, 1)
-        folium.GeoJson(
-            _region_geojson(gdf), name=f"{REGION_LEVEL_ZH.get(level, level)}区域颜色 ({level})",
-            style_function=lambda f, w=weight: {"fillColor": PALETTE.colour(None if f["properties"]["lv"] == UNASSESSED
-                                                                            else f["properties"]["lv"]),
-                                                "color": OUTLINE,
-                                                "weight": w, "fillOpacity": 0.3},
-            highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.45},
-            on_each_feature=_REGION_EACH, show=level == shown, zoom_on_click=False, embed=True,
-        ).add_to(m)
+        _RegionLayer(region_url(level, layers), f"{REGION_LEVEL_ZH.get(level, level)}区域颜色 ({level})", weight,
+                     show=level == shown).add_to(m)
 
     if layers.heat:
         hm = HeatMap([list(p) for p in layers.heat], name="热力图 (按风险等级加权)", radius=18, blur=16,
@@ -384,35 +446,19 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
     areas.add_to(m)
     ent.add_to(m)
 
-    hs = folium.FeatureGroup(name=f"重大危险源 ({len(layers.hazard_sources)})", show=True)
-    for _, r in layers.hazard_sources.iterrows():
-        folium.CircleMarker(
-            [r.geometry.y, r.geometry.x], radius=8, color="#4A148C", weight=2, fill=True, fill_color="#7B1FA2",
-            fill_opacity=0.85,
-            popup=folium.Popup(
-                f'<div class="ra-pop"><h4>{escape(str(r["name"]))}</h4><table>'
-                f'<tr><th>企业</th><td>{escape(str(r["enterprise_name"]))}</td></tr>'
-                f'<tr><th>级别</th><td>{escape(str(r["grade_zh"]))}</td></tr>'
-                f'<tr><th>R 值</th><td>{(r["r_value"] or 0):.2f}</td></tr></table></div>', max_width=300),
-            tooltip=escape(f"重大危险源 {r['name']}"),
-        ).add_to(hs)
-    hs.add_to(m)
-
-    hh = folium.FeatureGroup(name=f"未闭环重大隐患 ({len(layers.hidden_hazards)})", show=True)
-    for _, r in layers.hidden_hazards.iterrows():
-        folium.CircleMarker(
-            [r.geometry.y, r.geometry.x], radius=10, color=PALETTE.colour("major"), weight=3, fill=True,
-            fill_color="#FFFFFF", fill_opacity=0.6, dash_array="4 3",
-            popup=folium.Popup(
-                f'<div class="ra-pop"><h4>重大隐患 #{int(r["id"])}</h4><table>'
-                f'<tr><th>企业</th><td>{escape(str(r["enterprise"]))}</td></tr>'
-                f'<tr><th>隐患</th><td>{escape(str(r["description"]))}</td></tr>'
-                f'<tr><th>状态</th><td>{escape(str(r["status_zh"]))}</td></tr>'
-                f'<tr><th>整改期限</th><td>{escape(str(r["deadline"] or "—"))}</td></tr></table></div>',
-                max_width=320),
-            tooltip=escape(f"重大隐患: {r['enterprise']}"),
-        ).add_to(hh)
-    hh.add_to(m)
+    hs_rows = [[round(r.geometry.y, 6), round(r.geometry.x, 6),
+                {"name": str(r["name"]), "ent": str(r["enterprise_name"]), "grade": str(r["grade_zh"]),
+                 "r": round(float(r["r_value"] or 0), 2)}] for _, r in layers.hazard_sources.iterrows()]
+    _PointLayer(f"重大危险源 ({len(hs_rows)})", hs_rows, "raHazardSourcePopup", "重大危险源 ", "name",
+                {"radius": 8, "color": "#4A148C", "weight": 2, "fill": True, "fillColor": "#7B1FA2",
+                 "fillOpacity": 0.85}).add_to(m)
+    hh_rows = [[round(r.geometry.y, 6), round(r.geometry.x, 6),
+                {"id": int(r["id"]), "ent": str(r["enterprise"]), "desc": str(r["description"]),
+                 "status": str(r["status_zh"]), "deadline": str(r["deadline"] or "—")}]
+               for _, r in layers.hidden_hazards.iterrows()]
+    _PointLayer(f"未闭环重大隐患 ({len(hh_rows)})", hh_rows, "raHiddenHazardPopup", "重大隐患: ", "ent",
+                {"radius": 10, "color": PALETTE.colour("major"), "weight": 3, "fill": True, "fillColor": "#FFFFFF",
+                 "fillOpacity": 0.6, "dashArray": "4 3"}).add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])

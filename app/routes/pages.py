@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated
+from typing import Annotated, Literal
 
 import psycopg2.extensions
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from app.db import get_conn
 from layers.errors import NotFound
@@ -79,10 +79,6 @@ def index(
     return HTMLResponse(html)
 
 
-#: Grids are drawn inline as GeoJSON up to this many; beyond, the page keeps districts and towns.
-MAX_INLINE_GRIDS = 1500
-
-
 @router.get("/maps/city", response_class=HTMLResponse)
 def city_page(
     conn: Conn,
@@ -90,20 +86,16 @@ def city_page(
     industry: Annotated[str | None, Query(max_length=200)] = None,
     level: Annotated[list[str] | None, Query(max_length=100)] = None,
 ):
-    """城市安全风险四色分布图: enterprises as vector tiles, district/town/grid colours, heat map, 重大危险源,
-    open 重大隐患, filters. ``level`` may repeat (level=major&level=significant) or be comma-separated."""
+    """城市安全风险四色分布图: enterprises as vector tiles, district/town/grid colours (fetched by the page),
+    heat map, 重大危险源, open 重大隐患, filters. ``level`` may repeat or be comma-separated."""
     from layers import city
     from maps.city_map import CityLayers, render_city_page
 
     f = city.parse_filter(conn, within=within, industry=industry, level=",".join(level or []) or None)
-    regions = {lv: city.regions_layer(conn, lv, f, simplify_m=25 if lv == "grid" else 60)
-               for lv in city.CHOROPLETH_LEVELS}
-    if len(regions["grid"]) > MAX_INLINE_GRIDS:   # a province's grids: shown once a district is chosen
-        del regions["grid"]
     layers = CityLayers(
         title=city.region_name(conn, f.within),
         bounds=city.extent(conn, f),
-        regions=regions,
+        region_levels=city.CHOROPLETH_LEVELS,
         heat=city.heat_points(conn, f),
         hazard_sources=city.hazard_sources_layer(conn, f),
         hidden_hazards=city.hidden_hazards_layer(conn, f),
@@ -115,6 +107,27 @@ def city_page(
     return HTMLResponse(render_city_page(layers), headers={"Cache-Control": "private, no-cache"})
 
 
+#: Region outlines are simplified to about this fraction of the region's width (≈ a pixel on a full-screen
+#: map), finer for finer levels, so a province's districts weigh what a city's do.
+_SIMPLIFY = {"district": 1 / 1500, "town": 1 / 3000, "grid": 1 / 6000}
+
+
+@router.get("/maps/city/regions.geojson")
+def city_regions(
+    conn: Conn,
+    level: Annotated[Literal["district", "town", "grid"], Query(description="区域层级")] = "district",
+    within: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")] = None,
+):
+    """One choropleth layer of the city page: regions at ``level`` with counts by level, risk index and
+    colour, simplified for the screen (the full geometry is at /api/regions/stats.geojson)."""
+    from layers import city
+    from maps.city_map import region_geojson
+
+    f = city.parse_filter(conn, within=within)
+    minx, _, maxx, _ = city.extent(conn, f)
+    gdf = city.regions_layer(conn, level, f)
+    return JSONResponse(region_geojson(gdf, (maxx - minx) * _SIMPLIFY[level]), media_type="application/geo+json",
+                        headers={"Cache-Control": "private, max-age=60"})
 @router.get("/static/vendor/{path:path}")
 def vendor_asset(path: Annotated[str, PathParam(max_length=300)]):
     """Leaflet and its plugins, installed at set-up (maps/vendor.py): pages never reach another host."""

@@ -11,7 +11,7 @@ from tests.browser import DevTools, live_app
 
 # Leaflet objects of a folium page are top-level variables named after their kind.
 _MAP = "window[Object.keys(window).find(k => k.startsWith('map_'))]"
-_DISTRICTS = ("Object.keys(window).filter(k => k.startsWith('geo_json_')).map(k => window[k])"
+_DISTRICTS = ("Object.keys(window).filter(k => k.startsWith('region_layer_')).map(k => window[k])"
               f".find(l => {_MAP}.hasLayer(l))")
 
 

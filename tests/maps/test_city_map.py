@@ -28,25 +28,44 @@ def client(demo_url):
 
 def _layers(conn, **kw) -> CityLayers:
     f = city.parse_filter(conn)
-    regions = {lv: city.regions_layer(conn, lv, f) for lv in ("district", "town")}
     hs = city.hazard_sources_layer(conn, f)
-    return CityLayers(title="常州市", bounds=city.extent(conn, f), regions=regions, heat=city.heat_points(conn, f),
-                      hazard_sources=hs, hidden_hazards=city.hidden_hazards_layer(conn, f),
+    return CityLayers(title="常州市", bounds=city.extent(conn, f), region_levels=city.CHOROPLETH_LEVELS,
+                      heat=city.heat_points(conn, f), hazard_sources=hs, hidden_hazards=city.hidden_hazards_layer(conn, f),
                       counts=city.level_counts(conn, f), industries=city.industries(conn),
                       region_choices=city.region_choices(conn), **kw)
 
 
 def test_every_name_is_escaped(conn):
     layers = _layers(conn)
-    layers.regions["district"].loc[0, "name"] = EVIL
     layers.hazard_sources.loc[0, "name"] = EVIL
     layers.hazard_sources.loc[0, "enterprise_name"] = EVIL
     layers.region_choices[0] = (layers.region_choices[0][0], EVIL, "city")
     layers.title = EVIL
     html = render_city_page(layers)
     assert '<script>alert("x")' not in html and "</script><script>alert" not in html
-    assert "&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)" in html        # popups and panels escaped
-    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert" in html             # inside GeoJSON (escaped in JS)
+    assert "&lt;/script&gt;&lt;script&gt;alert(&quot;x&quot;)" in html        # title and region filter escaped
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert" in html          # hazard-source data, safe in a script
+    # and the page escapes every name it puts into a popup or tooltip
+    assert "raEsc(p.name)" in html and "raEsc(feature.properties.name)" in html
+
+
+def test_region_layers_are_served_compact_and_complete(client, conn):
+    r = client.get("/maps/city/regions.geojson", params={"level": "town", "within": 2})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
+    feats = r.json()["features"]
+    with conn.cursor() as cur:
+        cur.execute("""SELECT s.region_id, s.name, coalesce(s.region_level_colour::text, 'unassessed'), s.ent_major
+                       FROM region_stats s WHERE s.region_level = 'town' AND s.region_id IN
+                       (SELECT region_id FROM region_descendant WHERE ancestor_id = 2)""")
+        expected = {rid: (name, lv, major) for rid, name, lv, major in cur.fetchall()}
+    assert len(expected) > 3
+    got = {f["properties"]["id"]: (f["properties"]["name"], f["properties"]["lv"], f["properties"]["ent"][0])
+           for f in feats}
+    assert got == expected
+    full = client.get("/api/regions/stats.geojson", params={"level": "town", "within": 2})
+    assert len(r.content) < 0.6 * len(full.content)   # simplified, rounded, without repeated columns
+    assert client.get("/maps/city/regions.geojson", params={"level": "city"}).status_code == 422
+    assert client.get("/maps/city/regions.geojson", params={"within": 999999}).status_code == 404
 
 
 def test_page_references_only_the_app_and_its_assets_exist(conn):
