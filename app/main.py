@@ -57,6 +57,8 @@ ROUTE_MODULES: list[str] = [
     "app.routes.charts",
     "app.routes.reports",
     "app.routes.emergency",
+    "app.routes.tiles",
+    "app.routes.exports",
 ]
 
 

@@ -9,4 +9,6 @@ BENCH_MODULES: list[str] = [
     "bench.plant_map",
     "bench.cards",
     "bench.emergency",
+    "bench.tiles",
+    "bench.city_page",
 ]

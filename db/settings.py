@@ -11,6 +11,7 @@ import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -100,6 +101,32 @@ class AppSettings(BaseSettings):
     def base_url(self) -> str:
         """The earlier name of :attr:`public_base_url`."""
         return self.public_base_url
+
+
+class MapSettings(BaseSettings):
+    """The interactive maps: which base map under the risk layers, and where the front-end assets are.
+
+    ``RISKATLAS_MAP_BASEMAP``: ``none`` (region boundaries only, the default: works on an intranet with no
+    internet), ``tianditu`` (天地图, needs ``RISKATLAS_MAP_TIANDITU_KEY``), ``amap`` (高德; its tiles are in
+    GCJ-02, so points drawn in WGS84 sit a few hundred metres off) or ``xyz`` (a local tile server:
+    ``RISKATLAS_MAP_XYZ_URL`` such as ``http://10.0.0.5/tiles/{z}/{x}/{y}.png``). Only a configured base
+    map makes a page reference another host.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RISKATLAS_MAP_", extra="ignore")
+
+    basemap: Literal["none", "tianditu", "amap", "xyz"] = "none"
+    tianditu_key: str | None = None
+    xyz_url: str | None = None
+    #: Attribution shown for a configured base map (xyz); tianditu and amap have their own.
+    attribution: str = ""
+    #: Leaflet and its plugins, installed at set-up (``riskatlas city assets``), served at /static/vendor/.
+    vendor_dir: Path = Field(default_factory=lambda: project_root() / "var" / "vendor")
+
+
+@lru_cache
+def map_settings() -> MapSettings:
+    return MapSettings()
 
 
 @lru_cache

@@ -2,18 +2,16 @@
 hazard source, protection targets by innermost zone, emergency resources, resource routes and
 evacuation routes, with a summary panel.
 
-Offline like the regulators' maps: the page carries Leaflet inline (from Debian's ``libjs-leaflet``,
-installed by scripts/setup.sh) and folium's other CDN assets (jQuery, Bootstrap, awesome-markers)
-are not used at all, so the page references no URL outside itself and works from a saved file.
+Offline like the regulators' maps: Leaflet is served by the app itself (:mod:`maps.vendor`,
+installed by scripts/setup.sh, under /static/vendor/) and folium's other CDN assets (jQuery,
+Bootstrap, awesome-markers) are not used at all, so the page references no other host.
 No base-map tiles: roads and enterprise boundaries are drawn from the database.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from html import escape
-from pathlib import Path
 
 import folium
 import psycopg2.extensions
@@ -21,37 +19,12 @@ import psycopg2.extensions
 from layers.emergency.overlay import Overlay, overlay
 from layers.emergency.scenarios import LEVEL_ZH, level_colour
 from layers.levels import PALETTE
+from maps import vendor
 
-#: Where Leaflet 1.x is looked for (Debian's libjs-leaflet first).
-LEAFLET_DIRS = (Path("/usr/share/javascript/leaflet"),)
 ROUTE_COLOURS = {"fire_station": "#B00020", "hospital": "#6A1B9A", "shelter": "#00796B", "rescue_team": "#5D4037",
                  "depot": "#455A64", "evacuation": "#1B5E20"}
 FACILITY_COLOURS = {"fire_station": "#B00020", "hospital": "#6A1B9A", "shelter": "#00796B",
                     "rescue_team": "#5D4037", "depot": "#455A64"}
-
-
-class AssetMissing(RuntimeError):
-    pass
-
-
-def leaflet_assets() -> tuple[str, str]:
-    """(leaflet.js, leaflet.css) text from the first directory that has them."""
-    for d in LEAFLET_DIRS:
-        js, css = d / "leaflet.min.js", d / "leaflet.css"
-        if not js.is_file():
-            js = d / "leaflet.js"
-        if js.is_file() and css.is_file():
-            return js.read_text(encoding="utf-8"), css.read_text(encoding="utf-8")
-    raise AssetMissing("未找到 Leaflet (libjs-leaflet 未安装): 运行 scripts/setup.sh (Leaflet assets missing)")
-
-
-def _inline_assets(html: str) -> str:
-    js, css = leaflet_assets()
-    html = re.sub(r'<script src="riskatlas-asset:leaflet\.js"></script>',
-                  lambda _: f"<script>{js}</script>", html)
-    html = re.sub(r'<link rel="stylesheet" href="riskatlas-asset:leaflet\.css"\s*/?>',
-                  lambda _: f"<style>{css}</style>", html)
-    return html
 
 
 def _fmt_min(s) -> str:
@@ -66,8 +39,9 @@ def render_overlay(o: Overlay) -> str:
     """The page for an :class:`Overlay` as one self-contained HTML string."""
     m = folium.Map(location=[o.source.geometry.iloc[0].y, o.source.geometry.iloc[0].x], zoom_start=14,
                    tiles=None, control_scale=True, prefer_canvas=True)
-    m.default_js = [("leaflet", "riskatlas-asset:leaflet.js")]
-    m.default_css = [("leaflet_css", "riskatlas-asset:leaflet.css")]
+    # the same locally served Leaflet as the city map (maps/vendor.py): no other host is named
+    m.default_js = [("leaflet", vendor.url(vendor.FOLIUM_JS["leaflet"]))]
+    m.default_css = [("leaflet_css", vendor.url(vendor.FOLIUM_CSS["leaflet_css"]))]
 
     if len(o.enterprises):
         ents = o.enterprises.copy()
@@ -139,7 +113,7 @@ def render_overlay(o: Overlay) -> str:
     m.get_root().html.add_child(folium.Element(_panel(o)))
     m.get_root().header.add_child(folium.Element(
         f"<title>{escape(o.scenario['name'])} · 应急威胁区叠加图</title><style>{_PANEL_CSS}</style>"))
-    return _inline_assets(m.get_root().render())
+    return vendor.localise(m.get_root().render())
 
 
 _PANEL_CSS = """

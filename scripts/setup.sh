@@ -11,7 +11,8 @@ want_test=0
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting fonts-noto-cjk libjs-leaflet)
+# npm fetches the web pages' front-end assets (Leaflet and plugins) once, from the npm registry
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting fonts-noto-cjk npm)
 if [ "$want_test" = 1 ]; then
   packages+=(gdal-bin chromium poppler-utils)
 fi
@@ -58,5 +59,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[dev]"
   echo "$digest" > "$stamp"
+fi
+if ! .venv/bin/python -c 'import sys; from maps.vendor import missing; sys.exit(bool(missing()))' 2>/dev/null; then
+  say "安装网页前端资源 (installing Leaflet and plugins into var/vendor, served by the app)"
+  .venv/bin/python -c 'from maps.vendor import install; install()'
 fi
 say "就绪 (ready)"

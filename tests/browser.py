@@ -79,148 +79,201 @@ def live_app(database_url: str):
             proc.kill()
 
 
-class Page:
-    """One tab of a headless chromium driven over the DevTools protocol: navigate, run JavaScript,
-    click, set the session cookie, and collect console errors and uncaught exceptions."""
+# -- DevTools protocol: console, network, clicks -----------------------------------------------------
+#: Only loopback is reachable: other host names do not resolve and anything else goes to a dead proxy
+#: (loopback bypasses proxies), so a page that reaches out fails loudly instead of quietly working.
+LOOPBACK_ONLY = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+                 "--proxy-server=http://127.0.0.1:9"]
 
-    def __init__(self, *, size: tuple[int, int] = (1400, 1000)):
-        import json as _json
+
+class DevTools:
+    """A headless chromium driven over the DevTools protocol (``websocket-client``): navigate, evaluate
+    JavaScript, click at a point, and keep every console message, exception and network response."""
+
+    def __init__(self, proc: subprocess.Popen, ws, profile: str):
+        self.proc, self.ws, self.profile = proc, ws, profile
+        self._id = 0
+        self.events: list[dict] = []
+
+    @classmethod
+    @contextmanager
+    def launch(cls, *, size: tuple[int, int] = (1400, 1000), loopback_only: bool = True, timeout: float = 30):
+        import json
 
         import websocket
 
-        self._json = _json
-        self._profile = tempfile.TemporaryDirectory(prefix="riskatlas-chromium-")
-        self._proc = subprocess.Popen(
-            [chromium(), *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0",
-             f"--window-size={size[0]},{size[1]}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file = Path(self._profile.name) / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().count("\n") >= 1):
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                self.close()
-                raise RuntimeError("chromium DevTools 未启动 (chromium did not open its DevTools port)")
-            time.sleep(0.05)
-        port = int(port_file.read_text().split("\n")[0])
-        targets = _json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5).read())
-        page = next(t for t in targets if t["type"] == "page")
-        self._ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
-        self._id = 0
-        self.console: list[dict] = []      # {"level", "text"} of every console message and exception
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.send(f"{domain}.enable")
+        profile = tempfile.mkdtemp(prefix="riskatlas-cdp-")
+        args = [chromium(), *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
+                "--remote-allow-origins=*", f"--window-size={size[0]},{size[1]}",
+                *(LOOPBACK_ONLY if loopback_only else []), "about:blank"]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ws = None
+        try:
+            port_file = Path(profile) / "DevToolsActivePort"
+            deadline = time.monotonic() + timeout
+            while not port_file.exists() or not port_file.read_text().strip():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("chromium did not open its DevTools port")
+                time.sleep(0.05)
+            port = int(port_file.read_text().split()[0])
+            while True:
+                targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5).read())
+                pages = [t for t in targets if t.get("type") == "page"]
+                if pages:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("chromium has no page target")
+                time.sleep(0.05)
+            ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=timeout, suppress_origin=True)
+            dt = cls(proc, ws, profile)
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                dt.call(f"{domain}.enable")
+            yield dt
+        finally:
+            if ws is not None:
+                ws.close()
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            shutil.rmtree(profile, ignore_errors=True)
 
-    # -- protocol ------------------------------------------------------------------------------
-    def _event(self, msg: dict) -> None:
-        method, params = msg.get("method"), msg.get("params", {})
-        if method == "Runtime.consoleAPICalled":
-            text = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
-            self.console.append({"level": params.get("type"), "text": text})
-        elif method == "Runtime.exceptionThrown":
-            d = params.get("exceptionDetails", {})
-            self.console.append({"level": "error", "text": d.get("exception", {}).get("description") or d.get("text")})
-        elif method == "Log.entryAdded":
-            e = params.get("entry", {})
-            self.console.append({"level": e.get("level"), "text": f"{e.get('text')} {e.get('url', '')}".strip()})
+    def call(self, method: str, **params) -> dict:
+        import json
 
-    def send(self, method: str, **params) -> dict:
         self._id += 1
-        my = self._id
-        self._ws.send(self._json.dumps({"id": my, "method": method, "params": params}))
+        my_id = self._id
+        self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
         while True:
-            msg = self._json.loads(self._ws.recv())
-            if msg.get("id") == my:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == my_id:
                 if "error" in msg:
                     raise RuntimeError(f"{method}: {msg['error']}")
                 return msg.get("result", {})
-            self._event(msg)
+            if "method" in msg:
+                self.events.append(msg)
 
-    def wait_event(self, method: str, timeout: float = 30) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self._ws.settimeout(max(0.1, deadline - time.monotonic()))
-            msg = self._json.loads(self._ws.recv())
-            self._event(msg)
-            if msg.get("method") == method:
-                self._ws.settimeout(30)
-                return msg.get("params", {})
-        raise TimeoutError(method)
+    def pump(self, seconds: float) -> None:
+        """Collect events for a while (the page keeps loading meanwhile)."""
+        import json
 
-    # -- what tests use ------------------------------------------------------------------------
-    def goto(self, url: str, *, settle_s: float = 0.5) -> None:
-        self.send("Page.navigate", url=url)
-        self.wait_event("Page.loadEventFired")
-        time.sleep(settle_s)
+        import websocket
 
-    def eval(self, expression: str, *, timeout: float = 30):
-        r = self.send("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True,
-                      timeout=int(timeout * 1000))
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.ws.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                msg = json.loads(self.ws.recv())
+            except websocket.WebSocketTimeoutException:
+                break
+            if "method" in msg:
+                self.events.append(msg)
+        self.ws.settimeout(60)
+
+    def evaluate(self, expression: str):
+        r = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
         if "exceptionDetails" in r:
-            raise RuntimeError(f"JS 出错 (JavaScript error): {r['exceptionDetails']}")
-        return r.get("result", {}).get("value")
+            raise RuntimeError(f"JavaScript failed: {r['exceptionDetails']}")
+        return r["result"].get("value")
 
-    def wait_for(self, expression: str, *, timeout: float = 20) -> object:
+    def wait_for(self, expression: str, timeout: float = 30):
         """Poll a JavaScript expression until it is truthy; returns its value."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            v = self.eval(expression)
-            if v:
-                return v
-            time.sleep(0.1)
-        raise TimeoutError(f"页面上始终不满足 (never true on the page): {expression}")
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"never true: {expression}")
+            self.pump(0.2)
 
-    def submit(self, form_selector: str, values: dict[str, str], *, timeout: float = 30) -> None:
-        """Fill the named fields of a form as a person would and submit it; waits for the next page."""
-        import json as _json
+    def navigate(self, url: str, timeout: float = 30) -> None:
+        self.call("Page.navigate", url=url)
+        self.wait_for("document.readyState === 'complete'", timeout)
 
-        self.eval(f"""(function () {{
-            const f = document.querySelector({_json.dumps(form_selector)});
-            if (!f) throw new Error('form not found: ' + {_json.dumps(form_selector)});
-            const v = {_json.dumps(values)};
-            for (const k in v) {{ const el = f.elements[k]; if (!el) throw new Error('no field ' + k); el.value = v[k]; }}
-            f.requestSubmit();
-        }})()""")
-        self.wait_event("Page.loadEventFired", timeout=timeout)
-
-    def set_file(self, selector: str, path: Path) -> None:
-        """Choose a file in an <input type=file> (what a person does in the file dialog)."""
-        root = self.send("DOM.getDocument")["root"]["nodeId"]
-        node = self.send("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
-        if not node:
-            raise RuntimeError(f"no element {selector}")
-        self.send("DOM.setFileInputFiles", files=[str(path)], nodeId=node)
-
-    def set_cookie(self, base: str, name: str, value: str) -> None:
-        self.send("Network.setCookie", name=name, value=value, url=base, httpOnly=True, sameSite="Strict")
-
-    def login(self, base: str, token: str) -> None:
-        from app.auth import COOKIE
-
-        self.set_cookie(base, COOKIE, token)
+    def click(self, x: float, y: float) -> None:
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
     def screenshot(self, out: Path) -> Path:
         import base64
 
-        out.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
+        out.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
         return out
 
-    def errors(self) -> list[str]:
-        return [c["text"] for c in self.console if c["level"] in ("error", "assert")]
+    def console_errors(self) -> list[str]:
+        """Uncaught exceptions, console.error calls and error log entries (failed loads included)."""
+        found = []
+        for e in self.events:
+            m, p = e["method"], e.get("params", {})
+            if m == "Runtime.exceptionThrown":
+                d = p.get("exceptionDetails", {})
+                found.append(f"exception: {d.get('exception', {}).get('description') or d.get('text')}")
+            elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                found.append("console.error: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            elif m == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
+                found.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}")
+        return found
 
-    def close(self) -> None:
-        try:
-            if getattr(self, "_ws", None) is not None:
-                self._ws.close()
-        finally:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-            self._profile.cleanup()
+    def responses(self) -> list[tuple[str, int, str]]:
+        """(url, status, mime type) of every response so far."""
+        return [(e["params"]["response"]["url"], e["params"]["response"]["status"], e["params"]["response"]["mimeType"])
+                for e in self.events if e["method"] == "Network.responseReceived"]
 
-    def __enter__(self) -> Page:
-        return self
+    def requests(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    # -- what a person does in the console: pages, forms, files, the session cookie -----------------
+    def goto(self, url: str, *, settle_s: float = 0.2) -> None:
+        self.navigate(url)
+        self.pump(settle_s)
+
+    def wait_event(self, method: str, *, after: int, timeout: float = 30) -> dict:
+        """The first event ``method`` received after event number ``after`` (see ``len(self.events)``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for e in self.events[after:]:
+                if e["method"] == method:
+                    return e.get("params", {})
+            if time.monotonic() > deadline:
+                raise TimeoutError(method)
+            self.pump(0.1)
+
+    def click_and_wait(self, selector: str, *, timeout: float = 30) -> None:
+        """Click a link or button and wait for the page it leads to."""
+        import json
+
+        mark = len(self.events)
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
+        self.wait_event("Page.loadEventFired", after=mark, timeout=timeout)
+        self.wait_for("document.readyState === 'complete'", timeout)
+
+    def submit(self, form_selector: str, values: dict[str, str], *, timeout: float = 30) -> None:
+        """Fill the named fields of a form and submit it; waits for the next page."""
+        import json
+
+        mark = len(self.events)
+        self.evaluate(f"""(function () {{
+            const f = document.querySelector({json.dumps(form_selector)});
+            if (!f) throw new Error('form not found: ' + {json.dumps(form_selector)});
+            const v = {json.dumps(values)};
+            for (const k in v) {{ const el = f.elements[k]; if (!el) throw new Error('no field ' + k); el.value = v[k]; }}
+            f.requestSubmit();
+        }})()""")
+        self.wait_event("Page.loadEventFired", after=mark, timeout=timeout)
+        self.wait_for("document.readyState === 'complete'", timeout)
+
+    def set_file(self, selector: str, path: Path) -> None:
+        """Choose a file in an <input type=file>, as in the file dialog."""
+        root = self.call("DOM.getDocument")["root"]["nodeId"]
+        node = self.call("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
+        if not node:
+            raise RuntimeError(f"no element {selector}")
+        self.call("DOM.setFileInputFiles", files=[str(path)], nodeId=node)
+
+    def login(self, base: str, token: str) -> None:
+        """Start a console session (the cookie the login form would set)."""
+        from app.auth import COOKIE
+
+        self.call("Network.setCookie", name=COOKIE, value=token, url=base, httpOnly=True, sameSite="Strict")

@@ -15,4 +15,5 @@ COMMANDS: dict[str, str] = {
     "cards": "app.commands.cards",
     "charts": "app.commands.charts",
     "report": "app.commands.report",
+    "city": "app.commands.city",
 }

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import psycopg2.extensions
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.auth import CurrentUser, WriterUser
 from app.db import get_conn
@@ -71,6 +71,7 @@ def index(
     html = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>riskatlas 安全风险四色分布图</title><style>{_STYLE}</style></head><body>
 <header><h1>riskatlas 安全风险四色分布图 · 企业风险一览</h1></header><main>
+<p><a href="/maps/city">城市安全风险四色分布图 (地图)</a></p>
 <p class="legend">全市企业(按现有风险): {legend}</p>
 <form method="get"><input name="q" value="{qv}" placeholder="企业名称"> <button>查询</button></form>
 <table id="enterprises"><thead><tr><th>编号</th><th>企业名称</th><th>行业</th><th>所属网格</th>
@@ -381,3 +382,62 @@ def dashboard(conn: Conn, user: CurrentUser):
 <section><h2>检查逾期企业 (前 20)</h2><table id="overdue"><thead><tr><th>企业</th><th>分级</th><th>检查频次</th>
 <th>应检日期</th></tr></thead><tbody>{late}</tbody></table></section>"""
     return _shell("监管看板", body, user)
+@router.get("/maps/city", response_class=HTMLResponse)
+def city_page(
+    conn: Conn,
+    within: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")] = None,
+    industry: Annotated[str | None, Query(max_length=200)] = None,
+    level: Annotated[list[str] | None, Query(max_length=100)] = None,
+):
+    """城市安全风险四色分布图: enterprises as vector tiles, district/town/grid colours (fetched by the page),
+    heat map, 重大危险源, open 重大隐患, filters. ``level`` may repeat or be comma-separated."""
+    from layers import city
+    from maps.city_map import CityLayers, render_city_page
+
+    f = city.parse_filter(conn, within=within, industry=industry, level=",".join(level or []) or None)
+    layers = CityLayers(
+        title=city.region_name(conn, f.within),
+        bounds=city.extent(conn, f),
+        region_levels=city.CHOROPLETH_LEVELS,
+        heat=city.heat_points(conn, f),
+        hazard_sources=city.hazard_sources_layer(conn, f),
+        hidden_hazards=city.hidden_hazards_layer(conn, f),
+        counts=city.level_counts(conn, f),
+        industries=city.industries(conn),
+        region_choices=city.region_choices(conn),
+        within=f.within, within_level=city.region_level(conn, f.within), industry=f.industries, levels=f.levels,
+    )
+    return HTMLResponse(render_city_page(layers), headers={"Cache-Control": "private, no-cache"})
+
+
+#: Region outlines are simplified to about this fraction of the region's width (≈ a pixel on a full-screen
+#: map), finer for finer levels, so a province's districts weigh what a city's do.
+_SIMPLIFY = {"district": 1 / 1500, "town": 1 / 3000, "grid": 1 / 6000}
+
+
+@router.get("/maps/city/regions.geojson")
+def city_regions(
+    conn: Conn,
+    level: Annotated[Literal["district", "town", "grid"], Query(description="区域层级")] = "district",
+    within: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")] = None,
+):
+    """One choropleth layer of the city page: regions at ``level`` with counts by level, risk index and
+    colour, simplified for the screen (the full geometry is at /api/regions/stats.geojson)."""
+    from layers import city
+    from maps.city_map import region_geojson
+
+    f = city.parse_filter(conn, within=within)
+    minx, _, maxx, _ = city.extent(conn, f)
+    gdf = city.regions_layer(conn, level, f)
+    return JSONResponse(region_geojson(gdf, (maxx - minx) * _SIMPLIFY[level]), media_type="application/geo+json",
+                        headers={"Cache-Control": "private, max-age=60"})
+@router.get("/static/vendor/{path:path}")
+def vendor_asset(path: Annotated[str, PathParam(max_length=300)]):
+    """Leaflet and its plugins, installed at set-up (maps/vendor.py): pages never reach another host."""
+    from maps import vendor
+
+    found = vendor.resolve(path)
+    if found is None:
+        hint = " 请运行 riskatlas city assets (run it to install)" if vendor.missing() else ""
+        raise NotFound(f"前端资源 {path} 不存在 (asset not found).{hint}")
+    return FileResponse(found, headers={"Cache-Control": "public, max-age=86400"})

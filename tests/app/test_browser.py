@@ -7,7 +7,7 @@ import re
 import urllib.request
 
 from tests.auth import PASSWORD, ensure_user
-from tests.browser import Page, live_app
+from tests.browser import DevTools, live_app
 
 
 def _token(base: str, username: str) -> str:
@@ -19,15 +19,15 @@ def _token(base: str, username: str) -> str:
 
 def test_index_page_lists_enterprises_with_level_colours(demo_url, tmp_path):
     user = ensure_user(demo_url, "admin")
-    with live_app(demo_url) as base, Page() as page:
+    with live_app(demo_url) as base, DevTools.launch() as page:
         page.goto(base + "/")
         # without a session the console sends the visitor to the login page
-        assert page.eval("location.pathname") == "/login"
+        assert page.evaluate("location.pathname") == "/login"
         page.login(base, _token(base, user))
         page.goto(base + "/")
-        dom = page.eval("document.documentElement.outerHTML")
+        dom = page.evaluate("document.documentElement.outerHTML")
         shot = page.screenshot(tmp_path / "index.png")
-        errors = page.errors()
+        errors = page.console_errors()
     assert "企业风险一览" in dom
     rows = re.findall(r"<tr><td>\d+</td>", dom)
     assert len(rows) == 50
@@ -42,18 +42,12 @@ def test_index_page_lists_enterprises_with_level_colours(demo_url, tmp_path):
 def test_login_form_in_the_browser(demo_url):
     """A person types a user name and password into the login page and lands on the index."""
     user = ensure_user(demo_url, "admin")
-    with live_app(demo_url) as base, Page() as page:
+    with live_app(demo_url) as base, DevTools.launch() as page:
         page.goto(base + "/login?next=%2F")
-        page.eval(f"""document.querySelector('input[name=username]').value = {json.dumps(user)};
-                      document.querySelector('input[name=password]').value = 'wrong password';
-                      document.querySelector('form').submit()""")
-        page.wait_event("Page.loadEventFired")
-        assert "用户名或密码错误" in page.eval("document.body.innerText")
-        page.eval(f"""document.querySelector('input[name=username]').value = {json.dumps(user)};
-                      document.querySelector('input[name=password]').value = {json.dumps(PASSWORD)};
-                      document.querySelector('form').submit()""")
-        page.wait_event("Page.loadEventFired")
-        assert page.eval("location.pathname") == "/"
-        assert "企业风险一览" in page.eval("document.body.innerText")
+        page.submit("form", {"username": user, "password": "wrong password"})
+        assert "用户名或密码错误" in page.evaluate("document.body.innerText")
+        page.submit("form", {"username": user, "password": PASSWORD})
+        assert page.evaluate("location.pathname") == "/"
+        assert "企业风险一览" in page.evaluate("document.body.innerText")
         # the session cookie is HttpOnly: page scripts cannot read it
-        assert "riskatlas_session" not in page.eval("document.cookie")
+        assert "riskatlas_session" not in page.evaluate("document.cookie")

@@ -11,7 +11,7 @@ from PIL import Image
 
 from layers.levels import PALETTE
 from tests.auth import PASSWORD, ensure_user
-from tests.browser import Page, live_app
+from tests.browser import DevTools, live_app
 
 
 @pytest.fixture
@@ -39,8 +39,8 @@ def target(demo_url):
     conn.close()
 
 
-def _fill_of(page: Page, area: int) -> tuple[str, str]:
-    return tuple(page.eval(f"""(function () {{ const p = document.querySelector('#plant-map [data-area-id="{area}"]');
+def _fill_of(page: DevTools, area: int) -> tuple[str, str]:
+    return tuple(page.evaluate(f"""(function () {{ const p = document.querySelector('#plant-map [data-area-id="{area}"]');
                                    return [p.getAttribute('fill'), p.dataset.level]; }})()"""))
 
 
@@ -51,47 +51,46 @@ def test_console_walk(demo_url, target, tmp_path):
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 40, 40)).save(buf, "PNG")
     photo.write_bytes(buf.getvalue())
-    with live_app(demo_url) as base, Page() as page:
+    with live_app(demo_url) as base, DevTools.launch() as page:
         # log in through the form; the console sends us back to the page we asked for
         page.goto(base + "/enterprises/1")
-        assert page.eval("location.pathname") == "/login"
+        assert page.evaluate("location.pathname") == "/login"
         page.submit("form", {"username": user, "password": PASSWORD})
-        assert page.eval("location.pathname") == "/enterprises/1"
+        assert page.evaluate("location.pathname") == "/enterprises/1"
         before = _fill_of(page, area)
         assert before[1] != "major"
 
         # edit the risk: L=10, E=6, C=40 → D = 2400, 重大; residual kept 重大
-        page.eval(f"document.querySelector('#risk-{risk} a').click()")
-        page.wait_event("Page.loadEventFired")
-        assert page.eval("location.pathname") == f"/risks/{risk}/edit"
+        page.click_and_wait(f"#risk-{risk} a")
+        assert page.evaluate("location.pathname") == f"/risks/{risk}/edit"
         page.submit("#assess", {"L": "10", "E": "6", "C": "40", "residual_level": "major"})
-        assert page.eval("location.pathname") == "/enterprises/1"
-        assert "已保存" in page.eval("document.querySelector('.msg.ok').innerText")
+        assert page.evaluate("location.pathname") == "/enterprises/1"
+        assert "已保存" in page.evaluate("document.querySelector('.msg.ok').innerText")
         assert _fill_of(page, area) == (PALETTE.colour("major"), "major")     # the map turned red
-        page.eval(f"""document.querySelector('#plant-map [data-area-id="{area}"]')
+        page.evaluate(f"""document.querySelector('#plant-map [data-area-id="{area}"]')
                         .dispatchEvent(new MouseEvent('click', {{bubbles: true}}))""")
-        assert page.eval(f"document.querySelector('#risk-{risk}').classList.contains('selected')")
+        assert page.evaluate(f"document.querySelector('#risk-{risk}').classList.contains('selected')")
 
         # report a hidden hazard with a photo
         page.set_file("#report input[type=file]", photo)
         page.submit("#report", {"description": "冷却水回路压力表失效", "grade": "general", "area_id": str(area),
                                 "found_by": "安全员甲", "deadline": "2030-06-30"})
-        ok = page.eval("document.querySelector('.msg.ok').innerText")
+        ok = page.evaluate("document.querySelector('.msg.ok').innerText")
         assert "已上报隐患" in ok
         hazard = int(ok.split("隐患")[1].split()[0])
         row = f"#hazard-{hazard}"
-        assert page.eval(f"document.querySelector('{row}').dataset.status") == "reported"
-        assert page.eval(f"document.querySelector('{row} td:nth-child(7)').innerText") == "1"   # the photo
+        assert page.evaluate(f"document.querySelector('{row}').dataset.status") == "reported"
+        assert page.evaluate(f"document.querySelector('{row} td:nth-child(7)').innerText") == "1"   # the photo
 
         # and close it: start → submit → verify (the reviewer is not the rectifier)
         page.submit(f"{row} form.move", {"measures": "更换压力表并校验", "responsible_person": "李工",
                                          "deadline": "2030-06-30"})
-        assert page.eval(f"document.querySelector('{row}').dataset.status") == "rectifying"
+        assert page.evaluate(f"document.querySelector('{row}').dataset.status") == "rectifying"
         page.submit(f"{row} form.move", {"rectifier": "李工"})
-        assert page.eval(f"document.querySelector('{row}').dataset.status") == "pending_review"
+        assert page.evaluate(f"document.querySelector('{row}').dataset.status") == "pending_review"
         page.submit(f"{row} form.move", {"verified_by": "李工", "verify_result": "合格"})
-        assert "复查人" in page.eval("document.querySelector('.msg.err').innerText")   # refused: same person
+        assert "复查人" in page.evaluate("document.querySelector('.msg.err').innerText")   # refused: same person
         page.submit(f"{row} form.move", {"verified_by": "周主任", "verify_result": "复查合格"})
-        assert page.eval(f"document.querySelector('{row}').dataset.status") == "closed"
+        assert page.evaluate(f"document.querySelector('{row}').dataset.status") == "closed"
         page.screenshot(tmp_path / "console.png")
-        assert page.errors() == []
+        assert page.console_errors() == []

@@ -1,0 +1,229 @@
+"""Vector tiles of enterprises at zooms 8, 12 and 16 on the province data (issue 6).
+
+Three subjects, measured in one run per zoom over the same fixed tile set (tiles holding enterprises,
+picked deterministically by enterprise id):
+
+- ``riskatlas``: GET /tiles/enterprises/{z}/{x}/{y}.pbf from the real app (uvicorn, one keep-alive
+  connection): clusters at z ≤ 10, points with id/name/level/industry above, capped, ETag computed;
+- ``floor_sql``: the raw ST_AsMVT SQL of the same tile run straight on psycopg2 (all points, id and level
+  only, no cap, no HTTP): what any MVT server must at least pay;
+- ``tipg``: developmentseed's tipg serving a view of the same enterprises with their level
+  (``/collections/public.bench_enterprise_tiles/tiles/WebMercatorQuad/{z}/{x}/{y}``), run as a
+  subprocess from its own virtualenv (``var/bench/tipg``) on a free loopback port. It is installed from
+  PyPI at full size (or with ``RISKATLAS_BENCH_TIPG=1``); at smoke size it is skipped when not yet
+  installed, so CI needs no extra download.
+
+Each subject fetches every tile of the set once per run and reports p50/p95 latency (ms), tiles/s and
+bytes; time is the whole set.
+"""
+
+from __future__ import annotations
+
+import http.client
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+
+from bench.harness import Context, benchmark
+from db.settings import project_root
+from db.tiles import EVERYTHING, tile
+
+ZOOMS = (8, 12, 16)
+VIEW = "bench_enterprise_tiles"
+FLOOR = """
+SELECT ST_AsMVT(t, 'enterprises', 4096, 'geom') FROM (
+    SELECT e.id, es.current_level::text AS level,
+           ST_AsMVTGeom(ST_Transform(e.location, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true) AS geom
+    FROM enterprise e JOIN enterprise_state es ON es.enterprise_id = e.id
+    WHERE e.location && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326)) t
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(args: list[str], env: dict, health: str, timeout: float = 60):
+    """A server subprocess, waited for until ``health`` answers; stopped afterwards."""
+    proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(health, timeout=5).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out = proc.stdout.read() if proc.stdout else ""
+                    raise RuntimeError(f"server did not start: {' '.join(args[:4])}: {out[-2000:]}") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def riskatlas_app(database_url: str):
+    port = free_port()
+    with serve([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
+                "--port", str(port), "--log-level", "warning"], {"DATABASE_URL": database_url},
+               f"http://127.0.0.1:{port}/api/enterprises?limit=1"):
+        yield port
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def tile_set(conn, z: int, n: int) -> list[tuple[int, int, int]]:
+    """Up to ``n`` distinct tiles holding enterprises, from enterprises spread evenly over the id range."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT ST_X(location), ST_Y(location) FROM enterprise WHERE id %% %s = 0 ORDER BY id",
+                    (max(1, _count(conn) // (n * 4)),))
+        pts = cur.fetchall()
+    conn.rollback()
+    out: list[tuple[int, int, int]] = []
+    for lon, lat in pts:
+        t = (z, *tile_of(lon, lat, z))
+        if t not in out:
+            out.append(t)
+        if len(out) == n:
+            break
+    return out
+
+
+def _count(conn) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM enterprise")
+        return cur.fetchone()[0]
+
+
+def _summary(lat_s: list[float], nbytes: int) -> dict:
+    lat_ms = sorted(x * 1000 for x in lat_s)
+    p95 = lat_ms[min(len(lat_ms) - 1, math.ceil(0.95 * len(lat_ms)) - 1)]
+    return {"p50_ms": statistics.median(lat_ms), "p95_ms": p95, "tiles_per_s": len(lat_s) / sum(lat_s),
+            "bytes": nbytes, "time_s": sum(lat_s)}
+
+
+def http_fetcher(port: int, path_of) -> callable:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def fetch(tiles: list[tuple[int, int, int]]) -> dict:
+        lat, nbytes = [], 0
+        for z, x, y in tiles:
+            t0 = time.perf_counter()
+            conn.request("GET", path_of(z, x, y))
+            r = conn.getresponse()
+            body = r.read()
+            lat.append(time.perf_counter() - t0)
+            if r.status not in (200, 204):
+                raise RuntimeError(f"{path_of(z, x, y)}: HTTP {r.status} {body[:200]!r}")
+            nbytes += len(body)
+        return _summary(lat, nbytes)
+
+    fetch.close = conn.close  # type: ignore[attr-defined]
+    return fetch
+
+
+def tipg_python(ctx: Context) -> str | None:
+    """The python of tipg's own virtualenv, installed from PyPI when the size asks for it."""
+    venv = project_root() / "var" / "bench" / "tipg"
+    py = venv / "bin" / "python"
+    if py.exists():
+        return str(py)
+    if ctx.size != "full" and os.environ.get("RISKATLAS_BENCH_TIPG") != "1":
+        ctx.log("tipg 未安装, 冒烟规模跳过 (tipg not installed: skipped at smoke size; RISKATLAS_BENCH_TIPG=1 installs it)")
+        return None
+    ctx.log("安装 tipg (installing tipg from PyPI into var/bench/tipg)")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "tipg>=1.0", "uvicorn"], check=True)
+    return str(py)
+
+
+@contextmanager
+def tipg_server(py: str, database_url: str):
+    port = free_port()
+    env = {"DATABASE_URL": database_url, "TIPG_DB_SCHEMAS": '["public"]', "TIPG_DB_TABLES": f'["public.{VIEW}"]',
+           "TIPG_MAX_FEATURES_PER_TILE": "10000", "TIPG_DEFAULT_MINZOOM": "0"}
+    with serve([py, "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port", str(port),
+                "--log-level", "warning"], env, f"http://127.0.0.1:{port}/collections/public.{VIEW}"):
+        yield port
+
+
+def _tiles_bench(ctx: Context, z: int):
+    conn = ctx.connect()
+    tiles = tile_set(conn, z, ctx.scale(8, 50))
+    ctx.log(f"tiles z{z}: {len(tiles)} 个瓦片 (tiles), {_count(conn):,} 家企业")
+    conn.rollback()
+    with conn.cursor() as cur:   # what tipg serves: the enterprises with their level (a view: no copy)
+        cur.execute(f"""CREATE OR REPLACE VIEW {VIEW} AS SELECT e.id, e.name, e.industry,
+                        es.current_level::text AS level, e.location FROM enterprise e
+                        JOIN enterprise_state es ON es.enterprise_id = e.id""")
+    conn.commit()
+    url = ctx.bench_url()
+
+    def floor() -> dict:
+        lat, nbytes = [], 0
+        with conn.cursor() as cur:
+            for zz, x, y in tiles:
+                t0 = time.perf_counter()
+                cur.execute(FLOOR, {"z": zz, "x": x, "y": y})
+                nbytes += len(bytes(cur.fetchone()[0] or b""))
+                lat.append(time.perf_counter() - t0)
+        conn.rollback()
+        return _summary(lat, nbytes)
+
+    def ours_sql() -> dict:
+        lat, nbytes = [], 0
+        for zz, x, y in tiles:
+            t0 = time.perf_counter()
+            nbytes += len(tile(conn, "enterprises", zz, x, y, EVERYTHING))
+            lat.append(time.perf_counter() - t0)
+        conn.rollback()
+        return _summary(lat, nbytes)
+
+    py = tipg_python(ctx)
+    with riskatlas_app(url) as port:
+        ours = http_fetcher(port, lambda zz, x, y: f"/tiles/enterprises/{zz}/{x}/{y}.pbf")
+        subjects = {"riskatlas_http": lambda: ours(tiles), "riskatlas_sql": ours_sql, "floor_sql": floor}
+        if py is None:
+            yield subjects
+        else:
+            with tipg_server(py, url) as tport:
+                theirs = http_fetcher(
+                    tport, lambda zz, x, y: f"/collections/public.{VIEW}/tiles/WebMercatorQuad/{zz}/{x}/{y}")
+                yield {**subjects, "tipg_http": lambda: theirs(tiles)}
+                theirs.close()
+        ours.close()
+    with conn.cursor() as cur:
+        cur.execute(f"DROP VIEW IF EXISTS {VIEW}")
+    conn.commit()
+    conn.close()
+
+
+def _register(z: int) -> None:
+    @benchmark(f"tiles_z{z}", f"企业矢量瓦片 z{z}: riskatlas (HTTP, 含聚合/上限/ETag) vs 原始 ST_AsMVT SQL 下限 vs tipg "
+               f"(MVT p50/p95 ms, tiles/s)", baseline="floor_sql")
+    def bench(ctx: Context):
+        yield from _tiles_bench(ctx, z)
+
+    bench.__name__ = f"tiles_z{z}"
+
+
+for _z in ZOOMS:
+    _register(_z)
