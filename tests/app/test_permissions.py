@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from dataclasses import dataclass
 
@@ -27,7 +28,10 @@ PUBLIC = {
     ("GET", "/api/health"), ("POST", "/api/auth/login"), ("GET", "/login"), ("POST", "/login"),
     ("GET", "/favicon.ico"), ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"), ("GET", "/cards/{card_id}"),   # the QR landing page of a notification card
+    ("GET", "/static/vendor/{path:path}"),            # Leaflet and plugins
 }
+#: Path parameters that differ by route.
+OVERRIDES = {"/api/export/{layer}.{fmt}": {"fmt": "geojson"}}
 #: Reads that only an admin may make.
 ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profiles/{name}")}
 #: Reads only for the roles that may edit enterprise data (admin, enterprise): a form to edit.
@@ -143,6 +147,10 @@ def world(demo_url) -> World:
                 "name": "default",
                 "target": "areas",
                 "fmt": "png",
+                "layer": "enterprises",
+                "path": "leaflet/leaflet.js",
+                **dict(zip("zxy", _tile(*first("SELECT ARRAY[ST_X(location), ST_Y(location)] FROM enterprise "
+                                               "WHERE id = %s", (ent,))), strict=True)),
             }
 
         own = objects(1)
@@ -191,13 +199,23 @@ def clients(world):
 
 
 def _fill(path: str, objs: dict) -> str:
+    objs = {**objs, **OVERRIDES.get(path, {})}
+
     def sub(m: re.Match) -> str:
         key = m.group(1)
         if key not in objs:
             raise KeyError(f"no object for path parameter {{{key}}} in {path}: add it to the matrix")
         return str(objs[key])
 
-    return re.sub(r"\{(\w+)\}", sub, path)
+    return re.sub(r"\{(\w+)(?::\w+)?\}", sub, path)
+
+
+def _tile(lon: float, lat: float, z: int = 14) -> tuple[int, int, int]:
+    """The web-mercator tile holding a point."""
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
 
 
 def _request(request: dict, objs: dict) -> dict:
@@ -206,6 +224,17 @@ def _request(request: dict, objs: dict) -> dict:
     if "params" in out:
         out["params"] = {k: _fill(v, objs) if isinstance(v, str) else v for k, v in out["params"].items()}
     return out
+
+
+def _tile_ids(data: bytes) -> set[int]:
+    """Enterprise ids in a vector tile's point layer."""
+    import mapbox_vector_tile
+
+    if not data:
+        return set()
+    layers = mapbox_vector_tile.decode(data)
+    return {f["properties"]["id"] for name, layer in layers.items() if name == "enterprises"
+            for f in layer["features"] if "id" in f["properties"]}
 
 
 def _enterprise_ids(payload) -> set[int]:
@@ -266,12 +295,21 @@ def test_reads_own_and_foreign(world, clients, role):
             assert r.status_code == 403, (role, path, r.status_code)
             continue
         assert 200 <= r.status_code < 300, (role, path, r.status_code, r.text[:300])
+        if path.startswith("/tiles/") and may_see is not None:
+            assert not _tile_ids(r.content) - may_see, (role, path)
+        if path.startswith("/tiles/"):
+            r = c.get(foreign)               # a foreign tile is drawn without what the role may not see
+            assert r.status_code in (200, 204) and (role == "admin" or not _tile_ids(r.content) - may_see), (role, path)
+            checked += 1
+            continue
         if r.headers.get("content-type", "").startswith(("application/json", "application/geo+json")) \
                 and may_see is not None:
             body = r.json()
             seen = _enterprise_ids(body)
             if path == "/api/enterprises":
                 seen |= {item["id"] for item in body["items"]}
+            if path == "/api/export/{layer}.{fmt}":          # enterprises.geojson
+                seen |= {f["properties"]["id"] for f in body["features"]}
                 assert seen, "the enterprise list is empty for " + role
             leaked = seen - may_see
             assert not leaked, (role, path, sorted(leaked)[:5])
