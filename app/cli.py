@@ -168,11 +168,28 @@ def demo_run(
     _load_demo_if_empty()
     _demo_accounts()
     rendered = _render_demo_plants()
+    rendered += _render_demo_city()
     typer.echo(f"已绘制 {len(rendered)} 张地图 (rendered) in {time.perf_counter() - t0:.1f}s total:")
     for p in rendered:
         typer.echo(f"  {p}")
     if serve:
+        from db.settings import app_settings
+
+        s = app_settings()
+        typer.echo(f"控制台 (console): http://{s.host}:{s.port}/  ·  城市四色图 (city map): "
+                   f"http://{s.host}:{s.port}/maps/city  ·  监管看板: http://{s.host}:{s.port}/dashboard")
         _serve()
+
+
+def _render_demo_city() -> list[Path]:
+    """The city four-colour map and heat map of the demo city (PNG, for reports)."""
+    from app.commands.city import render_static
+    from db.settings import app_settings
+
+    out_dir = app_settings().out_dir
+    typer.echo("绘制城市安全风险四色分布图与热力图 (rendering the city maps)", err=True)
+    return [render_static(None, None, None, out_dir / "city-four-colour.png", "four_colour", "A3", 150),
+            render_static(None, None, None, out_dir / "city-heat.png", "heat", "A3", 150)]
 
 
 def _demo_accounts() -> None:

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.api import regulator_token
 from bench.harness import Context, benchmark
 from bench.tiles import free_port, riskatlas_app, serve
 from db.settings import PACKAGE_ROOT
@@ -88,6 +89,9 @@ def city_page(ctx: Context):
                   {}, f"http://127.0.0.1:{sport}/static/vendor/leaflet/leaflet.js"), \
             DevTools.launch(timeout=120) as browser:
         browser.call("Network.setCacheDisabled", cacheDisabled=True)
+        # the page is behind the login: a province regulator's session (row-level security applies)
+        base = f"http://127.0.0.1:{port}"
+        browser.login(base, regulator_token(url, base))
 
         def ours() -> dict:
             return _load(browser, f"http://127.0.0.1:{port}/maps/city")

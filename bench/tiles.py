@@ -30,6 +30,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 
+from bench.api import regulator_token
 from bench.harness import Context, benchmark
 from db.settings import project_root
 from db.tiles import EVERYTHING, tile
@@ -81,7 +82,7 @@ def riskatlas_app(database_url: str):
     port = free_port()
     with serve([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
                 "--port", str(port), "--log-level", "warning"], {"DATABASE_URL": database_url},
-               f"http://127.0.0.1:{port}/api/enterprises?limit=1"):
+               f"http://127.0.0.1:{port}/api/health"):
         yield port
 
 
@@ -120,14 +121,14 @@ def _summary(lat_s: list[float], nbytes: int) -> dict:
             "bytes": nbytes, "time_s": sum(lat_s)}
 
 
-def http_fetcher(port: int, path_of) -> callable:
+def http_fetcher(port: int, path_of, headers: dict[str, str] | None = None) -> callable:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def fetch(tiles: list[tuple[int, int, int]]) -> dict:
         lat, nbytes = [], 0
         for z, x, y in tiles:
             t0 = time.perf_counter()
-            conn.request("GET", path_of(z, x, y))
+            conn.request("GET", path_of(z, x, y), headers=headers or {})
             r = conn.getresponse()
             body = r.read()
             lat.append(time.perf_counter() - t0)
@@ -199,7 +200,10 @@ def _tiles_bench(ctx: Context, z: int):
 
     py = tipg_python(ctx)
     with riskatlas_app(url) as port:
-        ours = http_fetcher(port, lambda zz, x, y: f"/tiles/enterprises/{zz}/{x}/{y}.pbf")
+        # as a logged-in province regulator: the tiles go through row-level security like everyone's
+        token = regulator_token(url, f"http://127.0.0.1:{port}")
+        ours = http_fetcher(port, lambda zz, x, y: f"/tiles/enterprises/{zz}/{x}/{y}.pbf",
+                            {"Authorization": f"Bearer {token}"})
         subjects = {"riskatlas_http": lambda: ours(tiles), "riskatlas_sql": ours_sql, "floor_sql": floor}
         if py is None:
             yield subjects

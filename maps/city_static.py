@@ -24,7 +24,7 @@ from matplotlib.path import Path as MplPath
 
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 from maps.fonts import cjk_family
-from maps.plant_map import MM, PAPER_MM, _nice_length, _north_arrow, local_crs
+from maps.plant_map import MM, PAPER_MM, local_crs, nice_length, north_arrow
 
 OUTLINE = "#333333"
 HAZARD_SOURCE = "#7B1FA2"
@@ -71,7 +71,7 @@ def _outline_path(geom) -> MplPath:
 def _scale_bar_km(ax) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = _nice_length((x1 - x0) * 0.22)
+    length = nice_length((x1 - x0) * 0.22)
     bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
     h = (y1 - y0) * 0.01
     for i in range(4):
@@ -185,7 +185,7 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
     ax.set_ylabel("")
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
-    _north_arrow(ax)
+    north_arrow(ax)
     _scale_bar_km(ax)
 
     if kind == "four_colour":

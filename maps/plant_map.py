@@ -119,7 +119,7 @@ def local_crs(gdf: gpd.GeoDataFrame) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
-def _nice_length(max_m: float) -> float:
+def nice_length(max_m: float) -> float:
     """A round scale-bar length (1, 2, 5 × 10^n) not longer than ``max_m``."""
     exp = 10 ** math.floor(math.log10(max_m))
     for m in (5, 2, 1):
@@ -868,7 +868,7 @@ def scale_bar(ax, frame: Bbox | None = None, px_per_m: float | None = None, k: f
         px_per_m = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0])
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    length = _nice_length((x1 - x0) * 0.22)
+    length = nice_length((x1 - x0) * 0.22)
     bx = x0 + (x1 - x0) * 0.03
     by = y0 + (y1 - y0) * 0.035
     h = (y1 - y0) * 0.011

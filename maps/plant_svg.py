@@ -14,7 +14,7 @@ import geopandas as gpd
 import shapely
 
 from layers.levels import NAMES, UNASSESSED
-from maps.plant_map import NEUTRAL_FILL, PLANT_FILL, _nice_length, local_crs
+from maps.plant_map import NEUTRAL_FILL, PLANT_FILL, local_crs, nice_length
 
 _ORDER = {"plant": 0, "building": 1, "workshop": 2, "unit": 3, "post": 3}
 
@@ -60,7 +60,7 @@ def plant_svg(areas: gpd.GeoDataFrame, *, width: int = 760, height: int = 520, t
             c = shapely.Point(row.geometry.representative_point())
             cx, cy = to_px(c.x, c.y)
             labels.append(f'<text x="{cx:.1f}" y="{cy:.1f}" class="label">{escape(row.name)}</text>')
-    bar_m = _nice_length((x1 - x0) / 4)
+    bar_m = nice_length((x1 - x0) / 4)
     bar_px = bar_m * k
     sy = height - 12
     scale = (f'<g class="scale"><rect x="10" y="{sy - 6}" width="{bar_px:.1f}" height="5" fill="#222"/>'

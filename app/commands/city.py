@@ -19,7 +19,7 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _static(within, industry, level, out: Path, kind: str, paper: str, dpi: int) -> Path:
+def render_static(within, industry, level, out: Path, kind: str, paper: str, dpi: int) -> Path:
     from db.connection import connect
     from layers import city
     from layers.errors import InvalidInput, NotFound
@@ -72,7 +72,7 @@ def map_cmd(
     dpi: Annotated[int, typer.Option(min=72, max=600)] = 200,
 ) -> None:
     """城市(区县)安全风险四色分布图: 区域颜色 + 企业四色点 + 重大危险源."""
-    typer.echo(str(_static(within, industry, level, out, "four_colour", paper, dpi)))
+    typer.echo(str(render_static(within, industry, level, out, "four_colour", paper, dpi)))
 
 
 @app.command("heat")
@@ -83,7 +83,7 @@ def heat_cmd(
     dpi: Annotated[int, typer.Option(min=72, max=600)] = 200,
 ) -> None:
     """安全风险热力图 (按风险等级加权)."""
-    typer.echo(str(_static(within, industry, level, out, "heat", paper, dpi)))
+    typer.echo(str(render_static(within, industry, level, out, "heat", paper, dpi)))
 
 
 @app.command("export")
