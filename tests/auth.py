@@ -46,3 +46,21 @@ def api_client(url: str, role: str = "admin", *, region_id: int | None = None,
     with TestClient(create_app(url)) as c:
         c.headers["Authorization"] = f"Bearer {login(c, username)}"
         yield c
+
+
+def http_token(base: str, username: str, password: str = PASSWORD) -> str:
+    """Log in to a running app (a live server, not a TestClient) and return the session token."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(base + "/api/auth/login", method="POST",
+                                 data=json.dumps({"username": username, "password": password}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(req, timeout=30).read())["token"]
+
+
+def login_browser(browser, base: str, database_url: str, role: str = "admin", **scope) -> str:
+    """Give a tests.browser.DevTools a console session of a user of ``role``; returns the user name."""
+    username = ensure_user(database_url, role, **scope)
+    browser.login(base, http_token(base, username))
+    return username

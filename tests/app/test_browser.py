@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
-from tests.auth import PASSWORD, ensure_user
+from tests.auth import PASSWORD, ensure_user, http_token
 from tests.browser import DevTools, live_app
-
-
-def _token(base: str, username: str) -> str:
-    req = urllib.request.Request(base + "/api/auth/login", method="POST",
-                                 data=json.dumps({"username": username, "password": PASSWORD}).encode(),
-                                 headers={"Content-Type": "application/json"})
-    return json.loads(urllib.request.urlopen(req, timeout=10).read())["token"]
 
 
 def test_index_page_lists_enterprises_with_level_colours(demo_url, tmp_path):
@@ -23,7 +14,7 @@ def test_index_page_lists_enterprises_with_level_colours(demo_url, tmp_path):
         page.goto(base + "/")
         # without a session the console sends the visitor to the login page
         assert page.evaluate("location.pathname") == "/login"
-        page.login(base, _token(base, user))
+        page.login(base, http_token(base, user))
         page.goto(base + "/")
         dom = page.evaluate("document.documentElement.outerHTML")
         shot = page.screenshot(tmp_path / "index.png")

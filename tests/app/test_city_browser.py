@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import psycopg2
 
+from tests.auth import login_browser
 from tests.browser import DevTools, live_app
 
 # Leaflet objects of a folium page are top-level variables named after their kind.
@@ -29,6 +30,7 @@ def _district_points(demo_url: str) -> list[tuple[int, str, float, float]]:
 def test_city_page_draws_app_tiles_offline_and_opens_a_region_popup(demo_url, tmp_path):
     districts = _district_points(demo_url)
     with live_app(demo_url) as base, DevTools.launch() as browser:
+        login_browser(browser, base, demo_url)
         browser.navigate(base + "/maps/city")
         # the enterprise layer is drawn from the app's vector tiles (canvas tiles of Leaflet.VectorGrid)
         browser.wait_for("document.querySelectorAll('.leaflet-ra_vector-pane svg path').length > 0")

@@ -7,10 +7,9 @@ import math
 import mapbox_vector_tile
 import psycopg2
 import pytest
-from fastapi.testclient import TestClient
 
-from app.main import create_app
 from db import tiles
+from tests.auth import api_client
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -23,7 +22,7 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def client(demo_url):
-    with TestClient(create_app(demo_url)) as c:
+    with api_client(demo_url) as c:
         yield c
 
 

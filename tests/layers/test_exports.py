@@ -7,12 +7,11 @@ import sqlite3
 import subprocess
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.main import create_app
 from db.tiles import TileFilter
 from layers import exports
 from layers.levels import DESCENDING, PALETTE
+from tests.auth import api_client
 
 
 def _ogrinfo(*args: str) -> str:
@@ -23,7 +22,7 @@ def _ogrinfo(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def client(demo_url):
-    with TestClient(create_app(demo_url)) as c:
+    with api_client(demo_url) as c:
         yield c
 
 

@@ -6,23 +6,22 @@ import re
 import subprocess
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.main import create_app
 from db.settings import MapSettings
 from layers import city
 from layers.levels import PALETTE
 from maps import vendor
 from maps.city_map import CityLayers, render_city_page
 from maps.city_static import CityStaticLayers, render_city_static
+from tests.auth import api_client
 
 EVIL = '</script><script>alert("x")</script><b>&'
 
 
 @pytest.fixture(scope="module")
 def client(demo_url):
-    with TestClient(create_app(demo_url)) as c:
+    with api_client(demo_url) as c:
         yield c
 
 
