@@ -81,3 +81,17 @@ def get_areas(conn: Conn, enterprise_id: EnterpriseId, basis: BasisQ = "residual
     return JSONResponse(fc, media_type="application/geo+json")
 
 
+
+
+@router.get("/enterprises/{enterprise_id}/audit", summary="企业的审计记录 (痕迹化): 谁、何时、改了什么、改前改后")
+def get_audit(
+    conn: Conn,
+    enterprise_id: EnterpriseId,
+    table: Annotated[str | None, Query(max_length=40, description="只看某类对象, 如 risk、hidden_hazard")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+):
+    from layers.audit import enterprise_audit
+
+    total, rows = enterprise_audit(conn, enterprise_id, table=table, limit=limit, offset=offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": rows}

@@ -196,7 +196,8 @@ def enterprise_page(conn: Conn, user: CurrentUser, enterprise_id: Annotated[int,
 固有风险 {_badge(info.inherent_level)} ·
 <a href="/api/enterprises/{enterprise_id}/maps/plant.pdf">打印厂区四色图 (PDF)</a> ·
 <a href="/api/enterprises/{enterprise_id}/cards.pdf">全部告知卡 (PDF)</a> ·
-<a href="/api/enterprises/{enterprise_id}/report.pdf">辨识管控报告 (PDF)</a></p></section>
+<a href="/api/enterprises/{enterprise_id}/report.pdf">辨识管控报告 (PDF)</a> ·
+<a href="/enterprises/{enterprise_id}/audit">审计记录</a></p></section>
 <div class="grid"><section><h2>厂区安全风险四色分布图 (当前风险, 点击区域查看其风险)</h2>
 {plant_svg(areas, title=info.name)}
 <p class="legend">{" ".join(_badge(lv.value) for lv in DESCENDING)} {_badge(None)}</p></section>
@@ -441,3 +442,34 @@ def vendor_asset(path: Annotated[str, PathParam(max_length=300)]):
         hint = " 请运行 riskatlas city assets (run it to install)" if vendor.missing() else ""
         raise NotFound(f"前端资源 {path} 不存在 (asset not found).{hint}")
     return FileResponse(found, headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _short(v) -> str:
+    text = "" if v is None else (v if isinstance(v, str) else str(v))
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+@router.get("/enterprises/{enterprise_id}/audit", response_class=HTMLResponse)
+def audit_page(conn: Conn, user: CurrentUser, enterprise_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)],
+               page: Annotated[int, Query(ge=1, le=100000)] = 1):
+    """The enterprise's audit trail (痕迹化): who, when, what, before → after."""
+    from layers.audit import enterprise_audit
+    from layers.plant import enterprise_info
+
+    try:
+        info = enterprise_info(conn, enterprise_id)
+        total, rows = enterprise_audit(conn, enterprise_id, limit=100, offset=(page - 1) * 100)
+    except NotFound as exc:
+        return _not_found(user, exc)
+    body_rows = "".join(
+        f'<tr><td>{escape(r["at"][:19].replace("T", " "))}</td><td>{escape(r["actor"])}</td>'
+        f'<td>{escape(r["table_zh"])} {escape(r["row_id"] or "")}</td><td>{escape(r["action_zh"])}</td><td>'
+        + "<br>".join(f'{escape(c["field"])}: {escape(_short(c["before"]))} → {escape(_short(c["after"]))}'
+                      for c in r["changes"][:12])
+        + "</td></tr>" for r in rows)
+    body = f"""<section><h2>{escape(info.name)} · 审计记录 (共 {total} 条)</h2>
+<p><a href="/enterprises/{enterprise_id}">返回企业页</a></p>
+<table id="audit"><thead><tr><th>时间</th><th>操作人</th><th>对象</th><th>操作</th><th>变更 (改前 → 改后)</th></tr></thead>
+<tbody>{body_rows}</tbody></table>
+<p class="pager"><a href="?page={max(page - 1, 1)}">上一页</a><a href="?page={page + 1}">下一页</a></p></section>"""
+    return _shell(f"{info.name} · 审计记录", body, user)

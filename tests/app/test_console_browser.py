@@ -94,3 +94,10 @@ def test_console_walk(demo_url, target, tmp_path):
         assert page.evaluate(f"document.querySelector('{row}').dataset.status") == "closed"
         page.screenshot(tmp_path / "console.png")
         assert page.console_errors() == []
+
+        # the audit trail names the logged-in account, the risk change and the hazard's steps
+        page.goto(base + "/enterprises/1/audit")
+        trail = page.evaluate("document.querySelector('#audit').innerText")
+        assert user in trail and f"风险 {risk}" in trail and f"隐患 {hazard}" in trail
+        assert "residual_level" in trail and "major" in trail
+        assert page.console_errors() == []

@@ -63,3 +63,21 @@ def test_a_stale_edit_is_refused_and_the_newer_one_kept(demo_url, risk):
         r = alice.post(f"/api/risks/{rid}/assessment", json={**alice_edit, "version": got["version"]})
         assert r.status_code == 200, r.text
     assert _area_level(demo_url, area) is not None
+
+
+def test_the_audit_of_an_enterprise_names_who_changed_what(demo_url, risk):
+    rid, _ = risk
+    with api_client(demo_url, "enterprise", enterprise_id=1) as alice:
+        etag = alice.get(f"/api/risks/{rid}").headers["etag"]
+        edit = {"method": "LEC", "inputs": {"L": 6, "E": 6, "C": 7}, "residual_level": "general"}
+        assert alice.post(f"/api/risks/{rid}/assessment", json=edit, headers={"If-Match": etag}).status_code == 200
+        me = alice.get("/api/auth/me").json()
+        r = alice.get("/api/enterprises/1/audit", params={"table": "risk", "limit": 5})
+        assert r.status_code == 200
+        top = r.json()["items"][0]
+        assert top["actor"] == f"{me['display_name']} ({me['username']})" and top["row_id"] == str(rid)
+        assert top["action"] == "UPDATE" and top["table_zh"] == "风险"
+        changed = {c["field"]: (c["before"], c["after"]) for c in top["changes"]}
+        assert changed["inputs"][1] == {"L": 6, "E": 6, "C": 7} and changed["residual_level"][1] == "general"
+        assert alice.get("/api/enterprises/1/audit", params={"table": "spaceships"}).status_code == 422
+        assert alice.get("/api/enterprises/2/audit").status_code == 404          # someone else's
