@@ -17,8 +17,8 @@ import psycopg2
 import pytest
 
 from db.migrate import migrate
-from tests.auth import api_client
-from tests.browser import dump_dom
+from tests.auth import api_client, login_browser
+from tests.browser import DevTools, live_app
 from tests.conftest import create_database, drop_database
 from tests.scene import (
     add_hazard_source,
@@ -145,7 +145,7 @@ def test_unknown_scenario_is_404_everywhere(client):
     assert client.get("/api/emergency/coverage/424242").status_code == 404
 
 
-def test_overlay_page_is_offline(client, scenario, tmp_path):
+def test_overlay_page_is_offline(client, scenario, world):
     r = client.get(f"/api/emergency/scenarios/{scenario['id']}/map")
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
     html = r.text
@@ -153,11 +153,16 @@ def test_overlay_page_is_offline(client, scenario, tmp_path):
     # nothing is fetched from elsewhere: no external script or stylesheet
     assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', html)
     assert "cdn" not in " ".join(re.findall(r'(?:src|href)="[^"]*"', html)).lower()
-    # opened from a file by a real browser, Leaflet (inlined) builds the map
-    page = tmp_path / "map.html"
-    page.write_text(html, encoding="utf-8")
-    dom = dump_dom(page.as_uri(), budget_ms=3000)
-    assert "leaflet-container" in dom and "leaflet-control-layers" in dom and "威胁区 (threat zones)" in dom
+    # in a real browser with only loopback reachable, Leaflet (served by the app) builds the map
+    with live_app(world["url"]) as base, DevTools.launch() as browser:
+        login_browser(browser, base, world["url"])
+        browser.navigate(f"{base}/api/emergency/scenarios/{scenario['id']}/map")
+        browser.wait_for("!!(document.querySelector('.leaflet-container') && "
+                         "document.querySelector('.leaflet-control-layers'))")
+        assert "威胁区 (threat zones)" in browser.evaluate("document.documentElement.innerHTML")
+        browser.pump(0.5)
+        assert browser.console_errors() == []
+        assert all(u.startswith((base, "data:", "about:")) for u in browser.requests()), browser.requests()
 
 
 def test_briefing_pdf(client, scenario, tmp_path):
