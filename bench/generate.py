@@ -584,6 +584,10 @@ def _finish(conn: Conn, indexes, say: Progress) -> None:
         cur.execute("SELECT ra_refresh_all_levels()")
         say("企业风险点计数 (risk tallies for region statistics)")
         cur.execute("SELECT ra_refresh_all_risk_tallies()")
+        say("区域层级闭包 (region closure for jurisdiction checks)")
+        # the regions were loaded with triggers off: a statement on region fires the closure rebuild
+        cur.execute("SET LOCAL session_replication_role = origin")
+        cur.execute("UPDATE region SET parent_id = parent_id WHERE false")
         say("重大危险源分级 (hazard-source grades)")
         cur.execute("SELECT ra_refresh_all_hazard_sources()")
         cur.execute("SELECT table_name, n FROM (VALUES " + ", ".join(

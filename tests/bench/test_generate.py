@@ -83,6 +83,23 @@ def test_generated_data_is_complete_and_consistent(server_url, bench_db):
             assert cur.fetchone()[0] > top
             cur.execute("SELECT current_level FROM enterprise_state WHERE enterprise_id = %s", (ent,))
             assert cur.fetchone()[0] == "major"
+            # derived tables the triggers would have kept are complete after the triggerless load
+            cur.execute("SELECT count(*) FROM region_closure c JOIN region r ON r.id = c.region_id "
+                        "WHERE c.ancestor_id = c.region_id")
+            regions = cur.fetchone()[0]
+            cur.execute("SELECT count(*) FROM region")
+            assert regions == cur.fetchone()[0] > 0
+            cur.execute("""SELECT count(*) FROM enterprise_state s LEFT JOIN (
+                               SELECT a.enterprise_id,
+                                      count(*) FILTER (WHERE r.residual_level = 'major') AS ma,
+                                      count(*) FILTER (WHERE r.residual_level = 'significant') AS si,
+                                      count(*) FILTER (WHERE r.residual_level = 'general') AS ge,
+                                      count(*) FILTER (WHERE r.residual_level = 'low') AS lo
+                               FROM area a JOIN risk r ON r.area_id = a.id GROUP BY a.enterprise_id) t
+                           ON t.enterprise_id = s.enterprise_id
+                           WHERE (s.risk_major, s.risk_significant, s.risk_general, s.risk_low)
+                                 IS DISTINCT FROM (coalesce(t.ma, 0), coalesce(t.si, 0), coalesce(t.ge, 0), coalesce(t.lo, 0))""")
+            assert cur.fetchone()[0] == 0
     finally:
         conn.rollback()
         conn.close()
