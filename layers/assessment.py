@@ -57,19 +57,35 @@ class Profile:
     definition: dict[str, Any]
     title_zh: str = ""
 
+    def _part(self, method: str, part: str) -> dict:
+        """``definition[method][part]``; a definition of another shape (a list, a number... from an
+        admin's PUT) is the caller's mistake, named, not a TypeError."""
+        m = self.definition.get(method)
+        if m is not None and not isinstance(m, dict):
+            raise AssessmentError(f"评价方案 {self.name} 的 {method} 应为对象 (must be an object)")
+        got = (m or {}).get(part)
+        if got is not None and not isinstance(got, dict):
+            raise AssessmentError(f"评价方案 {self.name} 的 {method}.{part} 应为对象 (must be an object)")
+        return got or {}
+
     def scale(self, method: str, factor: str) -> dict[float, str]:
+        raw = self._part(method, "scales").get(factor)
+        if raw is None:
+            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的 {factor} 分值表")
+        if not isinstance(raw, dict):
+            raise AssessmentError(f"评价方案 {self.name} 的 {method} {factor} 分值表应为 {{分值: 说明}} (must be an object)")
         try:
-            raw = self.definition[method]["scales"][factor]
-        except KeyError:
-            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的 {factor} 分值表") from None
-        return {float(k): v for k, v in raw.items()}
+            return {float(k): v for k, v in raw.items()}
+        except ValueError:
+            raise AssessmentError(f"评价方案 {self.name} 的 {method} {factor} 分值表的分值应为数值 "
+                                  f"(scale values must be numbers)") from None
 
     def thresholds(self, method: str) -> Thresholds:
-        try:
-            t = self.definition[method]["thresholds"]
-            return Thresholds(float(t["major"]), float(t["significant"]), float(t["general"]))
-        except KeyError:
-            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的分级阈值") from None
+        t = self._part(method, "thresholds")
+        if not t:
+            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的分级阈值")
+        return Thresholds(*(_number(f"评价方案 {self.name} 的 {method} 分级阈值", k, t.get(k))
+                            for k in ("major", "significant", "general")))
 
     @classmethod
     def from_row(cls, name: str, version: int, definition: dict | str, title_zh: str = "") -> Profile:
