@@ -265,8 +265,38 @@ def enterprise_profile(conn: psycopg2.extensions.connection, enterprise_id: int)
     return load_profile(conn, row[0])
 
 
+def _validate_condition(cond: Any, where: str) -> None:
+    """A 直接判定 condition as _condition reads it: {"any"|"all": [...]} or {"input": name, "is"|"gte": v}."""
+    bad = f"评价方案的直接判定规则 {where} 无法解释 (cannot be read): {cond!r}"[:300]
+    if not isinstance(cond, dict):
+        raise AssessmentError(bad)
+    for key in ("any", "all"):
+        if key in cond:
+            if not isinstance(cond[key], list):
+                raise AssessmentError(bad)
+            for i, c in enumerate(cond[key]):
+                _validate_condition(c, f"{where}.{key}[{i}]")
+            return
+    if not isinstance(cond.get("input"), str) or not ("is" in cond or "gte" in cond):
+        raise AssessmentError(bad)
+    if "gte" in cond and "is" not in cond:
+        _number(f"直接判定规则 {where}", "gte", cond["gte"])
+
+
+def _validate_direct(direct: Any) -> None:
+    if not isinstance(direct, dict) or not isinstance(direct.get("rules", []), list):
+        raise AssessmentError("评价方案的 direct 应为 {\"rules\": [...]} (must be an object with a list of rules)")
+    for i, rule in enumerate(direct.get("rules", [])):
+        if not isinstance(rule, dict) or rule.get("level") not in [lv.value for lv in Level]:
+            raise AssessmentError(f"评价方案的直接判定规则 rules[{i}] 应含 level: major/significant/general/low "
+                                  f"(a rule needs a level)")
+        _validate_condition({"any": rule.get("any", [])}, f"rules[{i}]")
+
+
 def _validate_definition(definition: dict) -> None:
     probe = Profile("probe", 1, definition)
+    if "direct" in definition:
+        _validate_direct(definition["direct"])
     for method in ("LEC", "LS", "MES"):
         if method not in definition:
             continue

@@ -187,3 +187,16 @@ def test_profile_of_the_wrong_shape_is_refused_naming_the_part(scene_conn, defau
     bad = {**default.definition, "LEC": lec}
     with pytest.raises(AssessmentError, match=message):
         save_profile(scene_conn, "default", bad)
+
+
+@pytest.mark.parametrize("direct,message", [
+    # saved unchecked before: every later 直接判定 with the profile then raised AttributeError/KeyError (500)
+    (5, r"direct 应为"),
+    ({"rules": {"level": "major"}}, r"direct 应为"),
+    ({"rules": [{"level": "catastrophic", "any": []}]}, r"rules\[0\] 应含 level"),
+    ({"rules": [{"level": "major", "any": [5]}]}, r"rules\[0\].any\[0\] 无法解释"),
+    ({"rules": [{"level": "major", "any": [{"input": "law_violation", "gte": "many"}]}]}, r"gte 取值 'many' 不是数值"),
+])
+def test_profile_with_unreadable_direct_rules_is_refused(scene_conn, default, direct, message):
+    with pytest.raises(AssessmentError, match=message):
+        save_profile(scene_conn, "default", {**default.definition, "direct": direct})
