@@ -101,13 +101,21 @@ def _nul_fields(value, loc: tuple) -> list[tuple]:
     return []
 
 
+_NUL_CHECK_MAX_BYTES = 1 << 20
+
+
 async def reject_nul(request: Request) -> None:
     """PostgreSQL text cannot hold the NUL character (psycopg2 refuses it with a ValueError before
     the query is sent): a path, query, form or JSON value holding one is the caller's mistake, 422
-    naming the field, for every route at once."""
+    naming the field, for every route at once (multipart fields: app/uploads.py)."""
     found = [("path", k) for k, v in request.path_params.items() if isinstance(v, str) and "\x00" in v]
     found += [("query", k) for k, v in request.query_params.multi_items() if "\x00" in k or "\x00" in v]
     ctype = request.headers.get("content-type", "")
+    # bodies are looked at only when small and already read by FastAPI's own parsing (JSON, console
+    # forms): uploads stream under their size limits (app/uploads.py, which checks multipart fields)
+    length = request.headers.get("content-length", "")
+    if not (length.isdigit() and int(length) <= _NUL_CHECK_MAX_BYTES):
+        ctype = ""
     if ctype.startswith("application/json"):
         body = await request.body()
         if b"\\u0000" in body:  # cheap test first; the parse confirms (an escaped backslash may precede)
@@ -117,7 +125,7 @@ async def reject_nul(request: Request) -> None:
                 found += _nul_fields(json.loads(body), ("body",))
             except ValueError:
                 pass  # invalid JSON: FastAPI's own validation answers it
-    elif ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+    elif ctype.startswith("application/x-www-form-urlencoded"):
         form = await request.form()
         found += [("body", k) for k, v in form.multi_items() if "\x00" in k or (isinstance(v, str) and "\x00" in v)]
     if found:

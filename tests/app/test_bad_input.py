@@ -227,6 +227,8 @@ def test_an_oversized_upload_is_413_before_it_is_read(demo_url, monkeypatch):
                                                            "found_by": "检查员"}}, "description"),
     ("post", "/api/assess", {"json": {"method": "LEC", "inputs": {"L\x00": 3, "E": 6, "C": 7}}}, "inputs.L\x00"),
     ("get", "/api/profiles/de%00fault", {}, "name"),
+    ("post", "/api/imports/areas", {"params": {"enterprise_id": 1}, "data": {"crs": "EPSG:4326\x00"},
+                                    "files": {"file": ("a.geojson", b"{}", "application/geo+json")}}, "crs"),
 ])
 def test_a_nul_character_is_422_naming_the_field(demo_url, method, path, kw, field):
     before = _counts(demo_url)
