@@ -55,6 +55,10 @@ async def read_upload(request: Request, max_bytes: int, *, what_zh: str = "上�
     uploads = [v for v in form.values() if isinstance(v, UploadFile)]
     chosen = form.get("file") if isinstance(form.get("file"), UploadFile) else (uploads[0] if uploads else None)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    nul = [k for k, v in fields.items() if "\x00" in k or "\x00" in v]
+    if nul:  # PostgreSQL text cannot hold it; psycopg2 would raise ValueError (500) later
+        raise InvalidInput("表单字段不能含 NUL 字符 (form fields must not contain NUL): " + ", ".join(nul),
+                           [{"field": k, "message": "不能含 NUL 字符 (must not contain NUL)"} for k in nul])
     if chosen is None and not required:
         return Upload(b"", None, fields)
     if chosen is None:

@@ -57,19 +57,35 @@ class Profile:
     definition: dict[str, Any]
     title_zh: str = ""
 
+    def _part(self, method: str, part: str) -> dict:
+        """``definition[method][part]``; a definition of another shape (a list, a number... from an
+        admin's PUT) is the caller's mistake, named, not a TypeError."""
+        m = self.definition.get(method)
+        if m is not None and not isinstance(m, dict):
+            raise AssessmentError(f"评价方案 {self.name} 的 {method} 应为对象 (must be an object)")
+        got = (m or {}).get(part)
+        if got is not None and not isinstance(got, dict):
+            raise AssessmentError(f"评价方案 {self.name} 的 {method}.{part} 应为对象 (must be an object)")
+        return got or {}
+
     def scale(self, method: str, factor: str) -> dict[float, str]:
+        raw = self._part(method, "scales").get(factor)
+        if raw is None:
+            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的 {factor} 分值表")
+        if not isinstance(raw, dict):
+            raise AssessmentError(f"评价方案 {self.name} 的 {method} {factor} 分值表应为 {{分值: 说明}} (must be an object)")
         try:
-            raw = self.definition[method]["scales"][factor]
-        except KeyError:
-            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的 {factor} 分值表") from None
-        return {float(k): v for k, v in raw.items()}
+            return {float(k): v for k, v in raw.items()}
+        except ValueError:
+            raise AssessmentError(f"评价方案 {self.name} 的 {method} {factor} 分值表的分值应为数值 "
+                                  f"(scale values must be numbers)") from None
 
     def thresholds(self, method: str) -> Thresholds:
-        try:
-            t = self.definition[method]["thresholds"]
-            return Thresholds(float(t["major"]), float(t["significant"]), float(t["general"]))
-        except KeyError:
-            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的分级阈值") from None
+        t = self._part(method, "thresholds")
+        if not t:
+            raise AssessmentError(f"评价方案 {self.name} 未定义 {method} 的分级阈值")
+        return Thresholds(*(_number(f"评价方案 {self.name} 的 {method} 分级阈值", k, t.get(k))
+                            for k in ("major", "significant", "general")))
 
     @classmethod
     def from_row(cls, name: str, version: int, definition: dict | str, title_zh: str = "") -> Profile:
@@ -249,8 +265,38 @@ def enterprise_profile(conn: psycopg2.extensions.connection, enterprise_id: int)
     return load_profile(conn, row[0])
 
 
+def _validate_condition(cond: Any, where: str) -> None:
+    """A 直接判定 condition as _condition reads it: {"any"|"all": [...]} or {"input": name, "is"|"gte": v}."""
+    bad = f"评价方案的直接判定规则 {where} 无法解释 (cannot be read): {cond!r}"[:300]
+    if not isinstance(cond, dict):
+        raise AssessmentError(bad)
+    for key in ("any", "all"):
+        if key in cond:
+            if not isinstance(cond[key], list):
+                raise AssessmentError(bad)
+            for i, c in enumerate(cond[key]):
+                _validate_condition(c, f"{where}.{key}[{i}]")
+            return
+    if not isinstance(cond.get("input"), str) or not ("is" in cond or "gte" in cond):
+        raise AssessmentError(bad)
+    if "gte" in cond and "is" not in cond:
+        _number(f"直接判定规则 {where}", "gte", cond["gte"])
+
+
+def _validate_direct(direct: Any) -> None:
+    if not isinstance(direct, dict) or not isinstance(direct.get("rules", []), list):
+        raise AssessmentError("评价方案的 direct 应为 {\"rules\": [...]} (must be an object with a list of rules)")
+    for i, rule in enumerate(direct.get("rules", [])):
+        if not isinstance(rule, dict) or rule.get("level") not in [lv.value for lv in Level]:
+            raise AssessmentError(f"评价方案的直接判定规则 rules[{i}] 应含 level: major/significant/general/low "
+                                  f"(a rule needs a level)")
+        _validate_condition({"any": rule.get("any", [])}, f"rules[{i}]")
+
+
 def _validate_definition(definition: dict) -> None:
     probe = Profile("probe", 1, definition)
+    if "direct" in definition:
+        _validate_direct(definition["direct"])
     for method in ("LEC", "LS", "MES"):
         if method not in definition:
             continue

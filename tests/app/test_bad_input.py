@@ -217,3 +217,23 @@ def test_an_oversized_upload_is_413_before_it_is_read(demo_url, monkeypatch):
     finally:
         monkeypatch.delenv("RISKATLAS_MAX_UPLOAD_MB")
         settings.app_settings.cache_clear()
+
+
+@pytest.mark.parametrize("method,path,kw,field", [
+    # found by tests/app/test_schemathesis.py: psycopg2 refuses NUL in a string with a ValueError (was 500)
+    ("post", "/api/auth/login", {"json": {"username": "adm\x00in", "password": "x"}}, "username"),
+    ("get", "/api/enterprises", {"params": {"q": "化工\x00"}}, "q"),
+    ("post", "/api/enterprises/1/hidden-hazards", {"json": {"description": "楼梯\x00扶手松动", "grade": "general",
+                                                           "found_by": "检查员"}}, "description"),
+    ("post", "/api/assess", {"json": {"method": "LEC", "inputs": {"L\x00": 3, "E": 6, "C": 7}}}, "inputs.L\x00"),
+    ("get", "/api/profiles/de%00fault", {}, "name"),
+    ("post", "/api/imports/areas", {"params": {"enterprise_id": 1}, "data": {"crs": "EPSG:4326\x00"},
+                                    "files": {"file": ("a.geojson", b"{}", "application/geo+json")}}, "crs"),
+])
+def test_a_nul_character_is_422_naming_the_field(demo_url, method, path, kw, field):
+    before = _counts(demo_url)
+    with api_client(demo_url, "enterprise", enterprise_id=1) as c:
+        r = getattr(c, method)(path, **kw)
+    assert r.status_code == 422, r.text
+    assert "NUL" in r.json()["detail"] and field in [e["field"] for e in r.json()["errors"]]
+    assert _counts(demo_url) == before
