@@ -53,6 +53,23 @@ def drop_database(server_url: str, name: str) -> None:
         conn.close()
 
 
+def migrated_database(server_url: str, name: str, *, demo: bool = False) -> str:
+    """A new database ``name``, migrated (and with the demo city when ``demo``); its URL. The
+    caller drops it (drop_database)."""
+    url = create_database(server_url, name)
+    conn = psycopg2.connect(url)
+    try:
+        migrate(conn, log=lambda m: None)
+        if demo:
+            from db.demo import load_demo
+
+            with conn:
+                load_demo(conn, progress=False)
+    finally:
+        conn.close()
+    return url
+
+
 @pytest.fixture(scope="session")
 def server_url() -> str:
     """URL of the server under test: the embedded cluster, started here if needed."""
@@ -80,18 +97,8 @@ def demo_url(server_url: str) -> Iterator[str]:
     """A database of its own with the demo city loaded (once per session). Separate from ``db_url``,
     where tests commit constructed scenes: the demo's ids (enterprises 1–3 are the drawn plants)
     are then the same whatever ran before."""
-    from db.demo import load_demo
-
     name = f"riskatlas_demo_{os.getpid()}"
-    url = create_database(server_url, name)
-    conn = psycopg2.connect(url)
-    try:
-        migrate(conn, log=lambda m: None)
-        with conn:
-            load_demo(conn, progress=False)
-    finally:
-        conn.close()
-    yield url
+    yield migrated_database(server_url, name, demo=True)
     drop_database(server_url, name)
 
 

@@ -16,10 +16,9 @@ import sys
 import psycopg2
 import pytest
 
-from db.migrate import migrate
 from tests.auth import api_client, login_browser
 from tests.browser import DevTools, live_app
-from tests.conftest import create_database, drop_database
+from tests.conftest import drop_database, migrated_database
 from tests.scene import (
     add_hazard_source,
     add_resource,
@@ -34,10 +33,9 @@ from tests.scene import (
 @pytest.fixture(scope="module")
 def world(server_url):
     name = f"riskatlas_emergency_api_{os.getpid()}"
-    url = create_database(server_url, name)
+    url = migrated_database(server_url, name)
     conn = psycopg2.connect(url)
     try:
-        migrate(conn, log=lambda m: None)
         with conn:
             scene = build(conn)
             hs = add_hazard_source(conn, scene, {"液化石油气": 60})

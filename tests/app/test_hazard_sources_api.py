@@ -15,19 +15,17 @@ import sys
 import psycopg2
 import pytest
 
-from db.migrate import migrate
 from tests.auth import api_client
-from tests.conftest import create_database, drop_database
+from tests.conftest import drop_database, migrated_database
 from tests.scene import add_hazard_source, add_target, beside_plant, build
 
 
 @pytest.fixture(scope="module")
 def world(server_url):
     name = f"riskatlas_hs_api_{os.getpid()}"
-    url = create_database(server_url, name)
+    url = migrated_database(server_url, name)
     conn = psycopg2.connect(url)
     try:
-        migrate(conn, log=lambda m: None)
         with conn:
             scene = build(conn)
             h = add_hazard_source(conn, scene, {"液化石油气": 42})   # S = 0.84, not major

@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 
 import psycopg2
 import pytest
-
-schemathesis = pytest.importorskip("schemathesis")
+import schemathesis  # noqa: E402  (a dev dependency: never skipped)
 from fastapi.testclient import TestClient  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
@@ -37,10 +36,8 @@ from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from app.main import create_app  # noqa: E402
-from db.demo import load_demo  # noqa: E402
-from db.migrate import migrate  # noqa: E402
 from tests.auth import ensure_user, login  # noqa: E402
-from tests.conftest import create_database, drop_database  # noqa: E402
+from tests.conftest import drop_database, migrated_database  # noqa: E402
 
 #: Generated cases per operation, generation mode and pass (generated ids / pinned ids).
 EXAMPLES = int(os.environ.get("RISKATLAS_SCHEMATHESIS_EXAMPLES", "8"))
@@ -68,15 +65,7 @@ class Tally:
 def fuzz_url(server_url: str):
     """A demo database of the test's own: schemathesis' writes are committed."""
     name = f"riskatlas_fuzz_{os.getpid()}"
-    url = create_database(server_url, name)
-    conn = psycopg2.connect(url)
-    try:
-        migrate(conn, log=lambda m: None)
-        with conn:
-            load_demo(conn, progress=False)
-    finally:
-        conn.close()
-    yield url
+    yield migrated_database(server_url, name, demo=True)
     drop_database(server_url, name)
 
 
