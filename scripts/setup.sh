@@ -11,8 +11,11 @@ want_test=0
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-# npm fetches the web pages' front-end assets (Leaflet and plugins) once, from the npm registry
-packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting fonts-noto-cjk npm)
+packages=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting fonts-noto-cjk)
+# npm fetches the web pages' front-end assets (Leaflet and plugins) once, from the npm registry;
+# Debian's package only when no npm is there already (a Node.js from elsewhere brings its own and
+# conflicts with Debian's npm)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ "$want_test" = 1 ]; then
   packages+=(gdal-bin chromium poppler-utils)
 fi
