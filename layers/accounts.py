@@ -180,12 +180,17 @@ def session_user(conn: Conn, token: str) -> User | None:
     if not token or len(token) > 200:
         return None
     with conn.cursor() as cur:
-        cur.execute(f"""UPDATE app_session s SET last_seen = now() FROM app_user u
-                        WHERE s.token_hash = %s AND s.expires_at > now() AND u.id = s.user_id AND u.active
-                        RETURNING {_USER_COLS}""", (_token_hash(token),))
+        cur.execute(f"""SELECT {_USER_COLS}, s.last_seen < now() - interval '1 minute'
+                        FROM app_session s JOIN app_user u ON u.id = s.user_id
+                        WHERE s.token_hash = %s AND s.expires_at > now() AND u.active""", (_token_hash(token),))
         row = cur.fetchone()
+        if row is not None and row[6]:
+            # "last seen" to the minute, and without waiting for the disk: it is a hint, not a record
+            # (every request used to wait for a WAL flush here)
+            cur.execute("SET LOCAL synchronous_commit = off")
+            cur.execute("UPDATE app_session SET last_seen = now() WHERE token_hash = %s", (_token_hash(token),))
     conn.commit()
-    return _user(row) if row else None
+    return _user(row[:6]) if row else None
 
 
 def logout(conn: Conn, token: str) -> None:

@@ -110,3 +110,12 @@ def test_shared_infrastructure_is_read_by_all_and_changed_by_admins_only(scoped,
     cur = as_(User(900003, "adm", "管理员", "admin", None, None))
     cur.execute("UPDATE emergency_resource SET name = name WHERE true")
     assert cur.rowcount == total
+
+
+def test_a_tile_query_under_row_level_security_uses_the_spatial_index(scoped):
+    """The bounding-box operator is LEAKPROOF (0013), so a regulator's tile filter is an index condition."""
+    c, as_ = scoped
+    cur = as_(User(900001, "reg", "区监管", "regulator", 1, None))
+    cur.execute("EXPLAIN SELECT id FROM enterprise WHERE location && ST_MakeEnvelope(119.9, 31.7, 120.0, 31.8, 4326)")
+    plan = "\n".join(r[0] for r in cur.fetchall())
+    assert "enterprise_location_gix" in plan, plan
