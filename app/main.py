@@ -59,6 +59,7 @@ ROUTE_MODULES: list[str] = [
     "app.routes.emergency",
     "app.routes.tiles",
     "app.routes.exports",
+    "app.routes.entities",   # after regions: /api/regions/stats before /api/regions/{region_id}
 ]
 
 

@@ -404,7 +404,7 @@ def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: st
     or ``residual_level``); the area and enterprise levels follow through the triggers. Refused
     unless ``expected_version`` is the risk's current version. Returns (inherent result, residual
     level, new version). Runs in the caller's transaction."""
-    from layers.errors import Stale, VersionRequired
+    from layers.entities import check_version
 
     with conn.cursor() as cur:
         cur.execute("""SELECT r.id, a.enterprise_id, r.xmin::text FROM risk r JOIN area a ON a.id = r.area_id
@@ -412,13 +412,7 @@ def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: st
         row = cur.fetchone()
         if row is None:
             raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
-        if not expected_version:
-            raise VersionRequired("修改风险需要说明基于哪个版本 (If-Match 或 version), 以免覆盖他人的修改 "
-                                  "(the edit must quote the version it is based on)",
-                                  [{"field": "version", "message": "必填 (required)"}])
-        if row[2] != expected_version.strip('"').rsplit("-", 1)[-1]:
-            raise Stale(f"风险 {risk_id} 已被他人修改, 请刷新后重新评价 (the risk changed since you loaded it: "
-                        "reload and assess again)")
+        check_version(f"风险 {risk_id} ", row[2], expected_version)
         profile = enterprise_profile(conn, row[1])
         inputs = dict(inputs)
         if method == "direct" and basis and "basis" not in inputs and inputs.get("level"):

@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 import psycopg2.extensions
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from app.db import get_conn
+from layers import entities
 from layers.levels import NAMES, PALETTE, UNASSESSED
 from layers.plant import enterprise_info, plant_areas
 
@@ -62,9 +63,10 @@ def list_enterprises(
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
-@router.get("/enterprises/{enterprise_id}", summary="企业基本信息与风险等级")
-def get_enterprise(conn: Conn, enterprise_id: EnterpriseId):
+@router.get("/enterprises/{enterprise_id}", summary="企业基本信息与风险等级; ETag 为其版本 (修改时以 If-Match 回传)")
+def get_enterprise(conn: Conn, enterprise_id: EnterpriseId, response: Response):
     info = enterprise_info(conn, enterprise_id)
+    response.headers["ETag"] = entities.version(conn, entities.ENTERPRISES, enterprise_id) or ""
     return {**asdict(info), **_level_fields(info.residual_level)}
 
 

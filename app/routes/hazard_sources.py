@@ -8,11 +8,12 @@ from typing import Annotated, Any
 import psycopg2.extensions
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.auth import WriterUser
 from app.db import get_conn
+from layers import entities
 from layers import hazard_source as hs
 
 router = APIRouter(prefix="/api", tags=["hazard sources"])
@@ -47,9 +48,11 @@ def list_hazard_sources(
     return JSONResponse(fc, media_type="application/geo+json")
 
 
-@router.get("/hazard-sources/{hazard_source_id}", summary="重大危险源: 基本信息、危险化学品存量与分级")
-def get_hazard_source(conn: Conn, hazard_source_id: SourceId, region_id: RegionQ = None):
-    return hs.hazard_source(conn, hazard_source_id, region_id=region_id)
+@router.get("/hazard-sources/{hazard_source_id}", summary="重大危险源: 基本信息、危险化学品存量与分级; ETag 为其版本")
+def get_hazard_source(conn: Conn, hazard_source_id: SourceId, response: Response, region_id: RegionQ = None):
+    found = hs.hazard_source(conn, hazard_source_id, region_id=region_id)
+    response.headers["ETag"] = entities.version(conn, entities.HAZARD_SOURCES, hazard_source_id) or ""
+    return found
 
 
 @router.get("/hazard-sources/{hazard_source_id}/explain",

@@ -103,7 +103,8 @@ class Vocabulary:
         self.labels: dict[str, list[tuple[str, str, str]]] = {}
         with conn.cursor() as cur:
             cur.execute("SELECT domain, code, name_zh, name_en FROM vocabulary "
-                        "WHERE domain IN ('area_kind', 'enterprise_scale', 'resource_kind', 'target_kind') "
+                        "WHERE domain IN ('area_kind', 'enterprise_scale', 'resource_kind', 'target_kind', "
+                        "'check_period', 'control_tier') "
                         "UNION ALL SELECT 'industry', code, name_zh, name_en FROM industry ORDER BY 1")
             for domain, code, zh, en in cur.fetchall():
                 lookup = self.codes.setdefault(domain, {})
@@ -273,7 +274,7 @@ def _wkb(g: BaseGeometry | None) -> psycopg2.Binary | None:
     return None if g is None else psycopg2.Binary(shapely.to_wkb(g, output_dimension=2))
 
 
-def _deepest_regions(conn: Conn, rows: list[tuple[int, BaseGeometry]]) -> dict[int, int | None]:
+def deepest_regions(conn: Conn, rows: list[tuple[int, BaseGeometry]]) -> dict[int, int | None]:
     """For each (key, point): the deepest region containing it (grid before town before district)."""
     if not rows:
         return {}
@@ -471,7 +472,7 @@ def plan_enterprises(conn: Conn, source: Source, problems: Problems, vocab: Voca
         adcodes = sorted({r.values["adcode"] for r in plan.rows if r.values["adcode"]})
         cur.execute("SELECT adcode, id, ST_AsBinary(geom) FROM region WHERE adcode = ANY(%s)", (adcodes,))
         by_adcode = {a: (i, shapely.from_wkb(bytes(w))) for a, i, w in cur.fetchall()}
-    deepest = _deepest_regions(conn, [(i, r.values["location"]) for i, r in enumerate(plan.rows)
+    deepest = deepest_regions(conn, [(i, r.values["location"]) for i, r in enumerate(plan.rows)
                                       if r.values["location"] is not None and not r.values["adcode"]])
     for i, r in enumerate(plan.rows):
         v, f = r.values, r.feature
@@ -512,7 +513,7 @@ def _plan_points(conn: Conn, source: Source, problems: Problems, vocab: Vocabula
         v = {"kind": rd.enum(f, "kind", vocab, domain), "name": rd.text(f, "name")}
         point, footprint = pointlike(f, problems, what, polygons=polygons)
         plan.rows.append(Row(f, {**v, "geom": point, "footprint": footprint}))
-    regions = _deepest_regions(conn, [(i, r.values["geom"]) for i, r in enumerate(plan.rows)
+    regions = deepest_regions(conn, [(i, r.values["geom"]) for i, r in enumerate(plan.rows)
                                       if r.values["geom"] is not None])
     outside = 0
     for i, r in enumerate(plan.rows):

@@ -237,3 +237,73 @@ def test_a_nul_character_is_422_naming_the_field(demo_url, method, path, kw, fie
     assert r.status_code == 422, r.text
     assert "NUL" in r.json()["detail"] and field in [e["field"] for e in r.json()["errors"]]
     assert _counts(demo_url) == before
+
+
+def _rest_cases(d: dict, area: int, foreign_area: int) -> list[tuple[str, str, str, dict, int, str]]:
+    """(name, method, path, request, expected status, what the answer must say) for the REST edits."""
+    x, y = d["cx"], d["cy"]
+    sq = [[x, y], [x + 1e-5, y], [x + 1e-5, y + 1e-5], [x, y + 1e-5]]
+    area_path = f"/api/areas/{area}"
+    return [
+        ("unclosed ring", "patch", area_path, {"json": {"geometry": {"type": "Polygon", "coordinates": [sq]}}}, 422,
+         "未闭合"),
+        ("NaN coordinate", "patch", area_path, {"content": '{"geometry": {"type": "Polygon", "coordinates": '
+                                                           f'[[[{x}, {y}], [NaN, {y}], [{x}, {y + 1e-5}], [{x}, {y}]]]}}}}',
+                                                "headers": {"Content-Type": "application/json"}}, 422, "NaN"),
+        ("self-intersecting", "patch", area_path, {"json": {"geometry": {"type": "Polygon", "coordinates": [
+            [sq[0], sq[2], sq[1], sq[3], sq[0]]]}}}, 422, "自相交|几何无效"),
+        ("point for an area", "patch", area_path, {"json": {"geometry": {"type": "Point", "coordinates": [x, y]}}}, 422,
+         "应为面"),
+        ("swapped lat/lon", "patch", "/api/enterprises/1", {"json": {"geometry": {"type": "Point",
+                                                                                 "coordinates": [y, x]}}}, 422, "颠倒"),
+        ("lon/lat declared projected", "patch", "/api/enterprises/1", {
+            "params": {"crs": "EPSG:4549"}, "json": {"geometry": {"type": "Point", "coordinates": [x, y]}}}, 422, "像经纬度"),
+        ("unknown CRS", "patch", "/api/enterprises/1", {"params": {"crs": "EPSG:99999"},
+                                                        "json": {"geometry": {"type": "Point", "coordinates": [x, y]}}},
+         422, "无法识别的坐标系"),
+        ("outside China", "patch", "/api/enterprises/1", {"json": {"geometry": {"type": "Point",
+                                                                               "coordinates": [2.35, 48.85]}}}, 422,
+         "中国"),
+        ("script in a name", "patch", area_path, {"json": {"name": "<img src=x onerror=alert(1)>"}}, 422, "name"),
+        ("text for a number", "patch", "/api/enterprises/1", {"json": {"employees": "很多"}}, 422, "整数"),
+        ("unknown field", "patch", area_path, {"json": {"colour": "red"}}, 422, "colour"),
+        ("body is a list", "patch", area_path, {"json": [{"name": "x"}]}, 422, "body|JSON"),
+        ("properties not an object", "patch", area_path, {"json": {"type": "Feature", "properties": "x"}}, 422,
+         "properties"),
+        ("required set to null", "patch", area_path, {"json": {"name": None}}, 422, "不能为空"),
+        ("foreign enterprise's area", "patch", f"/api/areas/{foreign_area}", {"json": {"name": "x"}}, 404, "不存在"),
+        ("create with one bad feature", "post", "/api/enterprises/1/areas", {"json": {"type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"code": "REST-OK", "name": "好", "kind": "workshop"},
+                 "geometry": {"type": "Polygon", "coordinates": [[*sq, sq[0]]]}},
+                {"type": "Feature", "properties": {"code": "REST-BAD", "name": "坏", "kind": "workshop"},
+                 "geometry": {"type": "Polygon", "coordinates": [[sq[0], sq[2], sq[1], sq[3], sq[0]]]}}]}}, 422,
+         "第 2 个要素"),
+    ]
+
+
+def test_bad_edits_over_rest_are_refused_and_change_nothing(demo_url, demo):
+    """PATCH/POST of the REST API: every case a clear 4xx in Chinese naming the problem, with the
+    current ETag (so only the content is at fault); versions and row counts unchanged afterwards."""
+    conn = psycopg2.connect(demo_url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT min(id) FROM area WHERE enterprise_id = 1 AND kind = 'workshop'")
+        area = cur.fetchone()[0]
+        cur.execute("SELECT min(id) FROM area WHERE enterprise_id = %s", (demo["foreign"],))
+        foreign_area = cur.fetchone()[0]
+    conn.close()
+    before = _counts(demo_url)
+    failures = []
+    with api_client(demo_url, "enterprise", enterprise_id=1) as c:
+        tags = {p: c.get(p).headers["ETag"] for p in (f"/api/areas/{area}", "/api/enterprises/1")}
+        for name, method, path, req, expected, says in _rest_cases(demo, area, foreign_area):
+            req = dict(req)
+            req["headers"] = {**req.get("headers", {}), "If-Match": tags.get(path, '"x-0-0"')}
+            r = c.request(method.upper(), path, **req)
+            body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+            said = str(body.get("detail", "")) + " " + json.dumps(body.get("errors", []), ensure_ascii=False)
+            if r.status_code != expected or not CJK.search(said) or not re.search(says, said):
+                failures.append(f"{name}: {r.status_code} {r.text[:300]}")
+        assert {p: c.get(p).headers["ETag"] for p in tags} == tags     # nothing changed
+    assert failures == [], "\n".join(failures)
+    assert _counts(demo_url) == before

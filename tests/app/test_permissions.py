@@ -33,7 +33,13 @@ PUBLIC = {
 #: Path parameters that differ by route.
 OVERRIDES = {"/api/export/{layer}.{fmt}": {"fmt": "geojson"}}
 #: Reads that only an admin may make.
-ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profiles/{name}")}
+ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profiles/{name}"),
+              # shared data, registering and removing enterprises (layers.entities)
+              ("POST", "/api/enterprises"), ("DELETE", "/api/enterprises/{enterprise_id}"),
+              ("POST", "/api/resources"), ("PATCH", "/api/resources/{resource_id}"),
+              ("DELETE", "/api/resources/{resource_id}"), ("POST", "/api/targets"),
+              ("PATCH", "/api/targets/{target_id}"), ("DELETE", "/api/targets/{target_id}"),
+              ("PATCH", "/api/regions/{region_id}"), ("DELETE", "/api/regions/{region_id}")}
 #: Reads only for the roles that may edit enterprise data (admin, enterprise): a form to edit.
 WRITER_PAGES = {("GET", "/risks/{risk_id}/edit")}
 #: HTML pages (a visitor without a session is sent to the login page).
@@ -74,6 +80,24 @@ WRITES: dict[tuple[str, str], dict] = {
     ("DELETE", "/api/emergency/scenarios/{scenario_id}"): {},
     ("POST", "/api/emergency/scenarios/{scenario_id}/compute"): {},
 }
+# REST edits of single objects (app/routes/entities.py): a valid change quoting some version; the
+# object is looked up first, so a foreign one answers 404 whatever the version
+_STALE = {"If-Match": '"matrix-0-0"'}
+_POINT = {"type": "Point", "coordinates": [119.95, 31.78]}
+for _name, _param, _props in (("enterprises", "enterprise_id", {"contact_phone": "0519-0000"}),
+                              ("areas", "area_id", {"name": "矩阵改名"}), ("risks", "risk_id", {"responsible": "矩阵"}),
+                              ("hazard-sources", "hazard_source_id", {"name": "矩阵改名"}),
+                              ("resources", "resource_id", {"capacity": 1}), ("targets", "target_id", {"population": 1}),
+                              ("regions", "region_id", {"officer_name": "矩阵"})):
+    WRITES[("PATCH", f"/api/{_name}/{{{_param}}}")] = {"json": _props, "headers": _STALE}
+    WRITES[("DELETE", f"/api/{_name}/{{{_param}}}")] = {"headers": _STALE}
+WRITES.update({
+    ("POST", "/api/enterprises"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵企业"}}},
+    ("POST", "/api/enterprises/{enterprise_id}/areas"): {"json": {"type": "Feature", "properties": {
+        "code": "M2", "name": "matrix", "kind": "workshop"}, "geometry": _POINT}},
+    ("POST", "/api/resources"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
+    ("POST", "/api/targets"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
+})
 # the console's forms (HTML answers)
 WRITES.update({
     ("POST", "/enterprises/{enterprise_id}/hidden-hazards"): {
@@ -154,12 +178,16 @@ def world(demo_url) -> World:
             }
 
         own = objects(1)
+        # shared data: the same object for both (everyone reads it; only admins change it)
+        own["resource_id"] = first("SELECT min(id) FROM emergency_resource", ())
+        own["target_id"] = first("SELECT min(id) FROM protection_target", ())
         own["card_id"] = own["area_id"]
         cur.execute("SELECT e.id FROM enterprise e WHERE e.region_id NOT IN (SELECT region_id FROM region_subtree(%s)) "
                     "AND EXISTS (SELECT 1 FROM hidden_hazard h WHERE h.enterprise_id = e.id AND h.status <> 'closed') "
                     "AND EXISTS (SELECT 1 FROM area a WHERE a.enterprise_id = e.id AND a.kind = 'workshop') "
                     "ORDER BY e.id LIMIT 1", (own["region_id"],))
         foreign = objects(cur.fetchone()[0])
+        foreign["resource_id"], foreign["target_id"] = own["resource_id"], own["target_id"]
         foreign["card_id"] = foreign["area_id"]
         for objs in (own, foreign):
             cur.execute("SELECT hs.id FROM hazard_source hs WHERE hs.enterprise_id = %s ORDER BY id LIMIT 1",
@@ -308,6 +336,8 @@ def test_reads_own_and_foreign(world, clients, role):
             seen = _enterprise_ids(body)
             if path == "/api/enterprises":
                 seen |= {item["id"] for item in body["items"]}
+            if path == "/api/enterprises.geojson":
+                seen |= {f["id"] for f in body["features"]}
             if path == "/api/export/{layer}.{fmt}":          # enterprises.geojson
                 seen |= {f["properties"]["id"] for f in body["features"]}
                 assert seen, "the enterprise list is empty for " + role

@@ -79,6 +79,8 @@ def _real_ids(url: str) -> dict[str, object]:
         # enterprise 1 may hold none: the first of the drawn plants' (a foreign id for the enterprise user)
         "hazard_source_id": "SELECT id FROM hazard_source WHERE enterprise_id <= 3 ORDER BY enterprise_id, id LIMIT 1",
         "region_id": "SELECT region_id FROM enterprise WHERE id = 1",
+        "resource_id": "SELECT min(id) FROM emergency_resource",
+        "target_id": "SELECT min(id) FROM protection_target",
     }
     conn = psycopg2.connect(url)
     try:
