@@ -16,7 +16,8 @@ records who, when, before and after of every change.
 
 New objects arrive through the imports: a posted GeoJSON Feature or FeatureCollection is a GeoJSON
 import of those features (:func:`layers.imports.import_file`), so creation and file import check
-the same things. Risks are changed here in their descriptive fields; their levels change through a
+the same things; a hazard source, which no import brings, is created by :func:`insert` with the
+checks of an edit. Risks are changed here in their descriptive fields; their levels change through a
 re-assessment (:func:`layers.assessment.reassess_risk`), hidden hazards through their lifecycle
 (:mod:`layers.hidden_hazards`).
 """
@@ -115,6 +116,7 @@ class Prop:
     cast: str = ""                     # SQL type of the written value
     nullable: bool = True
     admin_only: bool = False
+    has_default: bool = False          # the table fills it in when a new object leaves it out
 
     @property
     def key(self) -> str:
@@ -225,7 +227,7 @@ HAZARD_SOURCES = Entity(
     (Prop(_col(HAZARD_SOURCE_COLUMNS, "code"), max_len=64, nullable=False),
      Prop(_col(HAZARD_SOURCE_COLUMNS, "name"), nullable=False),
      Prop(_col(HAZARD_SOURCE_COLUMNS, "kind"), "choice", choices=(("storage", "储存单元"), ("production", "生产单元")),
-          nullable=False),
+          nullable=False, has_default=True),
      Prop(_col(HAZARD_SOURCE_COLUMNS, "registered_at"), "date")),
     read="""t.enterprise_id, t.area_id, t.code, t.name, t.kind, t.registered_at,
             ST_AsGeoJSON(t.boundary, 7)::json AS boundary""",
@@ -548,19 +550,76 @@ def _unclosed_ring(geometry: dict) -> str | None:
     return None
 
 
-def _refused(ent: Entity, obj_id: int, problems: Problems) -> InvalidInput:
+def _refused(ent: Entity, obj_id: int | None, problems: Problems) -> InvalidInput:
     items = [{"field": i["field"], "message": i["message"]} for i in problems.items]
     first = items[0]
     where = f"字段 {first['field']} (field {first['field']}): " if first["field"] else ""
-    return InvalidInput(f"{ent.zh} {obj_id} 未修改: 共 {problems.count} 处错误 (not changed: {problems.count} errors). "
+    what = (f"{ent.zh} {obj_id} 未修改 (not changed)" if obj_id is not None else f"{ent.zh}未新建 (not created)")
+    return InvalidInput(f"{what}: 共 {problems.count} 处错误 ({problems.count} errors). "
                         f"第一处 (first): {where}{first['message']}", items)
 
 
-def _database_refused(ent: Entity, obj_id: int, exc: psycopg2.Error) -> InvalidInput:
+def _database_refused(ent: Entity, obj_id: int | None, exc: psycopg2.Error) -> InvalidInput:
     reason = (exc.diag.message_primary if exc.diag else None) or str(exc).splitlines()[0]
     column = exc.diag.column_name if exc.diag else None
-    return InvalidInput(f"{ent.zh} {obj_id} 未修改: 数据库拒绝 (refused by the database): {reason}",
-                        [{"field": column, "message": reason}])
+    what = (f"{ent.zh} {obj_id} 未修改 (not changed)" if obj_id is not None else f"{ent.zh}未新建 (not created)")
+    return InvalidInput(f"{what}: 数据库拒绝 (refused by the database): {reason}", [{"field": column, "message": reason}])
+
+
+def _assignments(ent: Entity, values: dict, geoms: dict) -> tuple[list[sql.Composable], list[sql.Composable], list]:
+    """(columns, value placeholders, parameters) of checked values and geometries."""
+    columns: list[sql.Composable] = []
+    holders: list[sql.Composable] = []
+    params: list[Any] = []
+    for key, v in values.items():
+        cast = ent.prop(key).cast
+        columns.append(sql.Identifier(key))
+        holders.append(sql.SQL("%s" + (f"::{cast}" if cast else "")))
+        params.append(v)
+    for column, g in geoms.items():
+        columns.append(sql.Identifier(column))
+        if column == "region_id":
+            holders.append(sql.SQL("%s"))
+            params.append(g)
+        else:
+            holders.append(sql.SQL("ST_GeomFromWKB(%s, 4326)"))
+            params.append(psycopg2.Binary(shapely.to_wkb(g, output_dimension=2)))
+    return columns, holders, params
+
+
+def insert(conn: Conn, ent: Entity, body: Any, *, fixed: dict[str, Any], crs: str | None = None,
+           admin: bool = False) -> dict:
+    """Create one object from a Feature (or an object of properties with a ``geometry``) with the
+    checks of :func:`update`; every required property must be there. ``fixed`` columns (the owning
+    enterprise) come from the URL, not the body. Runs in the caller's transaction."""
+    props, geometry, _ = split_body(body)
+    problems = Problems()
+    values = _values(conn, ent, props, admin=admin, problems=problems)
+    reported = {i["field"] for i in problems.items}
+    for p in ent.props:
+        if not p.nullable and not p.has_default and p.key not in values and p.key not in reported:
+            problems.add(f"{p.column.label} 不能为空 (required)", field=p.key)
+    geoms = _geometries(conn, ent, None if geometry is MISSING else geometry, crs, None, problems) \
+        if ent.geometry else {}
+    if problems:
+        raise _refused(ent, None, problems)
+    columns, holders, params = _assignments(ent, values, geoms)
+    for column, v in fixed.items():
+        columns.append(sql.Identifier(column))
+        holders.append(sql.SQL("%s"))
+        params.append(v)
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT ra_entity_insert")
+        try:
+            cur.execute(sql.SQL("INSERT INTO {table} ({columns}) VALUES ({holders}) RETURNING id").format(
+                table=sql.Identifier(ent.table), columns=sql.SQL(", ").join(columns), holders=sql.SQL(", ").join(holders)),
+                params)
+            obj_id = cur.fetchone()[0]
+        except REFUSALS as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT ra_entity_insert")
+            raise _database_refused(ent, None, exc) from None
+        cur.execute("RELEASE SAVEPOINT ra_entity_insert")
+    return get(conn, ent, obj_id)
 
 
 def update(conn: Conn, ent: Entity, obj_id: int, body: Any, *, expected_version: str | None,
@@ -586,19 +645,8 @@ def update(conn: Conn, ent: Entity, obj_id: int, body: Any, *, expected_version:
             raise _refused(ent, obj_id, problems)
         if not values and not geoms:
             return get(conn, ent, obj_id)
-        sets: list[sql.Composable] = []
-        params: list[Any] = []
-        for key, v in values.items():
-            cast = ent.prop(key).cast
-            sets.append(sql.SQL("{} = %s" + (f"::{cast}" if cast else "")).format(sql.Identifier(key)))
-            params.append(v)
-        for column, g in geoms.items():
-            if column == "region_id":
-                sets.append(sql.SQL("region_id = %s"))
-                params.append(g)
-            else:
-                sets.append(sql.SQL("{} = ST_GeomFromWKB(%s, 4326)").format(sql.Identifier(column)))
-                params.append(psycopg2.Binary(shapely.to_wkb(g, output_dimension=2)))
+        columns, holders, params = _assignments(ent, values, geoms)
+        sets: list[sql.Composable] = [sql.SQL("{} = {}").format(c, h) for c, h in zip(columns, holders, strict=True)]
         if ent.on_geometry and ent.geometry in geoms:
             sets.append(sql.SQL(ent.on_geometry))
         cur.execute("SAVEPOINT ra_entity_update")

@@ -200,3 +200,18 @@ def create_resources(conn: Conn, user: AdminUser, body: Annotated[dict[str, Any]
              summary="新增防护目标 (GeoJSON 点或面)")
 def create_targets(conn: Conn, user: AdminUser, body: Annotated[dict[str, Any], CREATE_BODY], crs: CrsQ = None):
     return _created(conn, ENTITIES["targets"], body, crs, user.actor)
+
+
+@router.post("/enterprises/{enterprise_id}/hazard-sources", status_code=201, response_class=JSONResponse,
+             responses=CREATE_RESPONSES,
+             summary="登记重大危险源 (GeoJSON 点或范围面; 编号、名称、类型 储存/生产单元); 之后以 PUT …/inventory 填写存量")
+def create_hazard_source(conn: Conn, user: WriterUser, enterprise_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                         body: Annotated[dict[str, Any], FEATURE_BODY], crs: CrsQ = None):
+    from layers.imports.targets import enterprise_for_import
+
+    with conn:
+        enterprise_for_import(conn, enterprise_id)        # 404 for a foreign or unknown enterprise
+        feature = ent_mod.insert(conn, ENTITIES["hazard-sources"], body, fixed={"enterprise_id": enterprise_id},
+                                 crs=crs, admin=user.role == "admin")
+    feature["_entity"] = "hazard-sources"
+    return _feature_response(feature, 201)

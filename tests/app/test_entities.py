@@ -242,3 +242,27 @@ def test_shared_objects_are_changed_by_admins_only(admin, owner, demo_url):
     tag = _etag(admin, f"/api/regions/{district}")
     r = admin.delete(f"/api/regions/{district}", headers={"If-Match": tag})
     assert r.status_code == 409 and "企业" in r.json()["detail"]
+
+
+def test_register_a_hazard_source_then_fill_its_inventory(owner, demo_url):
+    (x, y), = _sql(demo_url, "SELECT ST_X(location), ST_Y(location) FROM enterprise WHERE id = 1")
+    tank = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[
+        [x, y], [x + 1e-4, y], [x + 1e-4, y + 1e-4], [x, y + 1e-4], [x, y]]]},
+        "properties": {"编号": "REST-HS1", "名称": "甲醇储罐区", "类型": "储存单元", "备案日期": "2026-03-01"}}
+    missing = owner.post("/api/enterprises/1/hazard-sources", json={**tank, "properties": {"名称": "无编号"}})
+    assert missing.status_code == 422 and {e["field"] for e in missing.json()["errors"]} == {"code"}
+    r = owner.post("/api/enterprises/1/hazard-sources", json=tank)
+    assert r.status_code == 201, r.text
+    hs = r.json()
+    try:
+        assert hs["properties"]["kind"] == "storage" and hs["properties"]["registered_at"] == "2026-03-01"
+        assert hs["properties"]["boundary"]["type"] == "MultiPolygon" and hs["geometry"]["type"] == "Point"
+        # GB 18218-2018 表1: 甲醇 Q = 500 t; 600 t makes it a major hazard source (q/Q = 1.2 ≥ 1)
+        r = owner.put(f"/api/hazard-sources/{hs['id']}/inventory", json={"items": [{"chemical": "甲醇", "quantity_t": 600}]})
+        assert r.status_code == 200, r.text
+        assert owner.get(f"/api/hazard-sources/{hs['id']}/explain").json()["s_value"] == pytest.approx(1.2)
+        trail = owner.get("/api/enterprises/1/audit", params={"table": "hazard_source_inventory"}).json()["items"]
+        assert any(str(row["row_id"]).startswith(f"{hs['id']}/") and row["action"] == "INSERT" for row in trail), trail[:3]
+    finally:
+        tag = owner.get(f"/api/hazard-sources/{hs['id']}").headers["ETag"]
+        assert owner.delete(f"/api/hazard-sources/{hs['id']}", headers={"If-Match": tag}).status_code == 204

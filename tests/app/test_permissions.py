@@ -95,6 +95,8 @@ WRITES.update({
     ("POST", "/api/enterprises"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵企业"}}},
     ("POST", "/api/enterprises/{enterprise_id}/areas"): {"json": {"type": "Feature", "properties": {
         "code": "M2", "name": "matrix", "kind": "workshop"}, "geometry": _POINT}},
+    ("POST", "/api/enterprises/{enterprise_id}/hazard-sources"): {"json": {"type": "Feature", "geometry": _POINT,
+                                                                           "properties": {"code": "M", "name": "矩阵"}}},
     ("POST", "/api/resources"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
     ("POST", "/api/targets"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
 })
