@@ -3,7 +3,9 @@ cookie of the console) resolved to a :class:`layers.accounts.User`, and the role
 
 Jurisdiction itself is not checked here, route by route: :func:`app.db.get_conn` lends every
 request a connection scoped to its user (row-level security, migration 0009), so a foreign id is
-not found by any query.
+not found by any query. ``get_conn`` checks the session itself, on that connection and in the
+statement that scopes it (one round trip); :func:`current_user` is for routes that need the user
+before or without a connection. Either way the session is looked up once per request.
 """
 
 from __future__ import annotations
@@ -36,25 +38,35 @@ def _check_origin(request: Request) -> None:
         raise Forbidden("跨站请求被拒绝 (cross-site request refused)")
 
 
-def current_user(request: Request) -> User:
-    cached = getattr(request.state, "user", None)
-    if cached is not None:
-        return cached
+def required_token(request: Request) -> str:
     token = token_of(request)
     if token is None:
         raise AuthError("请先登录 (login required)")
-    pool = request.app.state.pool
-    conn = pool.getconn()
-    try:
-        user = session_user(conn, token)
-    finally:
-        pool.putconn(conn)
+    return token
+
+
+def accept(request: Request, token: str, user: User | None) -> User:
+    """The request's user, once its session ``token`` was looked up (``user`` None: no live session)."""
     if user is None:
         raise AuthError("登录已过期或无效, 请重新登录 (session expired or invalid: log in again)")
     if request.cookies.get(COOKIE) == token:
         _check_origin(request)
     request.state.user = user
     return user
+
+
+def current_user(request: Request) -> User:
+    cached = getattr(request.state, "user", None)
+    if cached is not None:
+        return cached
+    token = required_token(request)
+    pool = request.app.state.pool
+    conn = pool.getconn()
+    try:
+        user = session_user(conn, token)
+    finally:
+        pool.putconn(conn)
+    return accept(request, token, user)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

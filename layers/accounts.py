@@ -175,22 +175,70 @@ def login(conn: Conn, username: str, password: str, *, hours: float, user_agent:
     return token, expires, user
 
 
+def _one_statement(conn: Conn, sql: str, params) -> list[tuple]:
+    """Run ``sql`` and commit it, in one round trip when ``conn`` has no transaction open (psycopg2
+    would otherwise send BEGIN and COMMIT each on its own, three round trips for one statement; a
+    request pays them twice or more). An open transaction is committed as before."""
+    if conn.autocommit or conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall() if cur.description else []
+        conn.commit()
+        return rows
+    conn.autocommit = True          # a client-side switch: nothing is sent to the server
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.autocommit = False
+
+
+#: The settings that make a connection act for a user, from a row ``me`` (role, region_id,
+#: enterprise_id, id, actor): the role riskatlas_web (set_config('role', …) is SET ROLE) and the
+#: jurisdiction the row-level security policies of migrations 0010–0012 read, and the audit actor.
+#: An admin's scope role is '' (every row).
+_SCOPE_SETTINGS = f"""set_config('role', '{WEB_ROLE}', false),
+    set_config('riskatlas.scope_role', CASE me.role WHEN 'admin' THEN '' ELSE me.role END, false),
+    set_config('riskatlas.scope_region', coalesce(me.region_id::text, ''), false),
+    set_config('riskatlas.scope_enterprise', coalesce(me.enterprise_id::text, ''), false),
+    set_config('riskatlas.scope_user', coalesce(me.id::text, ''), false),
+    set_config('riskatlas.actor', me.actor, false)"""
+
+#: A live session's user (``me``, with the audit actor as :attr:`User.actor` spells it) and, once a
+#: minute, its "last seen" touched — without waiting for the disk: it is a hint, not a record.
+#: The update runs in the FROM clause, before any setting of the select list is made.
+_SESSION = """WITH me AS (
+        SELECT u.id, u.username, u.display_name, u.role::text AS role, u.region_id, u.enterprise_id,
+               coalesce(nullif(u.display_name, ''), u.username) || ' (' || u.username || ')' AS actor,
+               s.last_seen < now() - interval '1 minute' AS stale
+        FROM app_session s JOIN app_user u ON u.id = s.user_id
+        WHERE s.token_hash = %(token_hash)s AND s.expires_at > now() AND u.active),
+    touched AS (
+        UPDATE app_session SET last_seen = now()
+        WHERE token_hash = %(token_hash)s AND (SELECT stale FROM me) RETURNING 1)
+    SELECT me.id, me.username, me.display_name, me.role, me.region_id, me.enterprise_id, {settings}
+    FROM me LEFT JOIN (SELECT count(*) AS n FROM touched) t ON true"""
+_TOUCH_ASYNC = "CASE WHEN me.stale THEN set_config('synchronous_commit', 'off', true) END"
+
+
 def session_user(conn: Conn, token: str) -> User | None:
-    """The user of a live session (None for an unknown, expired or disabled one)."""
+    """The user of a live session (None for an unknown, expired or disabled one); one round trip."""
     if not token or len(token) > 200:
         return None
-    with conn.cursor() as cur:
-        cur.execute(f"""SELECT {_USER_COLS}, s.last_seen < now() - interval '1 minute'
-                        FROM app_session s JOIN app_user u ON u.id = s.user_id
-                        WHERE s.token_hash = %s AND s.expires_at > now() AND u.active""", (_token_hash(token),))
-        row = cur.fetchone()
-        if row is not None and row[6]:
-            # "last seen" to the minute, and without waiting for the disk: it is a hint, not a record
-            # (every request used to wait for a WAL flush here)
-            cur.execute("SET LOCAL synchronous_commit = off")
-            cur.execute("UPDATE app_session SET last_seen = now() WHERE token_hash = %s", (_token_hash(token),))
-    conn.commit()
-    return _user(row[:6]) if row else None
+    rows = _one_statement(conn, _SESSION.format(settings=_TOUCH_ASYNC), {"token_hash": _token_hash(token)})
+    return _user(rows[0][:6]) if rows else None
+
+
+def session_scope(conn: Conn, token: str) -> User | None:
+    """:func:`session_user` and :func:`apply_scope` of its user in the same statement: a request's
+    session is checked and its connection scoped in one round trip. For an unknown, expired or
+    disabled session None, and ``conn`` is left as it was (no scope is set)."""
+    if not token or len(token) > 200:
+        return None
+    rows = _one_statement(conn, _SESSION.format(settings=f"{_TOUCH_ASYNC}, {_SCOPE_SETTINGS}"),
+                          {"token_hash": _token_hash(token)})
+    return _user(rows[0][:6]) if rows else None
 
 
 def logout(conn: Conn, token: str) -> None:
@@ -209,22 +257,13 @@ def apply_scope(conn: Conn, user: User | None) -> None:
     """Make ``conn`` act for ``user`` (session level, committed): role riskatlas_web, the
     jurisdiction settings and the audit actor. ``None`` is the anonymous public: no rows of any
     enterprise (scope 'enterprise' with no enterprise)."""
-    role = "enterprise" if user is None else ("" if user.role == "admin" else user.role)
-    with conn.cursor() as cur:
-        cur.execute(f"SET ROLE {WEB_ROLE}")
-        cur.execute("SELECT set_config('riskatlas.scope_role', %s, false), "
-                    "set_config('riskatlas.scope_region', %s, false), "
-                    "set_config('riskatlas.scope_enterprise', %s, false), "
-                    "set_config('riskatlas.scope_user', %s, false), "
-                    "set_config('riskatlas.actor', %s, false)",
-                    (role, str(user.region_id or "") if user else "", str(user.enterprise_id or "") if user else "",
-                     str(user.id) if user else "", user.actor if user else "anonymous"))
-    conn.commit()
+    me = (user.role, user.region_id, user.enterprise_id, user.id, user.actor) if user else \
+        ("enterprise", None, None, None, "anonymous")
+    _one_statement(conn, f"""SELECT {_SCOPE_SETTINGS}
+        FROM (VALUES (%s, %s::int, %s::int, %s::int, %s)) me (role, region_id, enterprise_id, id, actor)""", me)
 
 
 def clear_scope(conn: Conn) -> None:
     """Back to the connection's own role with no jurisdiction settings (before reuse)."""
-    with conn.cursor() as cur:
-        cur.execute("RESET ROLE; RESET riskatlas.scope_role; RESET riskatlas.scope_region; "
-                    "RESET riskatlas.scope_enterprise; RESET riskatlas.scope_user; RESET riskatlas.actor")
-    conn.commit()
+    _one_statement(conn, "RESET ROLE; RESET riskatlas.scope_role; RESET riskatlas.scope_region; "
+                         "RESET riskatlas.scope_enterprise; RESET riskatlas.scope_user; RESET riskatlas.actor", None)
