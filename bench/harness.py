@@ -6,10 +6,17 @@ the baseline); the code after ``yield`` is the tear-down. The harness warms ever
 then runs them ``runs`` times (at least 5) interleaved in rotating order, so that the machine's
 noise falls on all of them alike, and reports for each the median, the spread (min, max,
 interquartile range) and the ratio of its median to the baseline's median measured in the same
-run. A subject may return a dict of numbers (bytes, p99 latency, …): their medians are reported too.
+run. A subject may return a dict of numbers (bytes, p99 latency, …): their medians are reported too;
+a value may be None (not measured in that run: a page that never finished loading has no load
+time), and its median is then taken over the runs that measured it (None when none did).
 The key ``time_s`` is special: a subject that must prepare state before each run (reset a table,
 open a transaction) reports the time of its measured section itself under that key, and that time
 replaces the wall time of the whole call.
+
+Two options of :func:`benchmark` are for benchmarks whose single run takes minutes at full size:
+``full_runs`` (fewer runs by default at full size, at least :data:`MIN_FULL_RUNS`; smoke size always
+runs at least 5) and ``cold`` (subjects that are not warmed up, because every run of theirs starts
+from nothing anyway — a fresh browser, a page built again).
 
 Results go to ``bench/results/NAME.json`` (full size) or ``bench/results/smoke/NAME.json`` (smoke size),
 and ``bench/results/README.md`` is rewritten as a table of every full-size result with the machine
@@ -38,6 +45,8 @@ SIZES = ("smoke", "full")
 #: Enterprises of the generated province database per size (≈10 areas and ≈17 risks each).
 ENTERPRISES = {"smoke": 300, "full": 100_000}
 MIN_RUNS = 5
+#: The fewest runs a benchmark may ask for at full size (``full_runs``).
+MIN_FULL_RUNS = 3
 
 Subjects = dict[str, Callable[[], dict | None]]
 
@@ -49,16 +58,21 @@ class Spec:
     baseline: str
     func: Callable[[Context], Iterator[Subjects]]
     unit: str = "s"
+    full_runs: int = MIN_RUNS
+    cold: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, Spec] = {}
 
 
-def benchmark(name: str, description: str, *, baseline: str) -> Callable:
+def benchmark(name: str, description: str, *, baseline: str, full_runs: int = MIN_RUNS,
+              cold: tuple[str, ...] = ()) -> Callable:
     """Register a benchmark (see the module docstring)."""
+    if full_runs < MIN_FULL_RUNS:
+        raise ValueError(f"{name}: full_runs 至少 {MIN_FULL_RUNS} (at least {MIN_FULL_RUNS} runs)")
 
     def deco(func: Callable[[Context], Iterator[Subjects]]):
-        REGISTRY[name] = Spec(name, description, baseline, func)
+        REGISTRY[name] = Spec(name, description, baseline, func, full_runs=full_runs, cold=tuple(cold))
         return func
 
     return deco
@@ -131,17 +145,28 @@ def _stats(xs: list[float]) -> dict:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "iqr": q[2] - q[0], "runs": xs}
 
 
-def run(name: str, *, size: str = "smoke", runs: int = MIN_RUNS, server_url: str | None = None,
+def _extra_stats(vs: list[float | None]) -> dict:
+    got = [v for v in vs if v is not None]
+    if not got:
+        return {"median": None, "min": None, "max": None}
+    return {"median": statistics.median(got), "min": min(got), "max": max(got)}
+
+
+def run(name: str, *, size: str = "smoke", runs: int | None = None, server_url: str | None = None,
         write: bool = True, quiet: bool = False) -> dict:
-    """Run one benchmark; returns (and writes) its result."""
+    """Run one benchmark; returns (and writes) its result. ``runs``: default 5, or the benchmark's
+    ``full_runs`` at full size."""
     if size not in SIZES:
         raise ValueError(f"规模 {size!r} 未知, 应为 smoke 或 full (unknown size)")
-    if runs < MIN_RUNS:
-        raise ValueError(f"每个基准至少运行 {MIN_RUNS} 次 (at least {MIN_RUNS} runs)")
     specs = load_all()
     if name not in specs:
         raise KeyError(f"没有名为 {name!r} 的基准 (no benchmark named {name!r}); 可选 (known): {', '.join(sorted(specs))}")
     spec = specs[name]
+    least = min(MIN_RUNS, spec.full_runs) if size == "full" else MIN_RUNS
+    if runs is None:
+        runs = spec.full_runs if size == "full" else MIN_RUNS
+    if runs < least:
+        raise ValueError(f"每个基准至少运行 {least} 次 (at least {least} runs)")
     if server_url is None:
         from db.cluster import Cluster
         from db.connection import database_url
@@ -164,6 +189,8 @@ def run(name: str, *, size: str = "smoke", runs: int = MIN_RUNS, server_url: str
         extras: dict[str, dict[str, list[float]]] = {s: {} for s in names}
         try:
             for s in names:
+                if s in spec.cold:
+                    continue
                 ctx.log(f"{name}: 预热 (warm-up) {s}")
                 subjects[s]()
             for i in range(runs):
@@ -174,7 +201,7 @@ def run(name: str, *, size: str = "smoke", runs: int = MIN_RUNS, server_url: str
                     elapsed = time.perf_counter() - t0
                     times[s].append(float(extra.pop("time_s", elapsed)))
                     for k, v in extra.items():
-                        extras[s].setdefault(k, []).append(float(v))
+                        extras[s].setdefault(k, []).append(None if v is None else float(v))
                 ctx.log(f"{name}: 第 {i + 1}/{runs} 轮 (run) " + ", ".join(
                     f"{s} {times[s][-1]:.3f}s" for s in names))
         except BaseException:
@@ -191,11 +218,11 @@ def run(name: str, *, size: str = "smoke", runs: int = MIN_RUNS, server_url: str
     result = {
         "name": name, "description": spec.description, "size": size, "baseline": spec.baseline,
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "setup_s": round(setup_s, 3),
+        "runs": runs, "cold": [s for s in names if s in spec.cold],
         "machine": machine(server_url),
         "subjects": {
             s: {**_stats(times[s]), "ratio_to_baseline": statistics.median(times[s]) / base if base else None,
-                "extra": {k: {"median": statistics.median(v), "min": min(v), "max": max(v)}
-                          for k, v in extras[s].items()}}
+                "extra": {k: _extra_stats(v) for k, v in extras[s].items()}}
             for s in names
         },
     }
@@ -255,8 +282,9 @@ def write_summary() -> Path:
     """Rewrite bench/results/README.md from every full-size result."""
     results = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(RESULTS.glob("*.json"))]
     lines = ["# Benchmark results (full size)", "",
-             "Written by `riskatlas bench run NAME --size full` (`make bench`); each subject ran at least "
-             f"{MIN_RUNS} times after a warm-up, interleaved with the others. Time is the median in seconds; "
+             "Written by `riskatlas bench run NAME --size full` (`make bench`); each subject ran "
+             f"{MIN_RUNS} times (or the benchmark's own number, at least {MIN_FULL_RUNS}, when one run takes "
+             "minutes: see `runs` in its JSON) after a warm-up, interleaved with the others. Time is the median in seconds; "
              "spread is min–max; ratio is median / baseline median from the same run. Re-run a line with "
              "`.venv/bin/riskatlas bench run NAME --size full`.", ""]
     if results:

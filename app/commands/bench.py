@@ -62,7 +62,8 @@ def list_cmd() -> None:
 def run_cmd(
     names: Annotated[list[str], typer.Argument(help="基准名, 或 all (benchmark names or all)")],
     size: Annotated[str, typer.Option(help="smoke (CI, 秒级) 或 full (手动, 省级规模)")] = "smoke",
-    runs: Annotated[int, typer.Option(min=5, help="每个被测对象的运行次数 (runs per subject, ≥5)")] = 5,
+    runs: Annotated[int | None, typer.Option(
+        min=3, help="每个被测对象的运行次数 (runs per subject; default 5, or the benchmark's own full-size number)")] = None,
 ) -> None:
     """运行基准, 结果写入 bench/results/ (run benchmarks; results in bench/results/)."""
     from bench.generate import GenerateError
@@ -81,7 +82,8 @@ def run_cmd(
             _fail(f"{name}: {exc}")
         typer.echo(f"{name} ({size}):")
         for s, v in r["subjects"].items():
-            extra = ", ".join(f"{k}={e['median']:.4g}" for k, e in v["extra"].items())
+            extra = ", ".join(f"{k}={'–' if e['median'] is None else format(e['median'], '.4g')}"
+                              for k, e in v["extra"].items())
             mark = " (baseline)" if s == r["baseline"] else ""
             typer.echo(f"  {s}{mark}: median {v['median']:.4f}s [{v['min']:.4f}–{v['max']:.4f}] "
                        f"ratio {v['ratio_to_baseline']:.2f} {extra}")
