@@ -397,6 +397,32 @@ def risk_version(conn: psycopg2.extensions.connection, risk_id: int) -> str:
     return row[0]
 
 
+def _graded(method: str, inputs: dict, profile: Profile, *, residual_inputs: dict | None,
+            residual_level: str | None, basis: str | None) -> tuple[Result, Level, float | None, str | None]:
+    """(inherent result, residual level, residual score, 判定依据) of one assessment, checked: a
+    residual assessment is required and may not be above the inherent one."""
+    inputs = dict(inputs)
+    if method == "direct" and basis and "basis" not in inputs and inputs.get("level"):
+        inputs["basis"] = basis
+    inh = assess(method, inputs, profile)
+    if residual_inputs is not None:
+        res = assess(method, residual_inputs, profile)
+        res_level, res_score = res.level, res.score
+    elif residual_level is not None:
+        try:
+            res_level, res_score = Level(residual_level), None
+        except ValueError:
+            raise InvalidInput(f"现有风险等级 {residual_level!r} 未知, 应为 major/significant/general/low "
+                               "(unknown residual level)", [{"field": "residual_level", "message": "unknown level"}]) from None
+    else:
+        raise InvalidInput("需要 residual_inputs 或 residual_level (residual assessment missing)",
+                           [{"field": "residual_level", "message": "必填其一"}])
+    if res_level > inh.level:
+        raise InvalidInput(f"现有风险等级({res_level.name_zh})不能高于固有风险等级({inh.level.name_zh})",
+                           [{"field": "residual_level", "message": "residual > inherent"}])
+    return inh, res_level, res_score, basis or ("; ".join(inh.basis) if inh.basis else None)
+
+
 def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: str, inputs: dict, *,
                   expected_version: str | None, actor: str, residual_inputs: dict | None = None,
                   residual_level: str | None = None, basis: str | None = None) -> tuple[Result, Level, str]:
@@ -414,21 +440,8 @@ def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: st
             raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
         check_version(f"风险 {risk_id} ", row[2], expected_version)
         profile = enterprise_profile(conn, row[1])
-        inputs = dict(inputs)
-        if method == "direct" and basis and "basis" not in inputs and inputs.get("level"):
-            inputs["basis"] = basis
-        inh = assess(method, inputs, profile)
-        if residual_inputs is not None:
-            res = assess(method, residual_inputs, profile)
-            res_level, res_score = res.level, res.score
-        elif residual_level is not None:
-            res_level, res_score = Level(residual_level), None
-        else:
-            raise InvalidInput("需要 residual_inputs 或 residual_level (residual assessment missing)",
-                               [{"field": "residual_level", "message": "必填其一"}])
-        if res_level > inh.level:
-            raise InvalidInput(f"现有风险等级({res_level.name_zh})不能高于固有风险等级({inh.level.name_zh})",
-                               [{"field": "residual_level", "message": "residual > inherent"}])
+        inh, res_level, res_score, basis = _graded(method, inputs, profile, residual_inputs=residual_inputs,
+                                                   residual_level=residual_level, basis=basis)
         cur.execute(
             """UPDATE risk SET method = %s, inputs = %s, score = %s, inherent_level = %s, residual_inputs = %s,
                       residual_score = %s, residual_level = %s, profile = %s, profile_version = %s,
@@ -436,8 +449,62 @@ def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: st
                WHERE id = %s RETURNING xmin::text""",
             (method, psycopg2.extras.Json(inh.inputs), inh.score, inh.level.value,
              psycopg2.extras.Json(residual_inputs) if residual_inputs is not None else None,
-             res_score, res_level.value, profile.name, profile.version,
-             basis or ("; ".join(inh.basis) if inh.basis else None), actor, risk_id),
+             res_score, res_level.value, profile.name, profile.version, basis, actor, risk_id),
         )
         version = cur.fetchone()[0]
     return inh, res_level, version
+
+
+def create_risk(conn: psycopg2.extensions.connection, area_id: int, properties: Any, assessment: Any, *,
+                actor: str, admin: bool = False) -> dict:
+    """Add one risk to an area: its descriptive ``properties`` (checked as an edit of a risk is, by
+    :func:`layers.entities.insert`; 事故类型 as a GB 6441 name or code) and its ``assessment``
+    ({"method", "inputs", "residual_inputs" or "residual_level", "basis"}), graded with the
+    enterprise's profile. 管控层级 defaults to the one of the residual level. The area and
+    enterprise levels follow through the triggers. Returns the new risk as a Feature. Runs in the
+    caller's transaction; a foreign or unknown area is not found."""
+    from layers import entities
+    from layers.risk_lists import DEFAULT_TIER, load_vocab, parse_accident_types
+
+    if not isinstance(properties, dict):
+        raise InvalidInput("properties 应为对象 (properties must be an object)", [{"field": "properties", "message": "object"}])
+    if not isinstance(assessment, dict):
+        raise InvalidInput("assessment 应为对象, 如 {\"method\": \"LEC\", \"inputs\": {\"L\": 3, \"E\": 6, \"C\": 15}, "
+                           "\"residual_level\": \"general\"} (assessment must be an object)",
+                           [{"field": "assessment", "message": "object"}])
+    with conn.cursor() as cur:
+        cur.execute("SELECT enterprise_id FROM area WHERE id = %s", (area_id,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"区域 {area_id} 不存在 (area not found)")
+    props = dict(properties)
+    raw_type = props.pop("accident_type", props.pop("事故类型", None))
+    if raw_type is None or not str(raw_type).strip():
+        raise InvalidInput("事故类型不能为空 (accident_type required)", [{"field": "accident_type", "message": "required"}])
+    try:
+        accident_type = parse_accident_types(str(raw_type), load_vocab(conn))[0]
+    except ValueError as exc:
+        raise InvalidInput(f"字段 accident_type: {exc}", [{"field": "accident_type", "message": str(exc)}]) from None
+    method = assessment.get("method")
+    if method not in METHODS:
+        raise InvalidInput(f"评价方法 {method!r} 未知, 应为 {'/'.join(METHODS)} (unknown method)",
+                           [{"field": "assessment.method", "message": "unknown method"}])
+    inputs, residual_inputs = assessment.get("inputs"), assessment.get("residual_inputs")
+    for key, v in (("inputs", inputs), ("residual_inputs", residual_inputs)):
+        if v is not None and not isinstance(v, dict):
+            raise InvalidInput(f"assessment.{key} 应为对象 (must be an object)", [{"field": f"assessment.{key}", "message": "object"}])
+    basis = assessment.get("basis")
+    if basis is not None and (not isinstance(basis, str) or len(basis) > 2000):
+        raise InvalidInput("判定依据应为不超过 2000 字的文字 (basis: text up to 2000 characters)",
+                           [{"field": "assessment.basis", "message": "text"}])
+    profile = enterprise_profile(conn, row[0])
+    inh, res_level, res_score, basis = _graded(method, inputs or {}, profile, residual_inputs=residual_inputs,
+                                               residual_level=assessment.get("residual_level"), basis=basis)
+    if not any(k in props for k in ("control_tier", "管控层级")):
+        props["control_tier"] = DEFAULT_TIER[res_level]
+    fixed = {"area_id": area_id, "accident_type": accident_type, "method": method,
+             "inputs": psycopg2.extras.Json(inh.inputs), "score": inh.score, "inherent_level": inh.level.value,
+             "residual_inputs": psycopg2.extras.Json(residual_inputs) if residual_inputs is not None else None,
+             "residual_score": res_score, "residual_level": res_level.value, "profile": profile.name,
+             "profile_version": profile.version, "basis": basis, "assessed_by": actor}
+    return entities.insert(conn, entities.RISKS, props, fixed=fixed, admin=admin)

@@ -206,7 +206,8 @@ RISKS = Entity(
      Prop(_col(RISK_COLUMNS, "causes"), max_len=2000), Prop(_col(RISK_COLUMNS, "consequences"), max_len=2000),
      Prop(_col(RISK_COLUMNS, "responsible")), Prop(_col(RISK_COLUMNS, "responsible_phone"), max_len=40),
      Prop(_col(RISK_COLUMNS, "responsible_unit")), Prop(_col(RISK_COLUMNS, "check_content"), max_len=2000),
-     Prop(_col(RISK_COLUMNS, "check_period"), "enum", domain="check_period", cast="check_period", nullable=False),
+     Prop(_col(RISK_COLUMNS, "check_period"), "enum", domain="check_period", cast="check_period", nullable=False,
+          has_default=True),
      Prop(_col(RISK_COLUMNS, "control_tier"), "enum", domain="control_tier", cast="control_tier", nullable=False)),
     read="""t.area_id, a.enterprise_id, a.name AS area_name, t.code, t.name, t.hazard_factors, t.causes,
             t.consequences, t.method::text AS method, t.inherent_level::text AS inherent_level,
@@ -588,16 +589,17 @@ def _assignments(ent: Entity, values: dict, geoms: dict) -> tuple[list[sql.Compo
 
 
 def insert(conn: Conn, ent: Entity, body: Any, *, fixed: dict[str, Any], crs: str | None = None,
-           admin: bool = False) -> dict:
+           admin: bool = False, required: tuple[str, ...] = ()) -> dict:
     """Create one object from a Feature (or an object of properties with a ``geometry``) with the
-    checks of :func:`update`; every required property must be there. ``fixed`` columns (the owning
-    enterprise) come from the URL, not the body. Runs in the caller's transaction."""
+    checks of :func:`update`; every required property (and those named in ``required``) must be
+    there. ``fixed`` columns (the owning enterprise) come from the URL, not the body. Runs in the
+    caller's transaction."""
     props, geometry, _ = split_body(body)
     problems = Problems()
     values = _values(conn, ent, props, admin=admin, problems=problems)
     reported = {i["field"] for i in problems.items}
     for p in ent.props:
-        if not p.nullable and not p.has_default and p.key not in values and p.key not in reported:
+        if ((not p.nullable and not p.has_default) or p.key in required) and p.key not in values and p.key not in reported:
             problems.add(f"{p.column.label} 不能为空 (required)", field=p.key)
     geoms = _geometries(conn, ent, None if geometry is MISSING else geometry, crs, None, problems) \
         if ent.geometry else {}

@@ -113,3 +113,59 @@ def record_inspection(conn: psycopg2.extensions.connection, enterprise_id: int, 
         cur.execute("INSERT INTO inspection (enterprise_id, inspected_at, inspector, findings) VALUES (%s,%s,%s,%s) "
                     "RETURNING id", (enterprise_id, inspected_at, inspector.strip(), findings))
         return cur.fetchone()[0]
+
+
+#: the level of a region's sub-regions (a grid has none)
+CHILD_LEVEL = {"province": "city", "city": "district", "district": "town", "town": "grid"}
+#: share of a new sub-region's area that may lie outside its parent or over a sibling: boundaries
+#: digitised at different scales never meet exactly
+OVERLAP_TOLERANCE = 0.01
+
+
+def create_region(conn: psycopg2.extensions.connection, parent_id: int, body, *, crs: str | None = None) -> dict:
+    """Add a sub-region under ``parent_id`` (a town under a district, a supervision grid 网格 under a
+    town, seed 004) from a GeoJSON Feature: 区划代码, 名称 and for a grid its 专管员 name and phone,
+    checked as an edit of a region is (:func:`layers.entities.insert`). Its outline must lie within the
+    parent's and overlap no sibling (up to :data:`OVERLAP_TOLERANCE` of its area). The enterprises,
+    emergency resources and protection targets placed in the parent itself that lie inside the new
+    region move into it, so jurisdiction and statistics follow at once; the answer says how many
+    (``moved``). Runs in the caller's transaction (a refusal leaves nothing behind)."""
+    from layers import entities
+
+    with conn.cursor() as cur:
+        cur.execute("SELECT level::text, name FROM region WHERE id = %s", (parent_id,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"上级区域 {parent_id} 不存在 (parent region not found)")
+    parent_level, parent_name = row
+    level = CHILD_LEVEL.get(parent_level)
+    if level is None:
+        raise InvalidInput(f"「{parent_name}」是网格, 不能再分 (a grid has no sub-regions)",
+                           [{"field": "parent_id", "message": "grid"}])
+    feature = entities.insert(conn, entities.REGIONS, body, fixed={"level": level, "parent_id": parent_id},
+                              crs=crs, admin=True,
+                              required=("officer_name", "officer_phone") if level == "grid" else ())
+    rid = feature["id"]
+    with conn.cursor() as cur:
+        cur.execute("""SELECT ST_Area(ST_Difference(c.geom, p.geom)::geography) / nullif(ST_Area(c.geom::geography), 0)
+                       FROM region c JOIN region p ON p.id = c.parent_id WHERE c.id = %s""", (rid,))
+        outside = cur.fetchone()[0] or 0.0
+        if outside > OVERLAP_TOLERANCE:
+            raise InvalidInput(f"新区域有 {outside:.1%} 的面积在上级区域「{parent_name}」之外 (lies {outside:.1%} outside "
+                               "its parent)", [{"field": "geometry", "message": "outside the parent region"}])
+        cur.execute("""SELECT s.name, ST_Area(ST_Intersection(c.geom, s.geom)::geography)
+                                      / nullif(ST_Area(c.geom::geography), 0) AS share
+                       FROM region c JOIN region s ON s.parent_id = c.parent_id AND s.id <> c.id AND s.geom && c.geom
+                       WHERE c.id = %s AND ST_Intersects(s.geom, c.geom) ORDER BY share DESC LIMIT 1""", (rid,))
+        worst = cur.fetchone()
+        if worst is not None and (worst[1] or 0.0) > OVERLAP_TOLERANCE:
+            raise InvalidInput(f"新区域与同级区域「{worst[0]}」重叠 {worst[1]:.1%} (overlaps a sibling region by "
+                               f"{worst[1]:.1%})", [{"field": "geometry", "message": "overlaps a sibling"}])
+        moved = {}
+        for table, column in (("enterprise", "location"), ("emergency_resource", "geom"), ("protection_target", "geom")):
+            cur.execute(f"""UPDATE {table} t SET region_id = c.id FROM region c
+                            WHERE c.id = %s AND t.region_id = %s AND t.{column} && c.geom
+                              AND ST_Intersects(c.geom, t.{column})""", (rid, parent_id))
+            moved[table] = cur.rowcount
+    feature["properties"]["moved"] = moved
+    return feature

@@ -11,7 +11,8 @@ resources, protection targets, regions):
   object of properties), ``DELETE /api/<name>/{id}``: both need ``If-Match`` (the ETag read);
   a stale one answers 412, none 428;
 - ``POST`` creates from a GeoJSON Feature/FeatureCollection through the import checks (enterprises,
-  an enterprise's areas, resources, targets).
+  an enterprise's areas, resources, targets); an enterprise's hazard source and an area's risk (with
+  its assessment) are created with the checks of an edit.
 
 Who may write: an enterprise's own data (enterprise, areas, risks, hazard sources) admins and that
 enterprise's users; shared data (resources, targets, regions), registering or deleting an enterprise,
@@ -214,4 +215,42 @@ def create_hazard_source(conn: Conn, user: WriterUser, enterprise_id: Annotated[
         feature = ent_mod.insert(conn, ENTITIES["hazard-sources"], body, fixed={"enterprise_id": enterprise_id},
                                  crs=crs, admin=user.role == "admin")
     feature["_entity"] = "hazard-sources"
+    return _feature_response(feature, 201)
+
+
+RISK_BODY = Body(description="风险的描述字段 (properties) 与评价 (assessment: method、inputs、residual_inputs 或 "
+                             "residual_level、basis); 管控层级缺省按现有风险等级",
+                 examples=[{"properties": {"name": "储罐区动火作业", "hazard_factors": "可燃气体积聚",
+                                           "accident_type": "火灾", "check_period": "daily"},
+                            "assessment": {"method": "LEC", "inputs": {"L": 3, "E": 6, "C": 15},
+                                           "residual_level": "general"}}])
+
+
+@router.post("/areas/{area_id}/risks", status_code=201, response_class=JSONResponse, responses=CREATE_RESPONSES,
+             summary="在区域 (厂区/车间/单元/岗位) 新增一条风险并评价; 区域与企业等级随之更新")
+def create_risk(conn: Conn, user: WriterUser, area_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                body: Annotated[dict[str, Any], RISK_BODY]):
+    from layers.assessment import create_risk as create
+
+    extra = [k for k in body if k not in ("properties", "assessment")]
+    if extra:
+        raise InvalidInput(f"请求体中有未知的成员 {'、'.join(map(str, extra))} (unknown members): 应为 properties 与 assessment",
+                           [{"field": str(k), "message": "unknown member"} for k in extra])
+    with conn:
+        feature = create(conn, area_id, body.get("properties"), body.get("assessment"), actor=user.actor,
+                         admin=user.role == "admin")
+    feature["_entity"] = "risks"
+    return _feature_response(feature, 201)
+
+
+@router.post("/regions/{region_id}/children", status_code=201, response_class=JSONResponse,
+             responses=CREATE_RESPONSES,
+             summary="划分下级区域 (区县下的镇街、镇街下的网格): GeoJSON 面; 其内的企业、应急资源、防护目标随之归入")
+def create_sub_region(conn: Conn, user: AdminUser, region_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                      body: Annotated[dict[str, Any], FEATURE_BODY], crs: CrsQ = None):
+    from layers.regions import create_region
+
+    with conn:
+        feature = create_region(conn, region_id, body, crs=crs)
+    feature["_entity"] = "regions"
     return _feature_response(feature, 201)

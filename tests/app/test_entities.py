@@ -266,3 +266,100 @@ def test_register_a_hazard_source_then_fill_its_inventory(owner, demo_url):
     finally:
         tag = owner.get(f"/api/hazard-sources/{hs['id']}").headers["ETag"]
         assert owner.delete(f"/api/hazard-sources/{hs['id']}", headers={"If-Match": tag}).status_code == 204
+
+
+def test_add_a_risk_to_an_area_graded_with_the_enterprise_profile(owner, workshop, demo_url):
+    (foreign,), = _sql(demo_url, "SELECT id FROM area WHERE enterprise_id <> 1 ORDER BY id LIMIT 1")
+    risk = {"properties": {"name": "REST 新增: 储罐区动火作业", "hazard_factors": "可燃气体积聚, 动火", "accident_type": "火灾",
+                           "check_period": "每周"},
+            # LEC D = 3 × 6 × 7 = 126: 一般风险 (70 < D ≤ 160, the default profile's LEC bands, DOMAIN.md §3)
+            "assessment": {"method": "LEC", "inputs": {"L": 3, "E": 6, "C": 7}, "residual_level": "low"}}
+    assert owner.post(f"/api/areas/{foreign}/risks", json=risk).status_code == 404
+    bad = owner.post(f"/api/areas/{workshop}/risks", json={**risk, "properties": {**risk["properties"], "accident_type": "飞碟"}})
+    assert bad.status_code == 422 and "飞碟" in bad.json()["detail"] and bad.json()["errors"][0]["field"] == "accident_type"
+    upside = owner.post(f"/api/areas/{workshop}/risks", json={**risk, "assessment": {**risk["assessment"], "residual_level": "major"}})
+    assert upside.status_code == 422 and upside.json()["errors"][0]["field"] == "residual_level"
+    nameless = owner.post(f"/api/areas/{workshop}/risks", json={**risk, "properties": {"accident_type": "火灾"}})
+    assert nameless.status_code == 422 and {e["field"] for e in nameless.json()["errors"]} == {"name", "hazard_factors"}
+    assert _sql(demo_url, "SELECT count(*) FROM risk WHERE name LIKE 'REST 新增%%'") == [(0,)]
+
+    r = owner.post(f"/api/areas/{workshop}/risks", json=risk)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    rid = created["id"]
+    try:
+        p = created["properties"]
+        assert (p["inherent_level"], p["residual_level"], p["control_tier"], p["check_period"], p["area_id"]) == \
+            ("general", "low", "post", "weekly", workshop)
+        assert r.headers["Location"] == f"/api/risks/{rid}"
+        (atype, score, by), = _sql(demo_url, "SELECT a.name_zh, r.score, r.assessed_by FROM risk r "
+                                             "JOIN accident_type a ON a.code = r.accident_type WHERE r.id = %s", (rid,))
+        assert atype == "火灾" and float(score) == 126 and "enterprise" in by
+        trail = owner.get("/api/enterprises/1/audit", params={"table": "risk"}).json()["items"]
+        assert any(row["row_id"] == str(rid) and row["action"] == "INSERT" for row in trail)
+    finally:
+        tag = owner.get(f"/api/risks/{rid}").headers["ETag"]
+        assert owner.delete(f"/api/risks/{rid}", headers={"If-Match": tag}).status_code == 204
+
+
+def _square(x: float, y: float, w: float, h: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]]}
+
+
+def test_divide_a_district_into_towns_and_grids(admin, owner, demo_url):
+    """A regulator's admin draws a new town, then a supervision grid in it (seed 004 网格化): the
+    enterprise inside moves with it; outlines outside the parent or over a sibling are refused."""
+    from layers.uscc import check_char
+
+    x0, y0 = 100.0, 40.0                  # far from the demo city
+    body = "91990201MA1REG001"[:17]
+    ids: dict[str, int] = {}
+    try:
+        (ids["city"],), = _sql(demo_url, "INSERT INTO region (adcode, name, level, geom) VALUES ('990200', '划分测试市', 'city', "
+                                         "ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326))) RETURNING id", (x0, y0, x0 + 1, y0 + 1))
+        (ids["district"],), = _sql(demo_url, "INSERT INTO region (adcode, name, level, parent_id, geom) VALUES ('990201', "
+                                             "'划分测试区', 'district', %s, ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326))) "
+                                             "RETURNING id", (ids["city"], x0, y0, x0 + 1, y0 + 1))
+        (ids["enterprise"],), = _sql(demo_url, "INSERT INTO enterprise (uscc, name, industry, scale, employees, region_id, "
+                                               "location) VALUES (%s, '划分测试企业', 'machinery', 'small', 10, %s, "
+                                               "ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING id",
+                                     (body + check_char(body), ids["district"], x0 + 0.25, y0 + 0.25))
+        town = {"type": "Feature", "geometry": _square(x0, y0, 0.5, 0.5),
+                "properties": {"区划代码": "990201001", "名称": "划分测试镇"}}
+        path = f"/api/regions/{ids['district']}/children"
+        assert owner.post(path, json=town).status_code == 403
+        assert admin.post("/api/regions/2147483647/children", json=town).status_code == 404
+        outside = admin.post(path, json={**town, "geometry": _square(x0 + 0.8, y0, 0.5, 0.5)})
+        assert outside.status_code == 422 and "之外" in outside.json()["detail"]
+        r = admin.post(path, json=town)
+        assert r.status_code == 201, r.text
+        created = r.json()
+        ids["town"] = created["id"]
+        assert created["properties"]["level"] == "town" and created["properties"]["parent_id"] == ids["district"]
+        assert created["properties"]["moved"]["enterprise"] == 1
+        assert _sql(demo_url, "SELECT region_id FROM enterprise WHERE id = %s", (ids["enterprise"],)) == [(ids["town"],)]
+        over = admin.post(path, json={**town, "geometry": _square(x0 + 0.25, y0, 0.5, 0.5),
+                                      "properties": {"区划代码": "990201002", "名称": "重叠镇"}})
+        assert over.status_code == 422 and "划分测试镇" in over.json()["detail"]
+
+        grid = {"type": "Feature", "geometry": _square(x0 + 0.2, y0 + 0.2, 0.1, 0.1),
+                "properties": {"区划代码": "990201001001", "名称": "划分测试网格"}}
+        nameless = admin.post(f"/api/regions/{ids['town']}/children", json=grid)
+        assert nameless.status_code == 422
+        assert {e["field"] for e in nameless.json()["errors"]} == {"officer_name", "officer_phone"}
+        grid["properties"].update({"网格员": "王五", "网格员电话": "13900000001"})
+        r = admin.post(f"/api/regions/{ids['town']}/children", json=grid)
+        assert r.status_code == 201, r.text
+        ids["grid"] = r.json()["id"]
+        assert r.json()["properties"]["level"] == "grid" and r.json()["properties"]["moved"]["enterprise"] == 1
+        below = admin.post(f"/api/regions/{ids['grid']}/children", json=grid)
+        assert below.status_code == 422 and "网格" in below.json()["detail"]
+        # the jurisdiction follows at once: the district's subtree holds the enterprise through the new grid
+        assert _sql(demo_url, "SELECT count(*) FROM region_closure WHERE region_id = %s AND ancestor_id = %s",
+                    (ids["grid"], ids["district"])) == [(1,)]
+    finally:
+        if "enterprise" in ids:
+            _sql(demo_url, "DELETE FROM enterprise WHERE id = %s", (ids["enterprise"],))
+        for key in ("grid", "town", "district", "city"):
+            if key in ids:
+                _sql(demo_url, "DELETE FROM region WHERE id = %s", (ids[key],))

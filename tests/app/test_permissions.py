@@ -39,7 +39,8 @@ ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profi
               ("POST", "/api/resources"), ("PATCH", "/api/resources/{resource_id}"),
               ("DELETE", "/api/resources/{resource_id}"), ("POST", "/api/targets"),
               ("PATCH", "/api/targets/{target_id}"), ("DELETE", "/api/targets/{target_id}"),
-              ("PATCH", "/api/regions/{region_id}"), ("DELETE", "/api/regions/{region_id}")}
+              ("PATCH", "/api/regions/{region_id}"), ("DELETE", "/api/regions/{region_id}"),
+              ("POST", "/api/regions/{region_id}/children")}
 #: Reads only for the roles that may edit enterprise data (admin, enterprise): a form to edit.
 WRITER_PAGES = {("GET", "/risks/{risk_id}/edit")}
 #: HTML pages (a visitor without a session is sent to the login page).
@@ -97,6 +98,8 @@ WRITES.update({
         "code": "M2", "name": "matrix", "kind": "workshop"}, "geometry": _POINT}},
     ("POST", "/api/enterprises/{enterprise_id}/hazard-sources"): {"json": {"type": "Feature", "geometry": _POINT,
                                                                            "properties": {"code": "M", "name": "矩阵"}}},
+    ("POST", "/api/areas/{area_id}/risks"): {"json": {"properties": {"name": "矩阵"}, "assessment": {}}},
+    ("POST", "/api/regions/{region_id}/children"): {"json": {"type": "Feature", "properties": {"name": "矩阵"}}},
     ("POST", "/api/resources"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
     ("POST", "/api/targets"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
 })
