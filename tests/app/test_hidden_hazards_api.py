@@ -184,6 +184,12 @@ def test_list_filters_and_overdue(client, committed):
     got = client.get("/api/hidden-hazards", params={"enterprise_id": eid, "status": "reported", "limit": 1}).json()
     assert got["total"] >= 1 and len(got["items"]) == 1 and got["items"][0]["status"] == "reported"
     assert client.get("/api/hidden-hazards", params={"status": "open"}).status_code == 422
+    layer = client.get("/api/hidden-hazards.geojson", params={"enterprise_id": eid, "overdue": "true"})
+    assert layer.status_code == 200 and layer.headers["content-type"].startswith("application/geo+json")
+    feature = next(f for f in layer.json()["features"] if f["id"] == late["id"])
+    assert feature["geometry"] == {"type": "Point", "coordinates": [late["lon"], late["lat"]]}
+    assert feature["properties"]["overdue"] and "lon" not in feature["properties"]
+    assert layer.json()["total"] == r.json()["total"]
     assert client.get("/api/hidden-hazards", params={"region_id": 99999999}).status_code == 404
     assert client.get("/api/hidden-hazards", params={"enterprise_id": 99999999}).status_code == 404
     ledger = client.get(f"/api/enterprises/{eid}/hidden-hazard-ledger").json()
