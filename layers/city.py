@@ -214,10 +214,11 @@ def region_level(conn: psycopg2.extensions.connection, region_id: int | None) ->
 
 def region_name(conn: psycopg2.extensions.connection, region_id: int | None) -> str:
     if region_id is None:
+        # the one top region (a province, or a city loaded without its province); several: all of them
         with conn.cursor() as cur:
-            cur.execute("SELECT name FROM region WHERE level IN ('city', 'province') ORDER BY level DESC, id LIMIT 1")
-            row = cur.fetchone()
-        return row[0] if row else "全部区域"
+            cur.execute("SELECT name FROM region WHERE parent_id IS NULL ORDER BY level, id LIMIT 2")
+            rows = cur.fetchall()
+        return rows[0][0] if len(rows) == 1 else "全部区域"
     with conn.cursor() as cur:
         cur.execute("SELECT name FROM region WHERE id = %s", (region_id,))
         row = cur.fetchone()

@@ -61,6 +61,18 @@ class CityLayers:
     levels: tuple[str, ...] = ()
 
 
+_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
+                                "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(value) -> str:
+    """JSON to write inside a <script> element: UTF-8 text rather than \\u escapes (a Chinese name
+    is 3 bytes, not 6: the hazard layers of a province are half the size) and no separator spaces,
+    with the characters that could end the script or an attribute escaped as Jinja's ``tojson``
+    escapes them."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_UNSAFE)
+
+
 def _level_key(level: str | None) -> str:
     return level or UNASSESSED
 
@@ -286,7 +298,7 @@ class _PointLayer(folium.map.Layer):
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup();
-        {{ this.rows|tojson }}.forEach(function (r) {
+        {{ this.rows_js }}.forEach(function (r) {
             var m = L.circleMarker([r[0], r[1]], {{ this.style|tojson }});
             m.bindPopup(function () { return {{ this.popup }}(r[2]); }, {maxWidth: 320});
             m.bindTooltip(raEsc({{ this.tooltip|tojson }} + r[2][{{ this.tooltip_key|tojson }}]));
@@ -298,7 +310,8 @@ class _PointLayer(folium.map.Layer):
     def __init__(self, name: str, rows: list, popup: str, tooltip: str, tooltip_key: str, style: dict):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "PointLayer"
-        self.rows, self.popup, self.tooltip, self.tooltip_key, self.style = rows, popup, tooltip, tooltip_key, style
+        self.rows_js = script_json(rows)
+        self.popup, self.tooltip, self.tooltip_key, self.style = popup, tooltip, tooltip_key, style
 
 
 class _RegionLayer(folium.map.Layer):

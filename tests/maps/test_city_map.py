@@ -48,6 +48,27 @@ def test_every_name_is_escaped(conn):
     assert "raEsc(p.name)" in html and "raEsc(feature.properties.name)" in html
 
 
+def test_point_layers_are_written_as_utf8_json(conn):
+    layers = _layers(conn)
+    layers.hazard_sources.loc[0, "name"] = "液氯储罐区\u2028"
+    html = render_city_page(layers)
+    # a Chinese name is written as itself (3 bytes), not as \\u escapes (6 bytes each)
+    assert '"name":"液氯储罐区\\u2028"' in html and "\\u6db2" not in html
+
+
+def test_the_page_title_is_the_top_region_or_all(conn):
+    assert city.region_name(conn, None) == "常州市"            # the demo: one city, no province above it
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO region (adcode, name, level, geom) SELECT '320000', '江苏省', 'province',
+                       ST_Multi(ST_Envelope(ST_Buffer(geom, 0.1))) FROM region WHERE adcode = '320400' RETURNING id""")
+        province = cur.fetchone()[0]
+        cur.execute("UPDATE region SET parent_id = %s WHERE adcode = '320400'", (province,))
+        assert city.region_name(conn, None) == "江苏省"
+        cur.execute("""INSERT INTO region (adcode, name, level, geom)
+                       VALUES ('330000', '浙江省', 'province', ST_Multi(ST_MakeEnvelope(118, 27, 123, 31, 4326)))""")
+        assert city.region_name(conn, None) == "全部区域"
+
+
 def test_region_layers_are_served_compact_and_complete(client, conn):
     r = client.get("/maps/city/regions.geojson", params={"level": "town", "within": 2})
     assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
