@@ -11,6 +11,7 @@ import psycopg2.errors
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.db import Pool, PoolBusy
 from app.routes import enterprises, pages
@@ -21,6 +22,10 @@ from layers.imports.problems import TooLarge, UnsupportedFormat
 logger = logging.getLogger("riskatlas")
 
 OVERDUE_REFRESH_SECONDS = 3600
+#: responses not worth compressing: compressed already, or vector tiles (small; their cost is latency)
+GZIP_EXCLUDED = ("image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "application/zip",
+                 "application/gzip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "application/vnd.mapbox-vector-tile", "font/woff2", "text/event-stream")
 
 
 async def _refresh_overdue_levels(pool: Pool) -> None:
@@ -160,6 +165,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(reject_nul)],
     )
+
+    # Pages, GeoJSON and JSON compress 5–10×: a province's city page is ~740 KB of HTML, its towns'
+    # GeoJSON several MB. Vector tiles are left alone (small, and their cost is per-request latency),
+    # as are formats that are compressed already.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=GZIP_EXCLUDED)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):

@@ -24,8 +24,10 @@ bound), and closes that browser — the page's renderer with it; the next run ge
 size each subject runs 3 times and the explore() pages are not warmed up (``full_runs``, ``cold``:
 each run builds its page anew and a province's page costs minutes).
 
-Extras: ``html_bytes`` (the page document), ``total_bytes`` (everything the browser fetched: scripts,
-styles, tiles, region GeoJSON), ``fcp_ms``, ``load_s`` (navigation until the load event; explore()'s
+Extras: ``html_bytes`` (the page document as transferred: the app gzips pages and JSON, the static
+server of the explore() page does not), ``html_decoded_bytes`` (the same, uncompressed),
+``total_bytes`` / ``total_decoded_bytes`` (everything the browser fetched: scripts, styles, tiles,
+region GeoJSON), ``fcp_ms``, ``load_s`` (navigation until the load event; explore()'s
 first paint comes early, from its legend, long before its points), ``timed_out`` and ``enterprises``.
 """
 
@@ -107,9 +109,15 @@ def _load(browser: DevTools, url: str, budget_s: float) -> dict:
            if e["method"] == "Network.responseReceived" and e["params"]["type"] == "Document"]
     sizes = {e["params"]["requestId"]: e["params"]["encodedDataLength"]
              for e in events if e["method"] == "Network.loadingFinished"}
+    decoded: dict[str, int] = {}
+    for e in events:
+        if e["method"] == "Network.dataReceived":
+            decoded[e["params"]["requestId"]] = decoded.get(e["params"]["requestId"], 0) + e["params"]["dataLength"]
     fcp_ms = (fcp - start) * 1000 if fcp is not None and start is not None else None
     return {"fcp_ms": fcp_ms, "html_bytes": sum(sizes.get(r, 0) for r in doc) or None,
-            "total_bytes": sum(sizes.values()), "load_s": load - start if load is not None and start else None,
+            "html_decoded_bytes": sum(decoded.get(r, 0) for r in doc) or None,
+            "total_bytes": sum(sizes.values()), "total_decoded_bytes": sum(decoded.values()),
+            "load_s": load - start if load is not None and start else None,
             "timed_out": 0 if load is not None else 1,
             # a page that never painted within the budget counts the whole budget: a lower bound
             "time_s": fcp_ms / 1000 if fcp_ms is not None else budget_s}
@@ -156,7 +164,8 @@ def city_page(ctx: Context):
                     explorer.close()      # the page still busy after its budget dies with its browser
                     ctx.log(f"city_page: explore() {len(gdf):,} 家企业的页面 {EXPLORE_BUDGET_S:.0f} s 内未加载完 "
                             f"(did not load within the budget)")
-                return {**r, "html_bytes": r["html_bytes"] or path.stat().st_size, "build_s": build,
+                return {**r, "html_bytes": r["html_bytes"] or path.stat().st_size,
+                        "html_decoded_bytes": r["html_decoded_bytes"] or path.stat().st_size, "build_s": build,
                         "enterprises": len(gdf), "time_s": r["time_s"] + build}
 
             return theirs

@@ -54,6 +54,7 @@ def test_enterprise_points_carry_their_level_and_match_sql(client, conn, busy_ti
     r = client.get(f"/tiles/enterprises/{z}/{x}/{y}.pbf")
     assert r.status_code == 200
     assert r.headers["content-type"] == tiles_media()
+    assert "content-encoding" not in r.headers        # tiles are not gzipped by the app (pages and JSON are)
     layer = mapbox_vector_tile.decode(r.content)["enterprises"]
     assert layer["extent"] == 4096
     got = {f["properties"]["id"]: f["properties"].get("level") for f in layer["features"]}

@@ -134,6 +134,9 @@ def test_legend_counts_and_palette_come_from_the_database(client, conn):
     assert f"{name} 安全风险四色分布图" in r.text
     # the tiles of the page carry the same filter
     assert "/tiles/enterprises/{z}/{x}/{y}.pbf?within=2" in r.text
+    assert r.headers["content-encoding"] == "gzip"       # sent compressed (the client decoded it)
+    raw = client.get("/maps/city", params={"within": 2}, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers and len(raw.content) == len(r.content)   # (ids differ per render)
 
 
 @pytest.mark.parametrize(("params", "status"), [
