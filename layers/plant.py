@@ -44,8 +44,8 @@ def enterprise_info(conn: psycopg2.extensions.connection, enterprise_id: int) ->
         cur.execute(
             """SELECT e.id, e.uscc, e.name, e.industry, i.name_zh, e.scale::text, e.employees, e.address,
                       e.region_id, r.name,
-                      (SELECT d.name FROM region d WHERE d.level = 'district'
-                         AND ST_Intersects(d.geom, e.location) LIMIT 1),
+                      (SELECT d.name FROM region_closure c JOIN region d ON d.id = c.ancestor_id
+                       WHERE c.region_id = e.region_id AND d.level = 'district' LIMIT 1),
                       el.inherent_level::text, el.residual_level::text
                FROM enterprise e
                JOIN industry i ON i.code = e.industry

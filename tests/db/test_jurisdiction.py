@@ -92,6 +92,36 @@ def test_an_enterprise_user_sees_and_changes_only_their_own(scoped, conn):
     assert _one(cur, "SELECT count(*) FROM audit_log WHERE enterprise_id <> 1") == 0
 
 
+_UP_AND_DOWN = """WITH RECURSIVE up (id, parent_id) AS (
+        SELECT id, parent_id FROM region WHERE id = %(r)s
+        UNION ALL SELECT r.id, r.parent_id FROM region r JOIN up ON r.id = up.parent_id),
+    down (id) AS (SELECT %(r)s UNION ALL SELECT r.id FROM region r JOIN down ON r.parent_id = down.id)
+    SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM up UNION SELECT id FROM down WHERE %(down)s) s"""
+
+
+def test_regions_seen_are_the_jurisdiction_and_the_regions_above_it(scoped, conn):
+    """A regulator: the subtree of their region and the regions above it (for names and outlines);
+    an enterprise user: their enterprise's region and those above it; the public: none (0015)."""
+    c, as_ = scoped
+    with conn.cursor() as owner:
+        owner.execute("SELECT DISTINCT ON (level) id FROM region WHERE parent_id IS NOT NULL ORDER BY level, id")
+        regions = [r for (r,) in owner.fetchall()]
+        expected = {r: _one(owner, _UP_AND_DOWN, {"r": r, "down": True}) for r in regions}
+        ent_region = _one(owner, "SELECT region_id FROM enterprise WHERE id = 1")
+        for_ent = _one(owner, _UP_AND_DOWN, {"r": ent_region, "down": False})
+        top = _one(owner, "SELECT id FROM region WHERE adcode = '320400'")           # 常州市, the demo's root
+        below_top = _one(owner, _UP_AND_DOWN, {"r": top, "down": True})
+    assert len(regions) == 3                     # a district, a town and a grid below the city
+    for r in regions:
+        cur = as_(User(900003, "reg", "监管", "regulator", r, None))
+        assert _one(cur, "SELECT array_agg(id ORDER BY id) FROM region") == expected[r], r
+    cur = as_(User(900004, "ent", "企业", "enterprise", None, 1))
+    assert _one(cur, "SELECT array_agg(id ORDER BY id) FROM region") == for_ent
+    assert _one(as_(None), "SELECT count(*) FROM region") == 0
+    assert _one(as_(User(900005, "reg", "市监管", "regulator", top, None)), "SELECT array_agg(id ORDER BY id) FROM region") \
+        == below_top
+
+
 def test_the_anonymous_public_sees_no_enterprise(scoped):
     c, as_ = scoped
     cur = as_(None)
