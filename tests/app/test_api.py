@@ -75,3 +75,26 @@ def test_enterprise_list_and_search(client):
     assert r.status_code == 200  # LIKE wildcards are escaped, not interpreted
 
 
+
+
+def test_console_list_pages_most_severe_first(client, conn):
+    """The console's enterprise list: enterprises with drawn plants, by residual level (most severe
+    first) then id, 50 a page, optionally by name."""
+    import re
+
+    def ids(html: str) -> list[int]:
+        return [int(x) for x in re.findall(r"<tr><td>(\d+)</td>", html)]
+
+    order = """SELECT e.id FROM enterprise e JOIN enterprise_state s ON s.enterprise_id = e.id
+               WHERE EXISTS (SELECT 1 FROM area a WHERE a.enterprise_id = e.id AND a.kind <> 'plant') {}
+               ORDER BY s.residual_level DESC NULLS LAST, e.id"""
+    with conn.cursor() as cur:
+        cur.execute(order.format(""))
+        expected = [r[0] for r in cur.fetchall()]
+        cur.execute(order.format("AND e.name LIKE '%%化工%%'"))
+        chemical = [r[0] for r in cur.fetchall()]
+    assert len(expected) > 50 and chemical
+    headers = {"Accept": "text/html"}
+    assert ids(client.get("/", headers=headers).text) == expected[:50]
+    assert ids(client.get("/", params={"page": 2}, headers=headers).text) == expected[50:100]
+    assert ids(client.get("/", params={"q": "化工"}, headers=headers).text) == chemical[:50]
