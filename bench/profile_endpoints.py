@@ -1,6 +1,6 @@
-"""Single-client latency of each endpoint of the API benchmark's read mix (a diagnostic, not a
-harness benchmark): where a request's time goes when nothing else runs. ``api_latency`` measures
-the same endpoints at 50 concurrent clients, where queueing hides which one is slow.
+"""Single-client latency of each endpoint of the API benchmark's read mix and of the console pages (a
+diagnostic, not a harness benchmark): where a request's time goes when nothing else runs. ``api_latency``
+measures the API endpoints at 50 concurrent clients, where queueing hides which one is slow.
 
     .venv/bin/python -m bench.profile_endpoints [DATABASE_URL] [--repeat 12]
 
@@ -49,11 +49,16 @@ def main() -> None:
         "hidden_hazards": lambda e, d: f"/api/hidden-hazards?region_id={d}&limit=50",
         "hazard_sources": lambda e, d: f"/api/hazard-sources?region_id={d}",
         "region_stats": lambda e, d: f"/api/regions/stats?level=district&within={d}",
+        # console pages (server-rendered HTML)
+        "page:/": lambda e, d: "/",
+        "page:/?page=1000": lambda e, d: "/?page=1000",
+        "page:/dashboard": lambda e, d: "/dashboard",
+        "page:/enterprises/{id}": lambda e, d: f"/enterprises/{e}",
     }
     with TestClient(create_app(url)) as c:
         token = c.post("/api/auth/login", json={"username": BENCH_USER, "password": BENCH_PASSWORD}).json()["token"]
         headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
-        print(f"{'endpoint':16s} {'p50 ms':>8s} {'max ms':>8s} {'bytes':>9s}   ({a.repeat} requests each, one client)")
+        print(f"{'endpoint':24s} {'p50 ms':>8s} {'max ms':>8s} {'bytes':>9s}   ({a.repeat} requests each, one client)")
         for name, path in paths.items():
             times, sizes = [], []
             for _ in range(a.repeat):
@@ -62,7 +67,7 @@ def main() -> None:
                 times.append((time.perf_counter() - t0) * 1000)
                 r.raise_for_status()
                 sizes.append(len(r.content))
-            print(f"{name:16s} {statistics.median(times):8.1f} {max(times):8.1f} {statistics.median(sizes):9,.0f}")
+            print(f"{name:24s} {statistics.median(times):8.1f} {max(times):8.1f} {statistics.median(sizes):9,.0f}")
 
 
 if __name__ == "__main__":
