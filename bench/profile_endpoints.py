@@ -23,6 +23,7 @@ def main() -> None:
 
     from app.main import create_app
     from bench.api import BENCH_PASSWORD, BENCH_USER, ensure_bench_users
+    from bench.generate import default_database
     from bench.harness import ENTERPRISES
     from db.connection import database_url
 
@@ -30,7 +31,7 @@ def main() -> None:
     p.add_argument("url", nargs="?", help="database (default: the full-size bench database)")
     p.add_argument("--repeat", type=int, default=12)
     a = p.parse_args()
-    url = a.url or database_url().rsplit("/", 1)[0] + f"/riskatlas_bench_{ENTERPRISES['full']}"
+    url = a.url or database_url(dbname=default_database(ENTERPRISES["full"]))
     rnd = random.Random(7)
     conn = psycopg2.connect(url)
     ensure_bench_users(conn)

@@ -16,8 +16,9 @@ records who, when, before and after of every change.
 
 New objects arrive through the imports: a posted GeoJSON Feature or FeatureCollection is a GeoJSON
 import of those features (:func:`layers.imports.import_file`), so creation and file import check
-the same things; a hazard source, which no import brings, is created by :func:`insert` with the
-checks of an edit. Risks are changed here in their descriptive fields; their levels change through a
+the same things. What no import brings is created by :func:`insert` with the checks of an edit: a
+hazard source, a risk with its assessment (:func:`layers.assessment.create_risk`), a sub-region
+(:func:`layers.regions.create_region`). Risks are changed here in their descriptive fields; their levels change through a
 re-assessment (:func:`layers.assessment.reassess_risk`), hidden hazards through their lifecycle
 (:mod:`layers.hidden_hazards`).
 """

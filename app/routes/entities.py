@@ -56,13 +56,13 @@ FEATURE_BODY = Body(description="GeoJSON Feature, 或属性对象 (可含 geomet
                     examples=[{"type": "Feature", "properties": {"name": "一号车间"}}])
 
 
-def _feature_response(feature: dict, status_code: int = 200) -> JSONResponse:
-    tag = feature.pop("etag")
-    headers = {"ETag": tag}
-    if status_code == 201:
-        headers["Location"] = f"/api/{feature['_entity']}/{feature['id']}"
-    feature.pop("_entity", None)
-    return JSONResponse(feature, status_code=status_code, media_type=GEOJSON, headers=headers)
+def _feature_response(feature: dict, *, created: str | None = None) -> JSONResponse:
+    """One Feature with its ETag; ``created``: the entity name of a new object (201, Location)."""
+    headers = {"ETag": feature.pop("etag")}
+    if created is None:
+        return JSONResponse(feature, media_type=GEOJSON, headers=headers)
+    headers["Location"] = f"/api/{created}/{feature['id']}"
+    return JSONResponse(feature, status_code=201, media_type=GEOJSON, headers=headers)
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -165,9 +165,7 @@ def _created(conn, ent: Entity, body: Any, crs: str | None, actor: str, enterpri
     with conn:
         features, result = ent_mod.create(conn, ent, body, crs=crs, enterprise_id=enterprise_id, actor=actor)
     if body.get("type") == "Feature":
-        feature = features[0]
-        feature["_entity"] = ent.name
-        return _feature_response(feature, 201)
+        return _feature_response(features[0], created=ent.name)
     for f in features:
         f.pop("etag")
     return JSONResponse({"type": "FeatureCollection", "features": features, "notes": result.notes,
@@ -214,8 +212,7 @@ def create_hazard_source(conn: Conn, user: WriterUser, enterprise_id: Annotated[
         enterprise_for_import(conn, enterprise_id)        # 404 for a foreign or unknown enterprise
         feature = ent_mod.insert(conn, ENTITIES["hazard-sources"], body, fixed={"enterprise_id": enterprise_id},
                                  crs=crs, admin=user.role == "admin")
-    feature["_entity"] = "hazard-sources"
-    return _feature_response(feature, 201)
+    return _feature_response(feature, created="hazard-sources")
 
 
 RISK_BODY = Body(description="风险的描述字段 (properties) 与评价 (assessment: method、inputs、residual_inputs 或 "
@@ -239,8 +236,7 @@ def create_risk(conn: Conn, user: WriterUser, area_id: Annotated[int, Path(ge=1,
     with conn:
         feature = create(conn, area_id, body.get("properties"), body.get("assessment"), actor=user.actor,
                          admin=user.role == "admin")
-    feature["_entity"] = "risks"
-    return _feature_response(feature, 201)
+    return _feature_response(feature, created="risks")
 
 
 @router.post("/regions/{region_id}/children", status_code=201, response_class=JSONResponse,
@@ -252,5 +248,4 @@ def create_sub_region(conn: Conn, user: AdminUser, region_id: Annotated[int, Pat
 
     with conn:
         feature = create_region(conn, region_id, body, crs=crs)
-    feature["_entity"] = "regions"
-    return _feature_response(feature, 201)
+    return _feature_response(feature, created="regions")

@@ -110,38 +110,41 @@ def post_hidden_hazard(conn: Conn, user: CurrentUser, enterprise_id: Id, body: R
     return h.as_dict()
 
 
-EnterpriseQ = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-RegionQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="区域 id: 含其全部下级区域")]
-GradeQ = Annotated[Literal["general", "major"] | None, Query()]
-OverdueQ = Annotated[bool | None, Query(description="true: 只看逾期 (超过整改期限且未闭环)")]
-LimitQ = Annotated[int, Query(ge=1, le=1000)]
-OffsetQ = Annotated[int, Query(ge=0, le=10_000_000)]
+def _hazard_page(
+    conn: Conn,
+    enterprise_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    region_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="区域 id: 含其全部下级区域")] = None,
+    status: Annotated[Status | None, Query()] = None,
+    grade: Annotated[Literal["general", "major"] | None, Query()] = None,
+    overdue: Annotated[bool | None, Query(description="true: 只看逾期 (超过整改期限且未闭环)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict:
+    """The filters and page shared by the list and the GeoJSON layer, and what they select."""
+    total, items = hh.list_hazards(conn, enterprise_id=enterprise_id, region_id=region_id, status=status,
+                                   grade=grade, overdue=overdue, limit=limit, offset=offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+HazardPage = Annotated[dict, Depends(_hazard_page)]
 
 
 @router.get("/hidden-hazards", summary="隐患列表: 按企业、区域(含下级)、状态、等级、是否逾期筛选")
-def list_hidden_hazards(conn: Conn, enterprise_id: EnterpriseQ = None, region_id: RegionQ = None,
-                        status: Annotated[Status | None, Query()] = None, grade: GradeQ = None,
-                        overdue: OverdueQ = None, limit: LimitQ = 100, offset: OffsetQ = 0):
-    total, items = hh.list_hazards(conn, enterprise_id=enterprise_id, region_id=region_id, status=status,
-                                   grade=grade, overdue=overdue, limit=limit, offset=offset)
-    return {"total": total, "limit": limit, "offset": offset, "items": [h.as_dict() for h in items]}
+def list_hidden_hazards(page: HazardPage):
+    return {**page, "items": [h.as_dict() for h in page["items"]]}
 
 
 @router.get("/hidden-hazards.geojson", response_class=JSONResponse,
             summary="隐患图层 (GeoJSON FeatureCollection, 点为隐患位置): 筛选同隐患列表")
-def hidden_hazards_geojson(conn: Conn, enterprise_id: EnterpriseQ = None, region_id: RegionQ = None,
-                           status: Annotated[Status | None, Query()] = None, grade: GradeQ = None,
-                           overdue: OverdueQ = None, limit: LimitQ = 100, offset: OffsetQ = 0):
-    total, items = hh.list_hazards(conn, enterprise_id=enterprise_id, region_id=region_id, status=status,
-                                   grade=grade, overdue=overdue, limit=limit, offset=offset)
+def hidden_hazards_geojson(page: HazardPage):
     features = []
-    for h in items:
+    for h in page["items"]:
         props = jsonable_encoder(h.as_dict())
         lon, lat = props.pop("lon"), props.pop("lat")
         features.append({"type": "Feature", "id": h.id, "properties": props,
                          "geometry": {"type": "Point", "coordinates": [lon, lat]} if lon is not None else None})
-    return JSONResponse({"type": "FeatureCollection", "total": total, "limit": limit, "offset": offset,
-                         "features": features}, media_type="application/geo+json")
+    return JSONResponse({"type": "FeatureCollection", "total": page["total"], "limit": page["limit"],
+                         "offset": page["offset"], "features": features}, media_type="application/geo+json")
 
 
 @router.get("/enterprises/{enterprise_id}/hidden-hazard-ledger", summary="隐患排查治理台账 (含处理记录)")
