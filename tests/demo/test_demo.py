@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from db.demo import load_demo
+from demo import load_demo
 
 
 def _one(conn, sql, params=()):

@@ -14,12 +14,12 @@ import shapely
 from pyproj import Geod
 
 from db.coords import gcj02_to_wgs84, geometry_gcj02_to_wgs84, wgs84_to_gcj02
-from db.demo.boundaries import boundary
-from db.demo.enterprises import Cluster, UsccMaker, build_enterprises, workshop_rects
-from db.demo.geo import Frame, Occupancy
-from db.demo.plants import PLANTS
-from db.demo.regions import build_regions, by_level
-from db.demo.risks import COMMON, KIND, SOURCE_WORKSHOP, WORKSHOPS, fits, lec_combos
+from demo.boundaries import boundary
+from demo.enterprises import Cluster, UsccMaker, build_enterprises, workshop_rects
+from demo.geo import Frame, Occupancy
+from demo.plants import PLANTS
+from demo.regions import build_regions, by_level
+from demo.risks import COMMON, KIND, SOURCE_WORKSHOP, WORKSHOPS, fits, lec_combos
 from layers import uscc
 from layers.assessment import Profile, assess
 from layers.levels import Level

@@ -14,11 +14,11 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point
 
-from db.demo.enterprises import Cluster, EnterpriseRec, landline
-from db.demo.geo import Frame, Occupancy, metres_to_deg, on_land, random_points_in
-from db.demo.names import CHINESE_NUMERALS, PARK_WORDS, PLACE_WORDS, short_town, street
-from db.demo.plants import DrawnPlant
-from db.demo.regions import Region, by_level
+from demo.enterprises import Cluster, EnterpriseRec, landline
+from demo.geo import Frame, Occupancy, metres_to_deg, on_land, random_points_in
+from demo.names import CHINESE_NUMERALS, PARK_WORDS, PLACE_WORDS, short_town, street
+from demo.plants import DrawnPlant
+from demo.regions import Region, by_level
 
 RESOURCES_PER_DISTRICT = {"fire_station": (4, 6), "shelter": (6, 10), "hospital": (2, 4), "depot": (1, 1)}
 HOSPITAL_NAMES = ("人民医院", "中医医院", "第二人民医院", "妇幼保健院")

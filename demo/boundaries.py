@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import MultiPolygon
 
 from db.coords import geometry_gcj02_to_wgs84
-from db.demo.geo import as_multipolygon
+from demo.geo import as_multipolygon
 
 #: Simplification tolerance in degrees (about 20 m): keeps the demo small, invisible at city scale.
 SIMPLIFY_DEG = 0.0002

@@ -10,8 +10,8 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from db.bulk import ewkb_hex
-from db.demo.enterprises import REFERENCE_DATE, EnterpriseRec
-from db.demo.regions import Region, walk
+from demo.enterprises import REFERENCE_DATE, EnterpriseRec
+from demo.regions import Region, walk
 from layers.assessment import Profile
 
 Conn = psycopg2.extensions.connection

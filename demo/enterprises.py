@@ -12,10 +12,10 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point
 
-from db.demo.geo import Frame, Occupancy, metres_to_deg, on_land, random_points_in
-from db.demo.names import CLUSTER_SUFFIXES, INDUSTRY_WORDS, PREFIXES, mobile, person, short_town, street
-from db.demo.regions import Region, by_level
-from db.demo.risks import (
+from demo.geo import Frame, Occupancy, metres_to_deg, on_land, random_points_in
+from demo.names import CLUSTER_SUFFIXES, INDUSTRY_WORDS, PREFIXES, mobile, person, short_town, street
+from demo.regions import Region, by_level
+from demo.risks import (
     COMMON,
     SOURCE_WORKSHOP,
     WORKSHOPS,

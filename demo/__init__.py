@@ -21,13 +21,13 @@ import numpy as np
 import psycopg2.extensions
 from shapely.geometry import Point
 
-from db.demo import insert
-from db.demo.enterprises import REFERENCE_DATE, Cluster, UsccMaker, build_enterprises
-from db.demo.geo import Occupancy
-from db.demo.plants import build_plants
-from db.demo.regions import build_regions, walk
-from db.demo.resources import emergency_resources, hazchem_plants, protection_targets
-from db.demo.roads import corridors, free_point, network, roads
+from demo import insert
+from demo.enterprises import REFERENCE_DATE, Cluster, UsccMaker, build_enterprises
+from demo.geo import Occupancy
+from demo.plants import build_plants
+from demo.regions import build_regions, walk
+from demo.resources import emergency_resources, hazchem_plants, protection_targets
+from demo.roads import corridors, free_point, network, roads
 from layers.assessment import load_profile
 
 __all__ = ["DEFAULT_SEED", "REFERENCE_DATE", "load_demo"]

@@ -17,9 +17,9 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 
-from db.demo.geo import Occupancy, metres_to_deg
-from db.demo.names import STREET_WORDS, short_town
-from db.demo.regions import Region, by_level
+from demo.geo import Occupancy, metres_to_deg
+from demo.names import STREET_WORDS, short_town
+from demo.regions import Region, by_level
 
 MAX_EDGE_DEG = 0.22         # no road across the whole city in one leap
 ARTERIAL_DEG = 0.08         # longer edges are 省道 (arterial), shorter ones 大道/县道 (secondary)

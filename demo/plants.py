@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from db.demo.enterprises import REFERENCE_DATE, AreaRec, EnterpriseRec, People, SourceRec, UsccMaker, landline
-from db.demo.geo import Frame, Occupancy, metres_to_deg, on_land, random_points_in
-from db.demo.names import mobile, person
-from db.demo.regions import Region
-from db.demo.risks import KIND, PERIOD, TIER, Risk
+from demo.enterprises import REFERENCE_DATE, AreaRec, EnterpriseRec, People, SourceRec, UsccMaker, landline
+from demo.geo import Frame, Occupancy, metres_to_deg, on_land, random_points_in
+from demo.names import mobile, person
+from demo.regions import Region
+from demo.risks import KIND, PERIOD, TIER, Risk
 from layers.assessment import Profile, assess
 from layers.levels import Level
 
