@@ -19,7 +19,7 @@ test:
 # make bench: every benchmark at full (province) size, by hand; make bench SIZE=smoke: the CI size.
 SIZE ?= full
 bench: setup
-	$(BIN)/riskatlas bench run all --size $(SIZE)
+	$(BIN)/python -m bench run all --size $(SIZE)
 
 lint:
 	$(BIN)/ruff check app db layers maps tests bench

@@ -24,12 +24,12 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
+from bench.browser import free_port
 from bench.harness import Context, benchmark
 from layers.accounts import create_user
 
@@ -72,12 +72,6 @@ def login(base: str, username: str, password: str) -> str:
     r = httpx.post(base + "/api/auth/login", json={"username": username, "password": password}, timeout=30)
     r.raise_for_status()
     return r.json()["token"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _pct(xs: list[float], p: float) -> float:
@@ -185,7 +179,7 @@ def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 60) -> Non
 
 
 def start_server(url: str, workers: int = 2) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host",
                              "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],

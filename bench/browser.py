@@ -1,9 +1,14 @@
-"""Debian's headless chromium driven from tests, and a live app server to point it at."""
+"""Debian's headless chromium driven over the DevTools protocol, and a live app server to point it at.
+
+Shared by the tests (pages checked in a real browser) and the benchmarks (page load timings), so it
+lives beside the benchmarks, which import neither the tests nor the app.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -12,7 +17,13 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import free_port
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
 
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -272,8 +283,11 @@ class DevTools:
             raise RuntimeError(f"no element {selector}")
         self.call("DOM.setFileInputFiles", files=[str(path)], nodeId=node)
 
-    def login(self, base: str, token: str) -> None:
-        """Start a console session (the cookie the login form would set)."""
-        from app.auth import COOKIE
+    def login(self, base: str, token: str, *, cookie: str) -> None:
+        """Start a console session: set the session cookie named ``cookie`` that the login form would set."""
+        self.call("Network.setCookie", name=cookie, value=token, url=base, httpOnly=True, sameSite="Strict")
 
-        self.call("Network.setCookie", name=COOKIE, value=token, url=base, httpOnly=True, sameSite="Strict")
+    def login_form(self, base: str, username: str, password: str) -> None:
+        """Log in as a person does: open ``/login``, fill in the form and submit it."""
+        self.navigate(f"{base}/login")
+        self.submit("form", {"username": username, "password": password})

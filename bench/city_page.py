@@ -37,18 +37,12 @@ import re
 import sys
 import time
 
-from bench.api import regulator_token
+from bench.api import BENCH_PASSWORD, BENCH_USER, ensure_bench_users
+from bench.browser import DevTools, free_port
 from bench.harness import Context, benchmark
-from bench.tiles import free_port, riskatlas_app, serve
-from db.settings import PACKAGE_ROOT
+from bench.tiles import riskatlas_app, serve
 from layers.levels import PALETTE
 from maps import vendor
-
-try:
-    from tests.browser import DevTools
-except ImportError:          # run from the console script: the checkout is not on sys.path
-    sys.path.insert(0, str(PACKAGE_ROOT))
-    from tests.browser import DevTools
 
 #: How long an explore() page may take, from navigation to its load event (its inline script has run and
 #: drawn every point), before the run records that it did not load (``timed_out`` 1, no ``load_s``).
@@ -146,7 +140,8 @@ def city_page(ctx: Context):
         _prepare(browser)
         # the page is behind the login: a province regulator's session (row-level security applies)
         base = f"http://127.0.0.1:{port}"
-        browser.login(base, regulator_token(url, base))
+        ensure_bench_users(conn)
+        browser.login_form(base, BENCH_USER, BENCH_PASSWORD)
 
         def ours() -> dict:
             return {**_load(browser, f"{base}/maps/city", PAGE_BUDGET_S), "enterprises": n}

@@ -1,4 +1,8 @@
-"""``riskatlas bench``: generate province-scale data and run the benchmarks."""
+"""``python -m bench``: generate province-scale data and run the benchmarks.
+
+The benchmarks are a program of their own beside the project, not a sub-command of the installed
+``riskatlas``: they measure the application from outside.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="基准测试 (benchmarks: province-scale data and the harness)", no_args_is_help=True)
+app = typer.Typer(help="基准测试 (benchmarks: province-scale data and the harness)", no_args_is_help=True,
+                  add_completion=False)
 
 
 def _fail(message: str) -> None:

@@ -1,4 +1,4 @@
-"""The benchmark harness: ``riskatlas bench run NAME`` and ``make bench``.
+"""The benchmark harness: ``python -m bench run NAME`` and ``make bench``.
 
 A benchmark is a generator function decorated with :func:`benchmark`. Its code before ``yield`` is
 the set-up (runs once, not timed); it yields a dict of subjects (no-argument callables, one of them
@@ -282,11 +282,11 @@ def write_summary() -> Path:
     """Rewrite bench/results/README.md from every full-size result."""
     results = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(RESULTS.glob("*.json"))]
     lines = ["# Benchmark results (full size)", "",
-             "Written by `riskatlas bench run NAME --size full` (`make bench`); each subject ran "
+             "Written by `python -m bench run NAME --size full` (`make bench`); each subject ran "
              f"{MIN_RUNS} times (or the benchmark's own number, at least {MIN_FULL_RUNS}, when one run takes "
              "minutes: see `runs` in its JSON) after a warm-up, interleaved with the others. Time is the median in seconds; "
              "spread is min–max; ratio is median / baseline median from the same run. Re-run a line with "
-             "`.venv/bin/riskatlas bench run NAME --size full`.", ""]
+             "`.venv/bin/python -m bench run NAME --size full`.", ""]
     if results:
         m = results[-1]["machine"]
         lines += [f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}, "

@@ -5,7 +5,7 @@ measures the API endpoints at 50 concurrent clients, where queueing hides which 
     .venv/bin/python -m bench.profile_endpoints [DATABASE_URL] [--repeat 12]
 
 The default database is the full-size bench database in the project's cluster; requests go through
-the app in-process (FastAPI's TestClient), logged in as the bench's province regulator, so every
+the app served by uvicorn in a child process on a loopback port, logged in as the bench's province regulator, so every
 query runs under row-level security. Prints p50 and max per endpoint and the response size.
 """
 
@@ -18,13 +18,13 @@ import time
 
 
 def main() -> None:
+    import httpx
     import psycopg2
-    from fastapi.testclient import TestClient
 
-    from app.main import create_app
     from bench.api import BENCH_PASSWORD, BENCH_USER, ensure_bench_users
     from bench.generate import default_database
     from bench.harness import ENTERPRISES
+    from bench.tiles import riskatlas_app
     from db.connection import database_url
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -56,7 +56,7 @@ def main() -> None:
         "page:/dashboard": lambda e, d: "/dashboard",
         "page:/enterprises/{id}": lambda e, d: f"/enterprises/{e}",
     }
-    with TestClient(create_app(url)) as c:
+    with riskatlas_app(url) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as c:
         token = c.post("/api/auth/login", json={"username": BENCH_USER, "password": BENCH_PASSWORD}).json()["token"]
         headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
         print(f"{'endpoint':24s} {'p50 ms':>8s} {'max ms':>8s} {'bytes':>9s}   ({a.repeat} requests each, one client)")

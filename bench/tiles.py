@@ -22,7 +22,6 @@ from __future__ import annotations
 import http.client
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import urllib.request
 from contextlib import contextmanager
 
 from bench.api import regulator_token
+from bench.browser import free_port
 from bench.harness import Context, benchmark
 from db.settings import project_root
 from db.tiles import EVERYTHING, tile
@@ -44,12 +44,6 @@ SELECT ST_AsMVT(t, 'enterprises', 4096, 'geom') FROM (
     FROM enterprise e JOIN enterprise_state es ON es.enterprise_id = e.id
     WHERE e.location && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326)) t
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

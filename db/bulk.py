@@ -1,7 +1,7 @@
 """Bulk loading into PostGIS: COPY in text format with geometries as hex EWKB, and dropping /
 rebuilding a table's secondary indexes around a large load.
 
-This is the loader behind ``riskatlas bench generate`` (and the one the ``bulk_load`` benchmark
+This is the loader behind ``python -m bench generate`` (and the one the ``bulk_load`` benchmark
 compares with ``ogr2ogr`` and ``GeoDataFrame.to_postgis``). Rows are streamed in batches, so memory
 stays flat however many rows there are.
 """

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import psycopg2
 from fastapi.testclient import TestClient
 
+from app.auth import COOKIE
 from app.main import create_app
 from layers.accounts import create_user
 
@@ -62,5 +63,5 @@ def http_token(base: str, username: str, password: str = PASSWORD) -> str:
 def login_browser(browser, base: str, database_url: str, role: str = "admin", **scope) -> str:
     """Give a tests.browser.DevTools a console session of a user of ``role``; returns the user name."""
     username = ensure_user(database_url, role, **scope)
-    browser.login(base, http_token(base, username))
+    browser.login(base, http_token(base, username), cookie=COOKIE)
     return username

@@ -8,7 +8,6 @@ drops it at the end.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 
 import psycopg2
@@ -19,12 +18,6 @@ from db.cluster import Cluster
 from db.connection import database_url, with_dbname
 from db.migrate import migrate
 from db.settings import DatabaseSettings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _admin(url: str):
@@ -61,7 +54,7 @@ def migrated_database(server_url: str, name: str, *, demo: bool = False) -> str:
     try:
         migrate(conn, log=lambda m: None)
         if demo:
-            from db.demo import load_demo
+            from demo import load_demo
 
             with conn:
                 load_demo(conn, progress=False)

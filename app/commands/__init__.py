@@ -8,7 +8,6 @@ COMMANDS: dict[str, str] = {
     "lists": "app.commands.risk_lists",
     "sources": "app.commands.hazard_sources",
     "hazards": "app.commands.hidden_hazards",
-    "bench": "app.commands.bench",
     "emergency": "app.commands.emergency",
     "users": "app.commands.users",
     "maps": "app.commands.maps",

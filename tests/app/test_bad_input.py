@@ -202,10 +202,10 @@ def test_bad_input_corpus(demo_url, demo):
 
 
 def test_an_oversized_upload_is_413_before_it_is_read(demo_url, monkeypatch):
-    from db import settings
+    from layers import settings
 
     monkeypatch.setenv("RISKATLAS_MAX_UPLOAD_MB", "1")
-    settings.app_settings.cache_clear()
+    settings.import_settings.cache_clear()
     try:
         with api_client(demo_url, "enterprise", enterprise_id=1) as c:
             big = b'{"type": "FeatureCollection", "features": [' + b" " * (2 * 1024 * 1024) + b"]}"
@@ -216,7 +216,7 @@ def test_an_oversized_upload_is_413_before_it_is_read(demo_url, monkeypatch):
             assert r.status_code == 413
     finally:
         monkeypatch.delenv("RISKATLAS_MAX_UPLOAD_MB")
-        settings.app_settings.cache_clear()
+        settings.import_settings.cache_clear()
 
 
 @pytest.mark.parametrize("method,path,kw,field", [

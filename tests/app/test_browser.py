@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from app.auth import COOKIE
+from bench.browser import DevTools, live_app
 from tests.auth import PASSWORD, ensure_user, http_token
-from tests.browser import DevTools, live_app
 
 
 def test_index_page_lists_enterprises_with_level_colours(demo_url, tmp_path):
@@ -14,7 +15,7 @@ def test_index_page_lists_enterprises_with_level_colours(demo_url, tmp_path):
         page.goto(base + "/")
         # without a session the console sends the visitor to the login page
         assert page.evaluate("location.pathname") == "/login"
-        page.login(base, http_token(base, user))
+        page.login(base, http_token(base, user), cookie=COOKIE)
         page.goto(base + "/")
         dom = page.evaluate("document.documentElement.outerHTML")
         shot = page.screenshot(tmp_path / "index.png")

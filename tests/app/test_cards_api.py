@@ -9,9 +9,9 @@ from urllib.parse import unquote
 import psycopg2
 import pytest
 
+from bench.browser import dump_dom, live_app
 from layers.levels import PALETTE
 from tests.auth import api_client
-from tests.browser import dump_dom, live_app
 
 
 @pytest.fixture(scope="module")
@@ -182,12 +182,12 @@ def test_cli_batch_cards_and_report_show_progress(demo_url, tmp_path):
 
 
 def test_public_base_url_setting(monkeypatch):
-    from db.settings import AppSettings
+    from app.settings import WebSettings
 
     monkeypatch.setenv("RISKATLAS_PUBLIC_BASE_URL", "https://riskatlas.example.cn/app/")
-    assert AppSettings().public_base_url == "https://riskatlas.example.cn/app"
+    assert WebSettings().public_base_url == "https://riskatlas.example.cn/app"
     monkeypatch.setenv("RISKATLAS_PUBLIC_BASE_URL", "riskatlas.example.cn")
     with pytest.raises(ValueError, match="http"):
-        AppSettings()
+        WebSettings()
     monkeypatch.delenv("RISKATLAS_PUBLIC_BASE_URL")
-    assert AppSettings().public_base_url == "http://localhost:8000"
+    assert WebSettings().public_base_url == "http://localhost:8000"

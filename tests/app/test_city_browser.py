@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import psycopg2
 
+from bench.browser import DevTools, live_app
 from tests.auth import login_browser
-from tests.browser import DevTools, live_app
 
 # Leaflet objects of a folium page are top-level variables named after their kind.
 _MAP = "window[Object.keys(window).find(k => k.startsWith('map_'))]"

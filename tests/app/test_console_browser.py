@@ -9,9 +9,9 @@ import psycopg2
 import pytest
 from PIL import Image
 
+from bench.browser import DevTools, live_app
 from layers.levels import PALETTE
 from tests.auth import PASSWORD, ensure_user
-from tests.browser import DevTools, live_app
 
 
 @pytest.fixture

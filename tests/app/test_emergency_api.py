@@ -16,8 +16,8 @@ import sys
 import psycopg2
 import pytest
 
+from bench.browser import DevTools, live_app
 from tests.auth import api_client, login_browser
-from tests.browser import DevTools, live_app
 from tests.conftest import drop_database, migrated_database
 from tests.scene import (
     add_hazard_source,

@@ -12,10 +12,11 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from bench.browser import free_port
 from db.cluster import Cluster
 from db.connection import database_url
 from db.settings import DatabaseSettings
-from tests.conftest import create_database, drop_database, free_port
+from tests.conftest import create_database, drop_database
 
 CLI = [sys.executable, "-m", "app.cli"]
 

@@ -292,16 +292,16 @@ def test_risks_target_calls_the_risk_list_import(conn):
 
 
 def test_size_limit(conn, monkeypatch):
-    from db.settings import app_settings
+    from layers.settings import import_settings
 
     monkeypatch.setenv("RISKATLAS_MAX_UPLOAD_MB", "0.001")
-    app_settings.cache_clear()
+    import_settings.cache_clear()
     try:
         with pytest.raises(TooLarge):
             import_file(conn, "targets", b"x" * 2000, "t.csv")
     finally:
         monkeypatch.delenv("RISKATLAS_MAX_UPLOAD_MB")
-        app_settings.cache_clear()
+        import_settings.cache_clear()
 
 
 # ------------------------------------------------------------------------------------------------

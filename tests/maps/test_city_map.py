@@ -8,12 +8,12 @@ import subprocess
 import pytest
 from PIL import Image
 
-from db.settings import MapSettings
 from layers import city
 from layers.levels import PALETTE
 from maps import vendor
 from maps.city_map import CityLayers, render_city_page
 from maps.city_static import CityStaticLayers, render_city_static
+from maps.settings import MapSettings
 from tests.auth import api_client
 
 EVIL = '</script><script>alert("x")</script><b>&'
