@@ -139,7 +139,7 @@ def _prepare_database(*, reset: bool) -> None:
 
 def _load_demo_if_empty() -> None:
     from db.connection import connect
-    from db.demo import load_demo
+    from demo import load_demo
 
     conn = connect(actor="demo-loader")
     try:
@@ -173,9 +173,9 @@ def demo_run(
     for p in rendered:
         typer.echo(f"  {p}")
     if serve:
-        from db.settings import app_settings
+        from app.settings import web_settings
 
-        s = app_settings()
+        s = web_settings()
         typer.echo(f"控制台 (console): http://{s.host}:{s.port}/  ·  城市四色图 (city map): "
                    f"http://{s.host}:{s.port}/maps/city  ·  监管看板: http://{s.host}:{s.port}/dashboard")
         _serve()
@@ -184,9 +184,9 @@ def demo_run(
 def _render_demo_city() -> list[Path]:
     """The city four-colour map and heat map of the demo city (PNG, for reports)."""
     from app.commands.city import render_static
-    from db.settings import app_settings
+    from maps.settings import map_settings
 
-    out_dir = app_settings().out_dir
+    out_dir = map_settings().out_dir
     typer.echo("绘制城市安全风险四色分布图与热力图 (rendering the city maps)", err=True)
     return [render_static(None, None, None, out_dir / "city-four-colour.png", "four_colour", "A3", 150),
             render_static(None, None, None, out_dir / "city-heat.png", "heat", "A3", 150)]
@@ -238,10 +238,10 @@ def _demo_accounts() -> None:
 
 def _render_demo_plants() -> list[Path]:
     from db.connection import connect
-    from db.settings import app_settings
     from maps.plant_map import render_enterprise_map
+    from maps.settings import map_settings
 
-    out_dir = app_settings().out_dir
+    out_dir = map_settings().out_dir
     conn = connect()
     try:
         with conn.cursor() as cur:
@@ -267,9 +267,9 @@ def _serve() -> None:
     import uvicorn
 
     from app.main import create_app
-    from db.settings import app_settings
+    from app.settings import web_settings
 
-    s = app_settings()
+    s = web_settings()
     typer.echo(f"网页服务 (web app): http://{s.host}:{s.port}/  (Ctrl-C 结束)")
     uvicorn.run(create_app(), host=s.host, port=s.port, log_level="info")
 

@@ -1,8 +1,8 @@
-"""The one settings module of riskatlas.
+"""Where the database is, and where the project keeps its files.
 
-It lives in ``db/`` because that is the bottom of the data flow (db -> layers -> maps -> app), so
-every layer may import it. One class per concern, each read from ``RISKATLAS_*`` environment
-variables (and ``DATABASE_URL``), in the manner of tipg.
+Settings are one class per concern, each read from ``RISKATLAS_*`` environment variables in one
+place, in the manner of tipg: the database here, the palette and imports in ``layers/settings.py``,
+the maps in ``maps/settings.py``, the web app in ``app/settings.py``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The checkout riskatlas runs from (``db/`` lives directly under it in an editable install).
@@ -66,74 +65,7 @@ def _world_traversable(path: Path) -> bool:
     return True
 
 
-class AppSettings(BaseSettings):
-    """The web application and the rendered outputs."""
-
-    model_config = SettingsConfigDict(env_prefix="RISKATLAS_", extra="ignore")
-
-    host: str = "127.0.0.1"
-    port: int = 8000
-    #: Public base URL of the web app: QR codes on notification cards link to {public_base_url}/cards/{id}.
-    #: Env RISKATLAS_PUBLIC_BASE_URL (RISKATLAS_BASE_URL, the earlier name, is still read).
-    public_base_url: str = Field(
-        default="http://localhost:8000",
-        validation_alias=AliasChoices("RISKATLAS_PUBLIC_BASE_URL", "RISKATLAS_BASE_URL", "public_base_url"),
-    )
-    out_dir: Path = Field(default_factory=lambda: project_root() / "out")
-    #: zh (default) or en.
-    locale: str = "zh"
-    #: Hours a login session lasts.
-    session_hours: float = 12.0
-    #: Send the console's session cookie only over HTTPS (set when the app is behind TLS).
-    cookie_secure: bool = False
-    #: Largest file accepted by the imports (MB); larger uploads are answered 413.
-    max_upload_mb: float = Field(default=50.0, gt=0)
-
-    @field_validator("public_base_url")
-    @classmethod
-    def _public_base_url(cls, v: str) -> str:
-        v = v.strip().rstrip("/")
-        if not v.startswith(("http://", "https://")) or len(v) <= len("https://"):
-            raise ValueError(f"RISKATLAS_PUBLIC_BASE_URL 应以 http:// 或 https:// 开头: {v!r} (must be an http(s) URL)")
-        return v
-
-    @property
-    def base_url(self) -> str:
-        """The earlier name of :attr:`public_base_url`."""
-        return self.public_base_url
-
-
-class MapSettings(BaseSettings):
-    """The interactive maps: which base map under the risk layers, and where the front-end assets are.
-
-    ``RISKATLAS_MAP_BASEMAP``: ``none`` (region boundaries only, the default: works on an intranet with no
-    internet), ``tianditu`` (天地图, needs ``RISKATLAS_MAP_TIANDITU_KEY``), ``amap`` (高德; its tiles are in
-    GCJ-02, so points drawn in WGS84 sit a few hundred metres off) or ``xyz`` (a local tile server:
-    ``RISKATLAS_MAP_XYZ_URL`` such as ``http://10.0.0.5/tiles/{z}/{x}/{y}.png``). Only a configured base
-    map makes a page reference another host.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="RISKATLAS_MAP_", extra="ignore")
-
-    basemap: Literal["none", "tianditu", "amap", "xyz"] = "none"
-    tianditu_key: str | None = None
-    xyz_url: str | None = None
-    #: Attribution shown for a configured base map (xyz); tianditu and amap have their own.
-    attribution: str = ""
-    #: Leaflet and its plugins, installed at set-up (``riskatlas city assets``), served at /static/vendor/.
-    vendor_dir: Path = Field(default_factory=lambda: project_root() / "var" / "vendor")
-
-
-@lru_cache
-def map_settings() -> MapSettings:
-    return MapSettings()
-
-
 @lru_cache
 def database_settings() -> DatabaseSettings:
     return DatabaseSettings()
 
-
-@lru_cache
-def app_settings() -> AppSettings:
-    return AppSettings()

@@ -1,4 +1,4 @@
-"""Risk levels and the one palette of riskatlas (DOMAIN.md §2).
+"""Risk levels and the one palette of riskatlas.
 
 Every colour on every output (matplotlib, folium, exports, QGIS styles) comes from :data:`PALETTE`.
 The database stores levels as the ordered enum ``risk_level`` ('low' < 'general' < 'significant' <
@@ -7,9 +7,10 @@ The database stores levels as the ordered enum ``risk_level`` ('low' < 'general'
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from enum import StrEnum
+
+from layers.settings import PaletteSettings
 
 
 class Level(StrEnum):
@@ -71,19 +72,11 @@ NAMES: dict[str, dict[str, str]] = {
 #: Levels from the highest down: the order of legends and lists.
 DESCENDING: tuple[Level, ...] = (Level.MAJOR, Level.SIGNIFICANT, Level.GENERAL, Level.LOW)
 
-_DEFAULT_COLOURS = {
-    "major": "#FF0000",
-    "significant": "#FF8000",
-    "general": "#FFFF00",
-    "low": "#0000FF",
-    UNASSESSED: "#BFBFBF",
-}
-
 
 @dataclass(frozen=True)
 class Palette:
-    """The four colours and grey. Defaults per DOMAIN.md §2; override with
-    ``RISKATLAS_COLOUR_MAJOR`` / ``_SIGNIFICANT`` / ``_GENERAL`` / ``_LOW`` / ``_UNASSESSED``."""
+    """The four colours and grey, keyed by level code and ``unassessed``; read from
+    :class:`layers.settings.PaletteSettings` (``RISKATLAS_COLOUR_*``)."""
 
     colours: dict[str, str]
 
@@ -113,15 +106,7 @@ class Palette:
 
 
 def _load_palette() -> Palette:
-    colours = dict(_DEFAULT_COLOURS)
-    for key in colours:
-        value = os.environ.get(f"RISKATLAS_COLOUR_{key.upper()}")
-        if value:
-            if not (len(value) == 7 and value.startswith("#")):
-                raise ValueError(f"RISKATLAS_COLOUR_{key.upper()} 应为 #RRGGBB 格式: {value!r}")
-            int(value[1:], 16)
-            colours[key] = value.upper()
-    return Palette(colours)
+    return Palette(PaletteSettings().model_dump())
 
 
 PALETTE = _load_palette()

@@ -32,9 +32,9 @@ from folium.template import Template
 from folium.utilities import JsCode
 
 from db import tiles
-from db.settings import MapSettings, map_settings
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 from maps import vendor
+from maps.settings import MapSettings, map_settings
 
 CITY_PAGE_JS = ("leaflet", "jquery")   # folium builds popups with jQuery
 CITY_PAGE_CSS = ("leaflet_css",)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from db.settings import map_settings
+from maps.settings import map_settings
 
 URL_PREFIX = "/static/vendor/"
 

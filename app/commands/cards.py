@@ -37,11 +37,12 @@ def post_cmd(
     version: VersionOpt = "V1.0",
 ) -> None:
     """一个岗位的告知卡 (二维码指向 RISKATLAS_PUBLIC_BASE_URL/cards/ID)."""
+    from app.settings import web_settings
     from db.connection import connect
-    from db.settings import app_settings
     from layers.cards import card_url, post_card
     from layers.errors import NotFound
     from maps.cards import CardOptions, render_card
+    from maps.settings import map_settings
 
     _check(paper, basis, out, (".pdf", ".png", ".svg"))
     conn = connect()
@@ -51,8 +52,8 @@ def post_cmd(
         _fail(str(exc))
     finally:
         conn.close()
-    target = out or app_settings().out_dir / f"card-{area_id}.pdf"
-    url = card_url(app_settings().public_base_url, area_id)
+    target = out or map_settings().out_dir / f"card-{area_id}.pdf"
+    url = card_url(web_settings().public_base_url, area_id)
     render_card(card, url, target, CardOptions(paper, version))
     typer.echo(f"{target}  ({card.enterprise_name} {card.name}, 二维码 {url})")
 
@@ -66,11 +67,12 @@ def batch_cmd(
     version: VersionOpt = "V1.0",
 ) -> None:
     """企业全部告知卡, 一卡一页, 合为一个 PDF (批量打印), 逐张显示进度."""
+    from app.settings import web_settings
     from db.connection import connect
-    from db.settings import app_settings
     from layers.cards import card_areas, card_url
     from layers.errors import NotFound
     from maps.cards import CardOptions, render_cards
+    from maps.settings import map_settings
 
     _check(paper, basis, out, (".pdf",))
     conn = connect()
@@ -82,8 +84,8 @@ def batch_cmd(
         conn.close()
     if not cards:
         _fail(f"企业 {enterprise_id} 尚未绘制岗位或车间, 没有告知卡 (no posts drawn yet)")
-    target = out or app_settings().out_dir / f"cards-{enterprise_id}.pdf"
-    base = app_settings().public_base_url
+    target = out or map_settings().out_dir / f"cards-{enterprise_id}.pdf"
+    base = web_settings().public_base_url
 
     def progress(i: int, n: int, card) -> None:
         typer.echo(f"[{i}/{n}] {card.code} {card.name}", err=True)

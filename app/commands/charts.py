@@ -36,9 +36,9 @@ def posts_cmd(
 ) -> None:
     """企业作业安全风险比较图: 各岗位 (或车间) 的风险点数, 按等级堆叠."""
     from db.connection import connect
-    from db.settings import app_settings
     from layers.charts import post_risk_counts
     from layers.errors import InvalidInput, NotFound
+    from maps.settings import map_settings
 
     conn = connect()
     try:
@@ -47,7 +47,7 @@ def posts_cmd(
         _fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1)
     finally:
         conn.close()
-    _render(data, out or app_settings().out_dir / f"posts-chart-{enterprise_id}.png", dpi)
+    _render(data, out or map_settings().out_dir / f"posts-chart-{enterprise_id}.png", dpi)
 
 
 @app.command("industries")
@@ -59,9 +59,9 @@ def industries_cmd(
 ) -> None:
     """行业安全风险比较图: 区域内各行业的企业数, 按企业风险等级堆叠."""
     from db.connection import connect
-    from db.settings import app_settings
     from layers.charts import industry_level_counts
     from layers.errors import InvalidInput, NotFound
+    from maps.settings import map_settings
 
     conn = connect()
     try:
@@ -70,4 +70,4 @@ def industries_cmd(
         _fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1)
     finally:
         conn.close()
-    _render(data, out or app_settings().out_dir / f"industries-chart-{region_id}.png", dpi)
+    _render(data, out or map_settings().out_dir / f"industries-chart-{region_id}.png", dpi)

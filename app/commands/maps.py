@@ -49,7 +49,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _target(out: Path | None, fmt: Fmt | None, default_stem: str) -> Path:
-    from db.settings import app_settings
+    from maps.settings import map_settings
 
     if out is not None:
         suffix = out.suffix.lower().lstrip(".")
@@ -58,7 +58,7 @@ def _target(out: Path | None, fmt: Fmt | None, default_stem: str) -> Path:
         if fmt is not None and fmt.value != suffix:
             _fail(f"--format {fmt.value} 与 --out 的后缀 {out.suffix} 不一致 (format and file suffix disagree)", 2)
         return out
-    return app_settings().out_dir / f"{default_stem}.{(fmt or Fmt.pdf).value}"
+    return map_settings().out_dir / f"{default_stem}.{(fmt or Fmt.pdf).value}"
 
 
 def _render(target: Path, **kw) -> None:

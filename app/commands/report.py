@@ -24,11 +24,12 @@ def report(
 ) -> None:
     """安全风险辨识管控报告: 封面、目录、企业概况、风险汇总与比较图、厂区四色分布图、较大及以上风险管控清单、
     附件清单与岗位告知卡, 合为一个 PDF; 逐节显示进度."""
+    from app.settings import web_settings
     from db.connection import connect
-    from db.settings import app_settings
     from layers.errors import NotFound
     from layers.report import report_data
     from maps.report import ReportMeta, render_report
+    from maps.settings import map_settings
 
     def fail(message: str, code: int = 1) -> None:
         typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
@@ -36,7 +37,7 @@ def report(
 
     if basis not in ("residual", "inherent"):
         fail(f"--basis 应为 residual 或 inherent, 实为 {basis!r}", 2)
-    target = out or app_settings().out_dir / f"report-{enterprise_id}.pdf"
+    target = out or map_settings().out_dir / f"report-{enterprise_id}.pdf"
     if target.suffix.lower() != ".pdf":
         fail(f"输出文件应为 .pdf: {target}", 2)
     t0 = time.perf_counter()
@@ -52,7 +53,7 @@ def report(
     def progress(i: int, n: int, message: str) -> None:
         typer.echo(f"[{i}/{n}] {message} {time.perf_counter() - t0:.1f}s", err=True)
 
-    meta = ReportMeta(compiled_by, reviewed_by, approved_by, version, dt.date.today(), app_settings().public_base_url)
+    meta = ReportMeta(compiled_by, reviewed_by, approved_by, version, dt.date.today(), web_settings().public_base_url)
     result = render_report(data, target, meta, progress)
     for s in result.skipped:
         typer.secho(f"注意 (note): {s}", fg=typer.colors.YELLOW, err=True)

@@ -20,9 +20,9 @@ def _fail(message: str) -> None:
 
 
 def _target(out: Path | None, default: str) -> Path:
-    from db.settings import app_settings
+    from maps.settings import map_settings
 
-    target = out or app_settings().out_dir / default
+    target = out or map_settings().out_dir / default
     if target.suffix.lower() != ".xlsx":
         typer.secho(f"错误 (error): 输出文件应为 .xlsx: {target}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from app.auth import COOKIE, AdminUser, CurrentUser, token_of
 from app.db import get_conn
-from db.settings import app_settings
+from app.settings import web_settings
 from layers import accounts
 from layers.accounts import AuthError
 
@@ -37,14 +37,14 @@ def _login(request: Request, username: str, password: str):
     pool = request.app.state.pool
     conn = pool.getconn()
     try:
-        return accounts.login(conn, username, password, hours=app_settings().session_hours,
+        return accounts.login(conn, username, password, hours=web_settings().session_hours,
                               user_agent=request.headers.get("user-agent"))
     finally:
         pool.putconn(conn)
 
 
 def _set_cookie(resp, token: str) -> None:
-    s = app_settings()
+    s = web_settings()
     resp.set_cookie(COOKIE, token, max_age=int(s.session_hours * 3600), httponly=True, samesite="strict",
                     secure=s.cookie_secure, path="/")
 

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from app.db import get_conn, get_publishing_conn
 from app.files import file_download
-from db.settings import app_settings
+from app.settings import web_settings
 from layers.cards import GENERAL_EMERGENCY, PostCard, card_areas, card_url, post_card
 from layers.errors import NotFound
 from layers.levels import NAMES, PALETTE, UNASSESSED, Level
@@ -36,7 +36,7 @@ VersionQ = Annotated[str, Query(max_length=20, pattern=r"^[\w.\-]+$", descriptio
 
 
 def _url(card: PostCard) -> str:
-    return card_url(app_settings().public_base_url, card.area_id)
+    return card_url(web_settings().public_base_url, card.area_id)
 
 
 @router.get("/api/posts/{area_id}/card.pdf", summary="岗位安全风险告知卡 (PDF, A5/A4), 含二维码")

@@ -13,7 +13,7 @@ from fastapi import Path as PathParam
 
 from app.db import get_conn
 from app.files import file_download
-from db.settings import app_settings
+from app.settings import web_settings
 from layers.report import report_data
 from maps.report import ReportMeta, render_report
 
@@ -35,7 +35,7 @@ def get_report(
     version: Annotated[str, Query(max_length=20, pattern=r"^[\w.\-]+$")] = "V1.0",
 ):
     data = report_data(conn, enterprise_id, basis)
-    meta = ReportMeta(compiled_by, reviewed_by, approved_by, version, dt.date.today(), app_settings().public_base_url)
+    meta = ReportMeta(compiled_by, reviewed_by, approved_by, version, dt.date.today(), web_settings().public_base_url)
     tmp = Path(tempfile.mkdtemp(prefix="riskatlas-report-"))
     out = render_report(data, tmp / "report.pdf", meta).path
     return file_download(out, f"{data.info.name}-安全风险辨识管控报告.pdf", f"report-{enterprise_id}.pdf", cleanup=tmp)

@@ -95,9 +95,9 @@ def norm_header(h: Any) -> str:
 
 
 def max_upload_bytes() -> int:
-    from db.settings import app_settings
+    from layers.settings import import_settings
 
-    return int(app_settings().max_upload_mb * 1024 * 1024)
+    return int(import_settings().max_upload_mb * 1024 * 1024)
 
 
 def too_large_message(size: int | None = None) -> str:

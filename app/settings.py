@@ -1,0 +1,40 @@
+"""Settings of the web application, read from ``RISKATLAS_*`` environment variables in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    """Where the web app listens, its public address and its login sessions."""
+
+    model_config = SettingsConfigDict(env_prefix="RISKATLAS_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Public base URL of the web app: QR codes on notification cards link to {public_base_url}/cards/{id}.
+    #: Env RISKATLAS_PUBLIC_BASE_URL (RISKATLAS_BASE_URL, the earlier name, is still read).
+    public_base_url: str = Field(
+        default="http://localhost:8000",
+        validation_alias=AliasChoices("RISKATLAS_PUBLIC_BASE_URL", "RISKATLAS_BASE_URL", "public_base_url"),
+    )
+    #: Hours a login session lasts.
+    session_hours: float = 12.0
+    #: Send the console's session cookie only over HTTPS (set when the app is behind TLS).
+    cookie_secure: bool = False
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_base_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if not v.startswith(("http://", "https://")) or len(v) <= len("https://"):
+            raise ValueError(f"RISKATLAS_PUBLIC_BASE_URL 应以 http:// 或 https:// 开头: {v!r} (must be an http(s) URL)")
+        return v
+
+
+@lru_cache
+def web_settings() -> WebSettings:
+    return WebSettings()
