@@ -33,7 +33,8 @@ from bench.api import regulator_token
 from bench.browser import free_port
 from bench.harness import Context, benchmark
 from db.settings import project_root
-from db.tiles import EVERYTHING, tile
+from layers.filters import EVERYTHING
+from layers.tiles import tile
 
 ZOOMS = (8, 12, 16)
 VIEW = "bench_enterprise_tiles"

@@ -1,6 +1,6 @@
 """The regulators' city map: its layers as typed queries (GeoDataFrames), all under one filter.
 
-Every query takes a :class:`db.tiles.TileFilter` (``within`` = a region id whose subtree is kept, the
+Every query takes a :class:`layers.filters.LayerFilter` (``within`` = a region id whose subtree is kept, the
 place where the jurisdiction check plugs in; industries; levels), the same filter the vector tiles take,
 so the page, the tiles, the static maps and the exports always show the same enterprises.
 Levels are the current levels of the views ``enterprise_level`` / ``area_level``; colours come from
@@ -13,8 +13,8 @@ import geopandas as gpd
 import psycopg2.extensions
 
 from db.io import read_postgis
-from db.tiles import EVERYTHING, LEVEL_KEYS, TileFilter
 from layers.errors import InvalidInput, NotFound
+from layers.filters import EVERYTHING, LEVEL_KEYS, LayerFilter
 from layers.levels import NAMES, PALETTE, UNASSESSED, parse_level
 
 #: Region levels drawn as choropleths on the city page, coarse to fine.
@@ -37,7 +37,7 @@ def _split(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
 
 
 def parse_filter(conn: psycopg2.extensions.connection, *, within: int | None = None,
-                 industry: str | list[str] | None = None, level: str | list[str] | None = None) -> TileFilter:
+                 industry: str | list[str] | None = None, level: str | list[str] | None = None) -> LayerFilter:
     """A checked filter from request values: the region must exist (404), industries and levels must be
     known (422, naming the field). Levels may be codes (major), 重大风险/重大/红, or 未评估/unassessed."""
     if within is not None:
@@ -67,7 +67,7 @@ def parse_filter(conn: psycopg2.extensions.connection, *, within: int | None = N
         except (ValueError, AttributeError):
             raise InvalidInput(f"风险等级 {lv!r} 未知, 应为 {'/'.join(LEVEL_KEYS)} (unknown level)",
                                [{"field": "level", "message": f"unknown level {lv!r}"}]) from None
-    return TileFilter(within=within, industries=codes, levels=tuple(levels))
+    return LayerFilter(within=within, industries=codes, levels=tuple(levels))
 
 
 def _with_colours(gdf: gpd.GeoDataFrame, col: str = "level") -> gpd.GeoDataFrame:
@@ -77,13 +77,13 @@ def _with_colours(gdf: gpd.GeoDataFrame, col: str = "level") -> gpd.GeoDataFrame
     return gdf
 
 
-def _params(f: TileFilter, level_expr: str) -> tuple[str, str, dict]:
+def _params(f: LayerFilter, level_expr: str) -> tuple[str, str, dict]:
     cond, params = f.sql(level_expr)
     cte = f"WITH {f.cte().rstrip(',')}" if f.within is not None else ""
     return cte, cond, params
 
 
-def enterprises_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
+def enterprises_layer(conn: psycopg2.extensions.connection, f: LayerFilter = EVERYTHING, *,
                       limit: int | None = None) -> gpd.GeoDataFrame:
     """Enterprises (points) with their key facts and current level, the highest levels first."""
     cte, cond, params = _params(f, "el.current_level")
@@ -100,7 +100,7 @@ def enterprises_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVER
     return _with_colours(gdf)
 
 
-def areas_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
+def areas_layer(conn: psycopg2.extensions.connection, f: LayerFilter = EVERYTHING, *,
                 limit: int | None = None) -> gpd.GeoDataFrame:
     """Plant areas (plants, workshops, units, posts, buildings) with their current level."""
     cte, cond, params = _params(f, "al.current_level")
@@ -116,7 +116,7 @@ def areas_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING
 
 
 def regions_layer(conn: psycopg2.extensions.connection, level: str = "district",
-                  f: TileFilter = EVERYTHING, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
+                  f: LayerFilter = EVERYTHING, *, simplify_m: float = 0.0) -> gpd.GeoDataFrame:
     """Regions at ``level`` inside ``f.within`` with counts by level, risk index and region colour
     (:func:`layers.regions.region_stats_layer`), optionally simplified by ``simplify_m`` metres."""
     from layers.regions import region_stats_layer
@@ -129,7 +129,7 @@ def regions_layer(conn: psycopg2.extensions.connection, level: str = "district",
     return gdf
 
 
-def hazard_sources_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
+def hazard_sources_layer(conn: psycopg2.extensions.connection, f: LayerFilter = EVERYTHING, *,
                          major_only: bool = True) -> gpd.GeoDataFrame:
     """重大危险源 (GB 18218 graded) of the enterprises inside the filter."""
     from layers.hazard_source import hazard_sources
@@ -140,7 +140,7 @@ def hazard_sources_layer(conn: psycopg2.extensions.connection, f: TileFilter = E
     return gdf.reset_index(drop=True)
 
 
-def enterprise_ids(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING) -> set[int]:
+def enterprise_ids(conn: psycopg2.extensions.connection, f: LayerFilter = EVERYTHING) -> set[int]:
     """Ids of the enterprises inside the filter."""
     cte, cond, params = _params(f, "el.current_level")
     with conn.cursor() as cur:
@@ -149,7 +149,7 @@ def enterprise_ids(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTH
         return {r[0] for r in cur.fetchall()}
 
 
-def hidden_hazards_layer(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
+def hidden_hazards_layer(conn: psycopg2.extensions.connection, f: LayerFilter = EVERYTHING, *,
                          open_major_only: bool = True) -> gpd.GeoDataFrame:
     """Hidden hazards (points: their own location, else their area's, else their enterprise's);
     by default only open 重大隐患."""
@@ -168,7 +168,7 @@ def hidden_hazards_layer(conn: psycopg2.extensions.connection, f: TileFilter = E
         ORDER BY h.grade DESC, h.deadline NULLS LAST, h.id""", params)
 
 
-def heat_points(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING, *,
+def heat_points(conn: psycopg2.extensions.connection, f: LayerFilter = EVERYTHING, *,
                 cell_m: float = 300.0, limit: int = 5000) -> list[tuple[float, float, float]]:
     """Heat-map points (lat, lon, weight): enterprises aggregated on a ``cell_m`` grid, each weighted by
     its level's weight from ``region_index_config`` (the region risk index's weights), the heaviest
@@ -185,7 +185,7 @@ def heat_points(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING
         return [(round(a, 6), round(b, 6), w) for a, b, w in cur.fetchall()]
 
 
-def extent(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING) -> tuple[float, float, float, float]:
+def extent(conn: psycopg2.extensions.connection, f: LayerFilter = EVERYTHING) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) of the region ``f.within`` (else of every city/district)."""
     with conn.cursor() as cur:
         if f.within is not None:
@@ -227,7 +227,7 @@ def region_name(conn: psycopg2.extensions.connection, region_id: int | None) -> 
     return row[0]
 
 
-def level_counts(conn: psycopg2.extensions.connection, f: TileFilter = EVERYTHING) -> dict[str, int]:
+def level_counts(conn: psycopg2.extensions.connection, f: LayerFilter = EVERYTHING) -> dict[str, int]:
     """Enterprises inside the filter by current level (key ``unassessed`` for none)."""
     cte, cond, params = _params(f, "el.current_level")
     with conn.cursor() as cur:

@@ -19,9 +19,9 @@ import geopandas as gpd
 import pandas as pd
 import psycopg2.extensions
 
-from db.tiles import EVERYTHING, TileFilter
 from layers import city
 from layers.errors import NotFound
+from layers.filters import EVERYTHING, LayerFilter
 from layers.hazard_source import GRADE_NAMES, NOT_MAJOR_ZH, grade_colour
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 
@@ -52,7 +52,7 @@ def _hidden_hazard_style() -> Style:
     return Style("grade", (("major", "重大隐患", PALETTE.colour("major")), ("general", "一般隐患", PALETTE.colour("general"))))
 
 
-def _regions(conn, f: TileFilter) -> gpd.GeoDataFrame:
+def _regions(conn, f: LayerFilter) -> gpd.GeoDataFrame:
     parts = [city.regions_layer(conn, lv, f) for lv in ("district", "town", "grid")]
     gdf = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) \
         else parts[0]
@@ -62,14 +62,14 @@ def _regions(conn, f: TileFilter) -> gpd.GeoDataFrame:
 
 
 def _levelled(fn: Callable[..., gpd.GeoDataFrame]) -> Callable[..., gpd.GeoDataFrame]:
-    def read(conn, f: TileFilter) -> gpd.GeoDataFrame:
+    def read(conn, f: LayerFilter) -> gpd.GeoDataFrame:
         gdf = fn(conn, f)
         gdf["level"] = [v or UNASSESSED for v in gdf["level"]]
         return gdf.drop(columns=["colour"], errors="ignore")
     return read
 
 
-def _hazard_sources(conn, f: TileFilter) -> gpd.GeoDataFrame:
+def _hazard_sources(conn, f: LayerFilter) -> gpd.GeoDataFrame:
     gdf = city.hazard_sources_layer(conn, f, major_only=False)
     gdf["grade"] = [str(g) if g is not None else "" for g in gdf["grade"]]
     if "computed_at" in gdf:
@@ -77,7 +77,7 @@ def _hazard_sources(conn, f: TileFilter) -> gpd.GeoDataFrame:
     return gdf.drop(columns=["colour"], errors="ignore")
 
 
-def _hidden_hazards(conn, f: TileFilter) -> gpd.GeoDataFrame:
+def _hidden_hazards(conn, f: LayerFilter) -> gpd.GeoDataFrame:
     return city.hidden_hazards_layer(conn, f, open_major_only=False)
 
 
@@ -91,7 +91,7 @@ LAYERS: dict[str, tuple[str, Callable[..., gpd.GeoDataFrame], Style, str]] = {
 }
 
 
-def read_layer(conn: psycopg2.extensions.connection, name: str, f: TileFilter = EVERYTHING) -> gpd.GeoDataFrame:
+def read_layer(conn: psycopg2.extensions.connection, name: str, f: LayerFilter = EVERYTHING) -> gpd.GeoDataFrame:
     if name not in LAYERS:
         raise NotFound(f"图层 {name!r} 不存在, 可选 {'/'.join(LAYERS)} (unknown layer)")
     gdf = LAYERS[name][1](conn, f)
@@ -189,7 +189,7 @@ def add_style(gpkg: Path, table: str, style: Style, kind: str, *, title: str = "
 
 
 def write_gpkg(conn: psycopg2.extensions.connection, names: list[str], out: Path,
-               f: TileFilter = EVERYTHING) -> Path:
+               f: LayerFilter = EVERYTHING) -> Path:
     """Write the named layers (each a table) with their styles to the GeoPackage ``out`` (replaced)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +204,7 @@ def write_gpkg(conn: psycopg2.extensions.connection, names: list[str], out: Path
     return out
 
 
-def to_geojson(conn: psycopg2.extensions.connection, name: str, f: TileFilter = EVERYTHING) -> dict:
+def to_geojson(conn: psycopg2.extensions.connection, name: str, f: LayerFilter = EVERYTHING) -> dict:
     gdf = read_layer(conn, name, f)
     fc = json.loads(gdf.to_json(drop_id=True, na="null"))
     fc["name"] = name

@@ -1,4 +1,4 @@
-"""Mapbox vector tiles of enterprises and areas: GET /tiles/{layer}/{z}/{x}/{y}.pbf (SQL in db/tiles.py)."""
+"""Mapbox vector tiles of enterprises and areas: GET /tiles/{layer}/{z}/{x}/{y}.pbf (SQL in layers/tiles.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.db import get_conn
-from db import tiles
+from layers import tiles
 from layers.city import parse_filter
 from layers.errors import InvalidInput, NotFound
 

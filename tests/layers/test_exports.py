@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from db.tiles import TileFilter
 from layers import exports
+from layers.filters import LayerFilter
 from layers.levels import DESCENDING, PALETTE
 from tests.auth import api_client
 
@@ -91,6 +91,6 @@ def test_unknown_layer_and_format(client):
 
 
 def test_filter_object_reaches_every_reader(conn):
-    f = TileFilter(within=2)
+    f = LayerFilter(within=2)
     for name in exports.LAYERS:
         exports.read_layer(conn, name, f)

@@ -13,15 +13,15 @@ Each query transforms the tile envelope (Web Mercator) to EPSG:4326 once and fil
   from there (layer ``areas``: id, enterprise_id, name, kind, level), at most :data:`MAX_FEATURES`.
 
 Levels are read from the views ``enterprise_level`` / ``area_level`` (current level). Every tile takes a
-:class:`TileFilter`: ``within`` (a region id: its subtree only; the jurisdiction check plugs in here),
+:class:`layers.filters.LayerFilter`: ``within`` (a region id: its subtree only; the jurisdiction check plugs in here),
 industries and levels.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import psycopg2.extensions
+
+from layers.filters import EVERYTHING, LEVEL_KEYS, LayerFilter
 
 LAYERS = ("enterprises", "areas")
 MAX_ZOOM = 22
@@ -33,50 +33,9 @@ AREA_ALL_ZOOM = 14
 MAX_FEATURES = 5000
 POINT_BUFFER = 128           # tile units (8 screen px): a point marker near the edge is not cut off
 AREA_BUFFER = 64
-LEVEL_KEYS = ("major", "significant", "general", "low", "unassessed")
 WORLD_M = 2 * 20037508.342789244
 
 
-@dataclass(frozen=True)
-class TileFilter:
-    """What a tile (or any layer query) keeps: a region subtree, some industries, some levels."""
-
-    within: int | None = None
-    industries: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        bad = [lv for lv in self.levels if lv not in LEVEL_KEYS]
-        if bad:
-            raise ValueError(f"风险等级 {bad[0]!r} 未知, 应为 {'/'.join(LEVEL_KEYS)} (unknown level)")
-
-    def sql(self, level_expr: str) -> tuple[str, dict]:
-        """Conditions on ``e`` (enterprise) and ``level_expr``, with their named parameters."""
-        cond, params = "", {}
-        if self.within is not None:
-            cond += " AND e.region_id IN (SELECT id FROM sub)"
-            params["within"] = self.within
-        if self.industries:
-            cond += " AND e.industry = ANY(%(industries)s)"
-            params["industries"] = list(self.industries)
-        if self.levels:
-            cond += f" AND coalesce(({level_expr})::text, 'unassessed') = ANY(%(levels)s)"
-            params["levels"] = list(self.levels)
-        return cond, params
-
-    def cte(self) -> str:
-        """The region subtree of ``within`` (walked down from it with the parent index)."""
-        if self.within is None:
-            return ""
-        return """sub AS (
-            WITH RECURSIVE s (id) AS (
-                SELECT id FROM region WHERE id = %(within)s
-                UNION ALL SELECT r.id FROM region r JOIN s ON r.parent_id = s.id)
-            SELECT id FROM s),"""
-
-
-#: No filter: every region, industry and level.
-EVERYTHING = TileFilter()
 
 
 def check_tile(z: int, x: int, y: int) -> list[dict]:
@@ -98,7 +57,7 @@ def _envelope(buffer: int) -> str:
                    ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {buffer / EXTENT}), 4326) AS g4326)"""
 
 
-def enterprise_points_sql(f: TileFilter) -> tuple[str, dict]:
+def enterprise_points_sql(f: LayerFilter) -> tuple[str, dict]:
     cond, params = f.sql("el.current_level")
     return f"""WITH {f.cte()} {_envelope(POINT_BUFFER)},
         rows AS (
@@ -117,7 +76,7 @@ MERC_X = "ST_X(e.location) * (20037508.342789244 / 180)"
 MERC_Y = "ln(tan(radians(90 + ST_Y(e.location)) / 2)) * 6378137"
 
 
-def enterprise_clusters_sql(f: TileFilter) -> tuple[str, dict]:
+def enterprise_clusters_sql(f: LayerFilter) -> tuple[str, dict]:
     # Cells are aligned on the world grid and the margin is one whole cell, so a cell at a tile's edge
     # has the same aggregate in both tiles and its circle is drawn whole across the seam.
     cond, params = f.sql("el.current_level")
@@ -141,7 +100,7 @@ def enterprise_clusters_sql(f: TileFilter) -> tuple[str, dict]:
         SELECT ST_AsMVT(rows, 'enterprise_clusters', {EXTENT}, 'geom') FROM rows""", params
 
 
-def areas_sql(f: TileFilter, z: int) -> tuple[str, dict]:
+def areas_sql(f: LayerFilter, z: int) -> tuple[str, dict]:
     cond, params = f.sql("al.current_level")
     if z < AREA_ALL_ZOOM:
         cond += " AND a.kind = 'plant'"
@@ -156,7 +115,7 @@ def areas_sql(f: TileFilter, z: int) -> tuple[str, dict]:
         SELECT ST_AsMVT(rows, 'areas', {EXTENT}, 'geom', 'fid') FROM rows WHERE geom IS NOT NULL""", params
 
 
-def tile_sql(layer: str, z: int, x: int, y: int, f: TileFilter = EVERYTHING) -> tuple[str, dict] | None:
+def tile_sql(layer: str, z: int, x: int, y: int, f: LayerFilter = EVERYTHING) -> tuple[str, dict] | None:
     """The SQL and parameters of one tile, or None when the layer has nothing at this zoom."""
     if layer not in LAYERS:
         raise KeyError(layer)
@@ -175,7 +134,7 @@ def tile_sql(layer: str, z: int, x: int, y: int, f: TileFilter = EVERYTHING) -> 
 
 
 def tile(conn: psycopg2.extensions.connection, layer: str, z: int, x: int, y: int,
-         f: TileFilter = EVERYTHING) -> bytes:
+         f: LayerFilter = EVERYTHING) -> bytes:
     """The tile's bytes (empty when it has no feature)."""
     q = tile_sql(layer, z, x, y, f)
     if q is None:
