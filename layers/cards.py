@@ -37,9 +37,12 @@ from typing import Literal
 
 import psycopg2.extensions
 
+from db.sql import statements
 from layers.errors import NotFound
 from layers.levels import Level
 from layers.risk_lists import Measure, _natural, load_vocab
+
+SQL = statements(__file__)
 
 Basis = Literal["residual", "inherent"]
 
@@ -205,44 +208,6 @@ def card_url(base_url: str, area_id: int) -> str:
     return f"{base_url.rstrip('/')}/cards/{int(area_id)}"
 
 
-_AREAS_SQL = """
-WITH RECURSIVE chain (area_id, anc_id, depth) AS (
-    SELECT a.id, a.id, 0 FROM area a WHERE {where}
-    UNION ALL
-    SELECT c.area_id, p.id, c.depth + 1
-    FROM chain c JOIN area x ON x.id = c.anc_id JOIN area p ON p.id = x.parent_id
-)
-SELECT a.id, a.code, a.name, a.kind::text, v.name_zh, a.enterprise_id, e.name, a.headcount, a.equipment,
-       a.activities, al.inherent_level::text, al.residual_level::text, al.current_level::text,
-       e.emergency_phone, e.safety_manager, e.contact_phone,
-       (SELECT string_agg(p.name, '/' ORDER BY c.depth DESC)
-          FROM chain c JOIN area p ON p.id = c.anc_id
-         WHERE c.area_id = a.id AND c.depth > 0 AND p.kind <> 'plant') AS location,
-       (SELECT min(p.code) FROM chain c JOIN area p ON p.id = c.anc_id
-         WHERE c.area_id = a.id AND p.kind = 'workshop') AS workshop_code
-FROM area a
-JOIN enterprise e ON e.id = a.enterprise_id
-JOIN area_level al ON al.area_id = a.id
-JOIN vocabulary v ON v.domain = 'area_kind' AND v.code = a.kind::text
-WHERE {where}
-"""
-
-_RISKS_SQL = """
-WITH RECURSIVE sub (card_id, area_id) AS (
-    SELECT id, id FROM area WHERE id = ANY (%(ids)s)
-    UNION ALL
-    SELECT s.card_id, a.id FROM sub s JOIN area a ON a.parent_id = s.area_id
-)
-SELECT s.card_id, r.id, r.area_id, r.name, r.hazard_factors, r.causes, r.consequences, r.accident_type,
-       at.name_zh, r.{basis}_level::text, tv.name_zh, r.responsible, r.responsible_phone, r.updated_at
-FROM sub s
-JOIN risk r ON r.area_id = s.area_id
-JOIN accident_type at ON at.code = r.accident_type
-JOIN vocabulary tv ON tv.domain = 'control_tier' AND tv.code = r.control_tier::text
-ORDER BY s.card_id, r.{basis}_level DESC, r.id
-"""
-
-
 def _level(v: str | None) -> Level | None:
     return Level(v) if v else None
 
@@ -252,7 +217,7 @@ def _cards(conn: psycopg2.extensions.connection, where: str, params: dict, basis
         raise ValueError(f"basis 应为 residual 或 inherent, 实为 {basis!r}")
     vocab = load_vocab(conn)
     with conn.cursor() as cur:
-        cur.execute(_AREAS_SQL.format(where=where), params)
+        cur.execute(SQL["areas"].format(where=where), params)
         rows = cur.fetchall()
         cards: dict[int, PostCard] = {}
         order: dict[int, tuple] = {}
@@ -265,7 +230,7 @@ def _cards(conn: psycopg2.extensions.connection, where: str, params: dict, basis
                 control_kinds_zh=dict(vocab.control_kinds))
             order[aid] = (_natural(wcode), kind == "workshop", _natural(code), aid)
         if cards:
-            cur.execute(_RISKS_SQL.format(basis=basis), {"ids": list(cards)})
+            cur.execute(SQL["risks"].format(basis=basis), {"ids": list(cards)})
             risks = cur.fetchall()
             cur.execute("SELECT risk_id, kind::text, description FROM control_measure WHERE risk_id = ANY (%s) "
                         "ORDER BY risk_id, position", ([r[1] for r in risks],))

@@ -20,10 +20,13 @@ from typing import Literal
 
 import psycopg2.extensions
 
+from db.sql import statements
 from layers.errors import InvalidInput, NotFound
 from layers.levels import UNASSESSED
 from layers.regions import region_exists
 from layers.risk_lists import _natural
+
+SQL = statements(__file__)
 
 RiskBasis = Literal["residual", "inherent"]
 EnterpriseBasis = Literal["current", "residual", "inherent"]
@@ -57,33 +60,6 @@ class ChartData:
 
 _BASIS_ZH = {"residual": "现有风险", "inherent": "固有风险", "current": "当前风险(含动态调整)"}
 
-_POST_SQL = """
-WITH RECURSIVE up (area_id, anc_id, depth) AS (
-    SELECT id, id, 0 FROM area WHERE enterprise_id = %(e)s
-    UNION ALL
-    SELECT up.area_id, p.id, up.depth + 1 FROM up JOIN area x ON x.id = up.anc_id JOIN area p ON p.id = x.parent_id
-), target AS (
-    SELECT a.id AS area_id,
-           CASE WHEN %(by)s = 'post' THEN a.id
-                ELSE coalesce((SELECT up.anc_id FROM up JOIN area w ON w.id = up.anc_id
-                               WHERE up.area_id = a.id AND w.kind = 'workshop' LIMIT 1),
-                              (SELECT up.anc_id FROM up JOIN area w ON w.id = up.anc_id
-                               WHERE up.area_id = a.id AND w.kind = 'plant' LIMIT 1), a.id) END AS bar_id
-    FROM area a WHERE a.enterprise_id = %(e)s
-)
-SELECT b.id, b.code, b.name, b.kind::text,
-       (SELECT w.code FROM up JOIN area w ON w.id = up.anc_id WHERE up.area_id = b.id AND w.kind = 'workshop'
-         LIMIT 1) AS workshop_code,
-       count(*) FILTER (WHERE r.{basis}_level = 'major'),
-       count(*) FILTER (WHERE r.{basis}_level = 'significant'),
-       count(*) FILTER (WHERE r.{basis}_level = 'general'),
-       count(*) FILTER (WHERE r.{basis}_level = 'low')
-FROM target t
-JOIN risk r ON r.area_id = t.area_id
-JOIN area b ON b.id = t.bar_id
-GROUP BY b.id
-"""
-
 
 def _enterprise_name(cur, enterprise_id: int) -> str:
     cur.execute("SELECT name FROM enterprise WHERE id = %s", (enterprise_id,))
@@ -103,7 +79,7 @@ def post_risk_counts(conn: psycopg2.extensions.connection, enterprise_id: int, *
         raise InvalidInput(f"by 应为 post 或 workshop, 实为 {by!r}", [{"field": "by", "message": "应为 post/workshop"}])
     with conn.cursor() as cur:
         name = _enterprise_name(cur, enterprise_id)
-        cur.execute(_POST_SQL.format(basis=basis), {"e": enterprise_id, "by": by})
+        cur.execute(SQL["post"].format(basis=basis), {"e": enterprise_id, "by": by})
         rows = cur.fetchall()
     # Workshops in code order, the areas of a workshop together; the plant's own risks last.
     rows.sort(key=lambda r: (r[3] == "plant", _natural(r[4]), r[3] == "workshop", _natural(r[1]), r[0]))
@@ -118,22 +94,6 @@ def post_risk_counts(conn: psycopg2.extensions.connection, enterprise_id: int, *
                      "风险点数 (个)", _BASIS_ZH[basis], bars)
 
 
-_INDUSTRY_SQL = """
-SELECT i.code, i.name_zh,
-       count(*) FILTER (WHERE el.{basis}_level = 'major'),
-       count(*) FILTER (WHERE el.{basis}_level = 'significant'),
-       count(*) FILTER (WHERE el.{basis}_level = 'general'),
-       count(*) FILTER (WHERE el.{basis}_level = 'low'),
-       count(*) FILTER (WHERE el.{basis}_level IS NULL)
-FROM enterprise e
-JOIN industry i ON i.code = e.industry
-JOIN enterprise_level el ON el.enterprise_id = e.id
-WHERE e.region_id IN (SELECT region_id FROM region_descendant WHERE ancestor_id = %s)
-GROUP BY i.code, i.name_zh, i.ord
-ORDER BY i.ord
-"""
-
-
 def industry_level_counts(conn: psycopg2.extensions.connection, region_id: int, *,
                           basis: EnterpriseBasis = "current") -> ChartData:
     """行业安全风险比较图 data: enterprises of a region's subtree, per industry, by enterprise level."""
@@ -144,7 +104,7 @@ def industry_level_counts(conn: psycopg2.extensions.connection, region_id: int, 
     with conn.cursor() as cur:
         cur.execute("SELECT name FROM region WHERE id = %s", (region_id,))
         name = cur.fetchone()[0]
-        cur.execute(_INDUSTRY_SQL.format(basis=basis), (region_id,))
+        cur.execute(SQL["industry"].format(basis=basis), (region_id,))
         rows = cur.fetchall()
     bars = [Bar(zh, dict(zip(KEYS, counts, strict=True)), code) for code, zh, *counts in rows]
     return ChartData(f"{name} 行业安全风险比较图", name, "行业", "企业数 (家)", _BASIS_ZH[basis], bars)

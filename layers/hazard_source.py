@@ -31,9 +31,12 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from db.io import read_postgis
+from db.sql import statements
 from layers.errors import InvalidInput, NotFound
 from layers.levels import PALETTE
 from layers.regions import region_exists, subtree_sql
+
+SQL = statements(__file__)
 
 Number = int | float | Decimal | Fraction
 
@@ -254,19 +257,6 @@ def _filters(conn, *, region_id: int | None, enterprise_id: int | None) -> tuple
     return cond, params
 
 
-_LIST_SQL = """
-SELECT hs.id, hs.code, hs.name, hs.kind, hs.enterprise_id, e.name AS enterprise_name, e.region_id, hs.area_id,
-       st.s_value::float AS s_value, st.beta_sum::float AS beta_sum, st.population_500m,
-       st.alpha::float AS alpha, st.r_value::float AS r_value, st.is_major, st.grade, st.computed_at,
-       ST_AsBinary(hs.location) AS geom
-FROM hazard_source hs
-JOIN enterprise e ON e.id = hs.enterprise_id
-LEFT JOIN hazard_source_state st ON st.hazard_source_id = hs.id
-WHERE true {cond}
-ORDER BY st.grade NULLS LAST, st.r_value DESC NULLS LAST, hs.id
-"""
-
-
 def hazard_sources(conn: psycopg2.extensions.connection, *, region_id: int | None = None,
                    enterprise_id: int | None = None, major_only: bool = False) -> gpd.GeoDataFrame:
     """Hazard sources (points at their location) with S, Σβq/Q, population, α, R, grade, grade_zh
@@ -275,7 +265,7 @@ def hazard_sources(conn: psycopg2.extensions.connection, *, region_id: int | Non
     cond, params = _filters(conn, region_id=region_id, enterprise_id=enterprise_id)
     if major_only:
         cond += " AND st.is_major"
-    gdf = read_postgis(conn, _LIST_SQL.format(cond=cond), params)
+    gdf = read_postgis(conn, SQL["list"].format(cond=cond), params)
     for col in ("grade", "area_id"):   # nullable integers stay integers (not floats with NaN)
         gdf[col] = pd.Series([None if v is None or v != v else int(v) for v in gdf[col]], index=gdf.index,
                              dtype=object)
@@ -345,21 +335,6 @@ def hazard_source(conn: psycopg2.extensions.connection, hazard_source_id: int, *
     return {**src, **_state_out(st)}
 
 
-_TARGETS_SQL = """
-SELECT t.id, t.name, t.kind::text AS kind, v.name_zh AS kind_zh, t.population,
-       least(ST_Distance(t.geom::geography, s.site::geography),
-             coalesce(ST_Distance(t.footprint::geography, s.site::geography), 'Infinity'::float8)) AS distance_m,
-       ST_DWithin(t.geom::geography, s.site::geography, %(r)s) AS point_within
-FROM ra_hazard_source_site(ARRAY[%(id)s]::int[]) s
-JOIN protection_target t
-  ON (t.geom && ra_expand_m(s.site, %(r)s) OR t.footprint && ra_expand_m(s.site, %(r)s))
- AND (ST_DWithin(t.geom::geography, s.site::geography, %(r)s)
-      OR (t.footprint IS NOT NULL AND ST_DWithin(t.footprint::geography, s.site::geography, %(r)s)))
-LEFT JOIN vocabulary v ON v.domain = 'target_kind' AND v.code = t.kind::text
-ORDER BY distance_m, t.id
-"""
-
-
 def explain(conn: psycopg2.extensions.connection, hazard_source_id: int, *, region_id: int | None = None) -> dict:
     """Why a hazard source has its grade: each substance (q, Q, q/Q, β, βq/Q), S, the protection
     targets within 500 m of the plant boundary and their people, α, R and the grade, with the
@@ -372,7 +347,7 @@ def explain(conn: psycopg2.extensions.connection, hazard_source_id: int, *, regi
         radius = cur.fetchone()["r"]
         cur.execute("SELECT site_basis FROM ra_hazard_source_site(ARRAY[%s]::int[])", (hazard_source_id,))
         site_basis = cur.fetchone()["site_basis"]
-        cur.execute(_TARGETS_SQL, {"r": radius, "id": hazard_source_id})
+        cur.execute(SQL["targets"], {"r": radius, "id": hazard_source_id})
         targets = [dict(r) for r in cur.fetchall()]
     bands = load_bands(conn)
 
