@@ -47,8 +47,6 @@ ALPHA_BANDS: tuple[tuple[int, Number], ...] = ((100, Fraction(2)), (50, Fraction
 GRADE_BANDS: tuple[tuple[int, Number], ...] = ((1, 100), (2, 50), (3, 10), (4, 0))
 GRADE_NAMES: dict[int, str] = {1: "一级重大危险源", 2: "二级重大危险源", 3: "三级重大危险源", 4: "四级重大危险源"}
 NOT_MAJOR_ZH = "未构成重大危险源"
-#: 厂区边界向外扩展500米 (GB 18218-2018 §4.3.3), metres.
-RADIUS_M = 500.0
 
 #: Display convention, not part of GB 18218: grades drawn in the four-colour palette, 一级 red ... 四级
 #: blue; a hazard source that is not major is grey.

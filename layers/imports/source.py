@@ -32,7 +32,6 @@ from shapely.geometry.base import BaseGeometry
 from layers.errors import InvalidInput
 from layers.imports.problems import TooLarge, UnsupportedFormat, Where
 
-FORMATS = ("geojson", "gpkg", "shapefile", "dxf", "csv", "excel")
 FORMAT_NAMES = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile (.zip)", "dxf": "DXF",
                 "csv": "CSV", "excel": "Excel (.xlsx)"}
 
