@@ -5,9 +5,14 @@ place where the jurisdiction check plugs in; industries; levels), the same filte
 so the page, the tiles, the static maps and the exports always show the same enterprises.
 Levels are the current levels of the views ``enterprise_level`` / ``area_level``; colours come from
 :data:`layers.levels.PALETTE` only.
+
+:func:`city_layers` gathers what the interactive city page shows (:class:`CityLayers`, drawn by
+:mod:`maps.city_map`); the static maps add the regions :func:`outlined_regions` picks.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import psycopg2.extensions
@@ -252,3 +257,71 @@ def region_choices(conn: psycopg2.extensions.connection, root: int | None = None
             SELECT id, name, level::text FROM t WHERE level IN ('province', 'city', 'district', 'town') ORDER BY path""",
                     {"root": root})
         return [(int(i), n, lv) for i, n, lv in cur.fetchall()]
+
+
+# ------------------------------------------------------------------------------------------------
+# the city page as a whole
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CityLayers:
+    """What the city page shows (all already filtered to the jurisdiction)."""
+
+    title: str                                      # the region's name, e.g. 常州市
+    bounds: tuple[float, float, float, float]       # lon/lat of the region
+    region_levels: tuple[str, ...]                  # choropleth levels offered (loaded lazily from region_url)
+    heat: list[tuple[float, float, float]]          # heat_points
+    hazard_sources: gpd.GeoDataFrame                # hazard_sources_layer
+    hidden_hazards: gpd.GeoDataFrame                # hidden_hazards_layer
+    counts: dict[str, int]                          # enterprises by level
+    industries: dict[str, str]                      # code → 中文
+    region_choices: list[tuple[int, str, str]] = field(default_factory=list)   # (id, name, level)
+    within: int | None = None
+    within_level: str | None = None                 # the level of ``within`` (city, district, town, grid)
+    industry: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+
+    @property
+    def filter(self) -> LayerFilter:
+        """The filter every layer of the page was read with."""
+        return LayerFilter(within=self.within, industries=self.industry, levels=self.levels)
+
+    @property
+    def is_city(self) -> bool:
+        """Whether the page covers a city (or more) rather than a district, a town or a grid."""
+        return self.within_level in (None, "city", "province")
+
+
+def city_layers(conn: psycopg2.extensions.connection, *, within: int | None = None,
+                industry: str | list[str] | None = None, level: str | list[str] | None = None,
+                heat_limit: int = 5000) -> CityLayers:
+    """Everything the city page shows for a filter given as request values (checked by
+    :func:`parse_filter`: NotFound for an unknown region, InvalidInput for an unknown industry or level);
+    at most ``heat_limit`` heat-map cells."""
+    f = parse_filter(conn, within=within, industry=industry, level=level)
+    return CityLayers(
+        title=region_name(conn, f.within),
+        bounds=extent(conn, f),
+        region_levels=CHOROPLETH_LEVELS,
+        heat=heat_points(conn, f, limit=heat_limit),
+        hazard_sources=hazard_sources_layer(conn, f),
+        hidden_hazards=hidden_hazards_layer(conn, f),
+        counts=level_counts(conn, f),
+        industries=industries(conn),
+        region_choices=region_choices(conn),
+        within=f.within, within_level=region_level(conn, f.within), industry=f.industries, levels=f.levels,
+    )
+
+
+def outlined_regions(conn: psycopg2.extensions.connection,
+                     layers: CityLayers) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The regions a static city map fills and outlines, ``(outer, inner)``: the districts (or, for a
+    town or a grid, which has none, the region itself) and the towns inside them (grids inside a town
+    or a grid)."""
+    f, level = layers.filter, layers.within_level
+    outer = regions_layer(conn, "district", f)
+    if outer.empty and level in ("town", "grid"):
+        outer = regions_layer(conn, level, f)
+    inner = regions_layer(conn, "grid" if level in ("town", "grid") else "town", f)
+    return outer, inner

@@ -324,6 +324,23 @@ def version(conn: Conn, ent: Entity, obj_id: int) -> str | None:
     return None if row is None else etag(ent.table, obj_id, row[0])
 
 
+def risk(conn: Conn, risk_id: int) -> dict:
+    """One risk with its assessment (method, inputs, score, levels) and ``version``: what the risk's
+    API resource and the console's assessment form show. Its ETag is ``etag("risk", id, version)``."""
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute("""SELECT r.id, r.area_id, a.enterprise_id, a.name AS area_name, r.code, r.name, r.hazard_factors,
+                              r.method::text AS method, r.inputs, r.score::float AS score, r.residual_inputs,
+                              r.inherent_level::text AS inherent_level, r.residual_level::text AS residual_level,
+                              r.control_tier::text AS control_tier, r.responsible, r.assessed_at, r.assessed_by,
+                              r.xmin::text AS version
+                       FROM risk r JOIN area a ON a.id = r.area_id WHERE r.id = %s""", (risk_id,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
+    row["assessed_at"] = row["assessed_at"].isoformat() if row["assessed_at"] else None
+    return dict(row)
+
+
 def collection(conn: Conn, ent: Entity, *, limit: int = 100, offset: int = 0, q: str | None = None,
                bbox: tuple[float, float, float, float] | None = None, **filters: Any) -> dict:
     """A page of objects as a GeoJSON FeatureCollection with ``total``, ``limit`` and ``offset``;

@@ -17,7 +17,6 @@ Every name from the database is HTML-escaped (in Python for the GeoJSON popups, 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlencode
 
@@ -31,7 +30,8 @@ from folium.plugins import HeatMap, VectorGridProtobuf
 from folium.template import Template
 from folium.utilities import JsCode
 
-from db import tiles
+from layers import tiles
+from layers.city import CityLayers
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 from maps import vendor
 from maps.settings import MapSettings, map_settings
@@ -40,25 +40,6 @@ CITY_PAGE_JS = ("leaflet", "jquery")   # folium builds popups with jQuery
 CITY_PAGE_CSS = ("leaflet_css",)
 REGION_LEVEL_ZH = {"district": "区县", "town": "镇街", "grid": "网格"}
 OUTLINE = "#333333"
-
-
-@dataclass
-class CityLayers:
-    """What the page shows (all already filtered to the jurisdiction)."""
-
-    title: str                                      # the region's name, e.g. 常州市
-    bounds: tuple[float, float, float, float]       # lon/lat of the region
-    region_levels: tuple[str, ...]                  # choropleth levels offered (loaded lazily from region_url)
-    heat: list[tuple[float, float, float]]          # layers.city.heat_points
-    hazard_sources: gpd.GeoDataFrame                # layers.city.hazard_sources_layer
-    hidden_hazards: gpd.GeoDataFrame                # layers.city.hidden_hazards_layer
-    counts: dict[str, int]                          # enterprises by level
-    industries: dict[str, str]                      # code → 中文
-    region_choices: list[tuple[int, str, str]] = field(default_factory=list)   # (id, name, level)
-    within: int | None = None
-    within_level: str | None = None                 # the level of ``within`` (city, district, town, grid)
-    industry: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
 
 
 _SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",

@@ -29,15 +29,12 @@ def render_static(within, industry, level, out: Path, kind: str, paper: str, dpi
         _fail(f"不支持的输出格式 {out.suffix!r}: 应为 .png 或 .pdf (unsupported format)", 2)
     conn = connect()
     try:
-        f = city.parse_filter(conn, within=within, industry=industry, level=level)
+        page = city.city_layers(conn, within=within, industry=industry, level=level, heat_limit=50_000)
+        districts, towns = city.outlined_regions(conn, page)
         layers = CityStaticLayers(
-            title=city.region_name(conn, f.within),
-            districts=_fill_level(conn, f),
-            towns=city.regions_layer(conn, "grid" if _level_of(conn, f.within) in ("town", "grid") else "town", f),
-            enterprises=city.enterprises_layer(conn, f),
-            hazard_sources=city.hazard_sources_layer(conn, f),
-            heat=city.heat_points(conn, f, limit=50_000),
-            is_city=_level_of(conn, f.within) in (None, "city", "province"),
+            title=page.title, districts=districts, towns=towns,
+            enterprises=city.enterprises_layer(conn, page.filter),
+            hazard_sources=page.hazard_sources, heat=page.heat, is_city=page.is_city,
         )
         return render_city_static(layers, out, kind=kind, paper=paper, dpi=dpi)
     except (InvalidInput, NotFound, ValueError) as exc:
@@ -45,23 +42,6 @@ def render_static(within, industry, level, out: Path, kind: str, paper: str, dpi
     finally:
         conn.close()
     raise AssertionError
-
-
-def _level_of(conn, region_id: int | None) -> str | None:
-    from layers.city import region_level
-
-    return region_level(conn, region_id)
-
-
-def _fill_level(conn, f):
-    """The outlined regions: the districts, or the region itself when it is a district or below."""
-    from layers import city
-
-    gdf = city.regions_layer(conn, "district", f)
-    level = _level_of(conn, f.within)
-    if gdf.empty and level in ("town", "grid"):
-        return city.regions_layer(conn, level, f)
-    return gdf
 
 
 @app.command("map")

@@ -8,7 +8,7 @@ import mapbox_vector_tile
 import psycopg2
 import pytest
 
-from db import tiles
+from layers import tiles
 from tests.auth import api_client
 
 

@@ -9,9 +9,10 @@ import pytest
 from PIL import Image
 
 from layers import city
+from layers.city import CityLayers
 from layers.levels import PALETTE
 from maps import vendor
-from maps.city_map import CityLayers, render_city_page
+from maps.city_map import render_city_page
 from maps.city_static import CityStaticLayers, render_city_static
 from maps.settings import MapSettings
 from tests.auth import api_client
