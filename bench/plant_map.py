@@ -42,7 +42,7 @@ def _deg(x: float, y: float) -> tuple[float, float]:
 
 def synthetic_plant(workshops_x: int, workshops_y: int, units_x: int, units_y: int, seed: int = 5):
     """(areas GeoDataFrame like layers.plant.plant_areas, list rows) of a grid-shaped plant."""
-    from maps.plant_map import ListRow
+    from maps.risk_list import ListRow
 
     rng = np.random.default_rng(seed)
     ws_w, ws_h, gap = 24.0 * units_x, 16.0 * units_y, 14.0

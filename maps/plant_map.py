@@ -19,7 +19,9 @@ projection (the UTM zone of the plant):
 
 Pages: a PDF holds every page; PNG and SVG write page 1 to ``out`` and page k to ``<stem>-k<suffix>``
 (:attr:`Rendered.pages`). ``pair`` adds a second sheet (e.g. 固有 after 现有) after the first sheet's pages.
-Every colour of a level comes from :data:`layers.levels.PALETTE`.
+Every colour of a level comes from :data:`layers.levels.PALETTE`. This module lays out the sheet and
+draws the map; the list is :mod:`maps.risk_list`, the symbols :mod:`maps.symbols`, the labels
+:mod:`maps.labels`, the north arrow, scale bar and round scale :mod:`maps.furniture`.
 """
 
 from __future__ import annotations
@@ -31,18 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib.patheffects as pe
 import numpy as np
 import shapely
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from matplotlib.transforms import Bbox, ScaledTranslation
+from matplotlib.transforms import Bbox
 
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED, Level
-from maps.furniture import MM, PT_MM, local_crs, nice_scale, north_arrow, scale_bar
+from maps.furniture import MM, local_crs, nice_scale, north_arrow, scale_bar
 from maps.labels import Boxes, LabelPlacer
+from maps.risk_list import ListRow, draw_list, list_height, list_rows
 from maps.style import (
     AREA_LABEL_PT,
     BUILDING_LABEL_PT,
@@ -50,14 +52,10 @@ from maps.style import (
     CONTEXT_LABEL,
     FAINT,
     FRAME_LW,
-    HAZARD_MARK,
     HEAVY_LW,
     LEGEND_HEAD_FILL,
     LEGEND_HEAD_PT,
     LEGEND_PT,
-    LIST_HEADER_FILL,
-    LIST_PT,
-    LIST_TITLE_PT,
     MARK_GREEN,
     MARK_LABEL_PT,
     MUTED,
@@ -76,7 +74,8 @@ from maps.style import (
     WORKSHOP_LABEL_PT,
     cjk_family,
 )
-from maps.typeset import Page, text_mm, wrap
+from maps.symbols import mark_symbol, risk_marker
+from maps.typeset import Page, text_mm
 
 PAPERS = ("A4", "A3")
 FORMATS = {".png": "image/png", ".pdf": "application/pdf", ".svg": "image/svg+xml"}
@@ -93,34 +92,6 @@ class TitleBlock:
     version: str = "V1.0"
     date: dt.date = field(default_factory=dt.date.today)
     scope: str = ""  # e.g. the workshop's name on a workshop map
-
-
-@dataclass(frozen=True)
-class ListRow:
-    """One row of the 较大及以上风险管控清单 as printed beside the map."""
-
-    number: int
-    area_id: int
-    name: str        # 风险点
-    location: str    # 位置 (车间/岗位)
-    accident: str    # 事故类型
-    level: Level
-    measures: str    # 主要管控措施, one per line
-    owner: str       # 管控层级 and 责任单位/责任人
-
-
-def list_rows(risks, vocab) -> list[ListRow]:
-    """:class:`ListRow` from :func:`layers.risk_lists.significant_risks` (numbers kept)."""
-    from layers.risk_lists import format_measures
-
-    out = []
-    for s in risks:
-        who = "/".join(x for x in (s.responsible_unit, s.responsible) if x)
-        tier = vocab.control_tiers.get(s.control_tier, s.control_tier)
-        owner = who if who.startswith(tier) else f"{tier}\n{who}" if who else tier
-        out.append(ListRow(s.number, s.area_id, s.name, s.location, s.accident_type_zh, s.level,
-                           format_measures(s.measures, vocab) or "", owner))
-    return out
 
 
 @dataclass
@@ -351,7 +322,7 @@ def _draw_sheet(sheet: SheetContent, paper: str, landscape: bool, dpi: int) -> t
         map_w = right - left - col_w - 4
         table_box = (right - col_w, bottom, col_w, top - bottom)
         leg_side = _legend_height(entries, col_w, k)
-        need = _table_height(rows, col_w, k) + gap + leg_side
+        need = list_height(rows, col_w, k) + gap + leg_side
         if need <= top - bottom:  # the list and the legend share the right column: the map gets the height
             legend_box = (right - col_w, bottom, col_w, leg_side)
             table_box = (right - col_w, bottom + leg_side + gap, col_w, top - bottom - leg_side - gap)
@@ -362,7 +333,7 @@ def _draw_sheet(sheet: SheetContent, paper: str, landscape: bool, dpi: int) -> t
             map_box = (left, bottom + leg_h + gap, map_w, top - bottom - leg_h - gap)
     elif with_list:
         leg_h = _legend_height(entries, right - left, k)
-        table_h = _table_height(rows, right - left, k)
+        table_h = list_height(rows, right - left, k)
         map_h = max((top - bottom) * 0.42, top - bottom - leg_h - 2 * gap - table_h)
         map_box = (left, top - map_h, right - left, map_h)
         legend_box = (left, top - map_h - gap - leg_h, right - left, leg_h)
@@ -418,7 +389,7 @@ def _draw_sheet(sheet: SheetContent, paper: str, landscape: bool, dpi: int) -> t
     figures = [fig]
     if table_box is not None:
         info.table_box = _mm_box(page, table_box)
-        start = _table(page, table_box, rows, k, title=f"较大及以上风险管控清单 (共 {len(rows)} 项)",
+        start = draw_list(page.axes(*table_box), table_box[2], table_box[3], rows, k, title=f"较大及以上风险管控清单 (共 {len(rows)} 项)",
                        empty="无较大及以上风险 (no significant or major risks)")
         info.listed += [r.number for r in rows[:start]]
         n = 1
@@ -427,7 +398,7 @@ def _draw_sheet(sheet: SheetContent, paper: str, landscape: bool, dpi: int) -> t
             cont = _SheetPage(paper, landscape, dpi, t, _heading(t, f"较大及以上风险管控清单(续{n - 1})"))
             cont.set_scale(scale)
             box = (cont.left, cont.bottom + 3, cont.right - cont.left, cont.top - 3 - cont.bottom - 3)
-            nxt = _table(cont, box, rows[start:], k, title=None)
+            nxt = draw_list(cont.axes(*box), box[2], box[3], rows[start:], k, title=None)
             if nxt == 0:  # cannot happen (a first row is clipped to the box), but never loop
                 break
             info.listed += [r.number for r in rows[start:start + nxt]]
@@ -505,34 +476,6 @@ def _draw_areas(ax, gdf: gpd.GeoDataFrame, marks, focus_ids: set[int] | None) ->
             ax.plot(ring[:, 0], ring[:, 1], color=OUTLINE, linewidth=2.0, zorder=4.5)
 
 
-def _symbol(ax, x, y, kind: str, size_pt: float, z: float = 25) -> None:
-    """A map symbol (also drawn in the legend with the same function)."""
-    halo = [pe.withStroke(linewidth=1.2, foreground="white")]
-    if kind in ("hazard_major", "hazard_general"):
-        major = kind == "hazard_major"
-        ax.plot([x], [y], marker="^", markersize=size_pt, markerfacecolor=HAZARD_MARK if major else "white",
-                markeredgecolor=HAZARD_MARK if major else HAZARD_MARK, markeredgewidth=1.3, zorder=z,
-                path_effects=halo, linestyle="none")
-        ax.text(x, y, "!", ha="center", va="center", fontsize=size_pt * 0.62, fontweight="bold",
-                color="white" if major else HAZARD_MARK, zorder=z + 0.1,
-                transform=ax.transData + _offset(ax, 0, -size_pt * 0.12))
-    elif kind in ("exit", "assembly_point", "rescue"):
-        glyph = {"exit": "出", "assembly_point": "集", "rescue": "救"}[kind]
-        ax.plot([x], [y], marker="s" if kind != "rescue" else "o", markersize=size_pt, markerfacecolor=MARK_GREEN,
-                markeredgecolor="white", markeredgewidth=0.8, zorder=z, linestyle="none")
-        ax.text(x, y, glyph, ha="center", va="center", fontsize=size_pt * 0.6, fontweight="bold", color="white",
-                zorder=z + 0.1)
-    elif kind == "hazard_source":
-        ax.plot([x], [y], marker="D", markersize=size_pt * 0.9, markerfacecolor="white", markeredgecolor=SOURCE_MARK,
-                markeredgewidth=1.4, zorder=z, linestyle="none")
-        ax.text(x, y, "危", ha="center", va="center", fontsize=size_pt * 0.5, fontweight="bold", color=SOURCE_MARK,
-                zorder=z + 0.1)
-
-
-def _offset(ax, dx_pt: float, dy_pt: float):
-    return ScaledTranslation(dx_pt / 72, dy_pt / 72, ax.figure.dpi_scale_trans)
-
-
 def _box_at(ax, x: float, y: float, w_pt: float, h_pt: float, dpi: float) -> Bbox:
     px, py = ax.transData.transform((x, y))
     w, h = w_pt * dpi / 72, h_pt * dpi / 72
@@ -560,7 +503,7 @@ def _draw_marks(ax, marks, boxes: Boxes, frame: Bbox, dpi: float, k: float, subj
             x, y = g.x, g.y
         if not view.contains(shapely.Point(x, y)):
             continue
-        _symbol(ax, x, y, kind, size)
+        mark_symbol(ax, x, y, kind, size)
         boxes.add(_box_at(ax, x, y, size * 1.15, size * 1.15, dpi))
 
 
@@ -612,19 +555,10 @@ def _draw_markers(ax, gdf: gpd.GeoDataFrame, rows: Sequence[ListRow], boxes: Box
             placed = (centres, [Bbox.from_bounds(x - d_px / 2, y - d_px / 2, d_px, d_px) for x, y in centres])
         for r, (x, y), bb in zip(items, *placed, strict=True):
             mx, my = inv.transform((x, y))
-            _marker(ax, mx, my, r.number, r.level, d_pt)
+            risk_marker(ax, mx, my, r.number, r.level, d_pt)
             boxes.add(bb)
             out.append((r.number, bb))
     return out
-
-
-def _marker(ax, x, y, number: int, level, d_pt: float, transform=None) -> None:
-    kw = {"transform": transform} if transform is not None else {}
-    ax.plot([x], [y], marker="o", markersize=d_pt, markerfacecolor=PALETTE.colour(level), markeredgecolor=OUTLINE,
-            markeredgewidth=0.9, zorder=30, linestyle="none",
-            path_effects=[pe.withStroke(linewidth=2.2, foreground="white")], **kw)
-    ax.text(x, y, str(number), ha="center", va="center", fontsize=d_pt * (0.62 if number < 10 else 0.52),
-            fontweight="bold", color=PALETTE.text_colour(level), zorder=31, **kw)
 
 
 def _top_anchor(geom) -> tuple[float, float]:
@@ -781,131 +715,14 @@ def _legend(page: _SheetPage, box: tuple[float, float, float, float], entries, k
         if kind == "fill":
             ax.add_patch(Rectangle((ex, ey - sh / 2), sw, sh, facecolor=arg, edgecolor=OUTLINE, linewidth=RULE_LW))
         elif kind == "marker":
-            _marker(ax, ex + sw / 2, ey, 1, Level.SIGNIFICANT, 9 * k)
+            risk_marker(ax, ex + sw / 2, ey, 1, Level.SIGNIFICANT, 9 * k)
         elif kind == "symbol":
-            _symbol(ax, ex + sw / 2, ey, arg, 8.5 * k)
+            mark_symbol(ax, ex + sw / 2, ey, arg, 8.5 * k)
         elif kind == "unit":
             ax.add_patch(Rectangle((ex, ey - sh / 2), sw, sh, facecolor="white", edgecolor=OUTLINE, linewidth=0.6,
                                    linestyle=(0, (4, 2))))
         ax.text(ex + sw + 1.5, ey, text, ha="left", va="center", fontsize=LEGEND_PT * k)
     return _mm_box(page, box)
-
-
-# ------------------------------------------------------------------------------------------------
-# The list
-# ------------------------------------------------------------------------------------------------
-
-#: (header, share of the width, horizontal alignment)
-_COLUMNS = (("编号", 0.06, "center"), ("风险点/位置", 0.18, "left"), ("事故类型", 0.1, "center"),
-            ("风险等级", 0.09, "center"), ("主要管控措施", 0.385, "left"), ("管控层级/责任人", 0.185, "left"))
-_PAD = 1.0  # cell padding, mm
-
-
-def _fs(k: float) -> float:
-    return LIST_PT * k
-
-
-def _wrap(s: str, size: float, width_mm: float, bold: bool = False) -> list[str]:
-    """A cell's lines, a little short of the cell: hinting at low dpi draws a little wider than the
-    advances add up to."""
-    return wrap(s, width_mm * 0.96, size, bold)
-
-
-def _line_mm(k: float) -> float:
-    return _fs(k) * 1.32 * PT_MM
-
-
-def _row_layout(r: ListRow, widths: list[float], k: float) -> tuple[list[list[str]], float]:
-    """The wrapped lines of each cell of a row, and the row's height in mm."""
-    fs = _fs(k)
-    level = r.level.name_zh
-    if text_mm(level, fs, True) > widths[3] - 2 * _PAD:
-        level = level.replace("风险", "\n风险")  # 较大\n风险 rather than 较大风\n险
-    cells = [str(r.number), r.name, r.accident, level, r.measures, r.owner]
-    wrapped = [_wrap(c, fs, cw - 2 * _PAD, bold=i in (1, 3))
-               for i, (c, cw) in enumerate(zip(cells, widths, strict=True))]
-    wrapped[1] = wrapped[1] + _wrap(f"({r.location})", fs, widths[1] - 2 * _PAD)
-    return wrapped, max(len(x) for x in wrapped) * _line_mm(k) + 2 * _PAD
-
-
-def _header_mm(k: float) -> float:
-    return _line_mm(k) + 2 * _PAD + 0.6
-
-
-def _table_height(rows: Sequence[ListRow], width: float, k: float) -> float:
-    widths = [width * c[1] for c in _COLUMNS]
-    body = sum(_row_layout(r, widths, k)[1] for r in rows) if rows else 10.0
-    return 7 * k + _header_mm(k) + body + 5  # 4 mm kept for the 续表 note, as _table does
-
-
-def _table(page: _SheetPage, box: tuple[float, float, float, float], rows: Sequence[ListRow], k: float, *,
-           title: str | None, empty: str | None = None) -> int:
-    """Draw as many rows as fit in ``box`` (mm); return how many were drawn."""
-    x0, y0, w, h = box
-    ax = page.axes(x0, y0, w, h)
-    ax.set_xlim(0, w)
-    ax.set_ylim(0, h)
-    ax.set_axis_off()
-    fs, line_mm, pad = _fs(k), _line_mm(k), _PAD
-    y = h
-    if title:
-        ax.text(w / 2, y - 3.2 * k, title, ha="center", va="center", fontsize=LIST_TITLE_PT * k, fontweight="bold")
-        y -= 7 * k
-    widths = [w * c[1] for c in _COLUMNS]
-    xs = np.concatenate([[0], np.cumsum(widths)])
-    head_h = _header_mm(k)
-    ax.add_patch(Rectangle((0, y - head_h), w, head_h, facecolor=LIST_HEADER_FILL, edgecolor=OUTLINE, linewidth=HEAVY_LW))
-    for (hd, _, _), cx, cw in zip(_COLUMNS, xs, widths, strict=False):
-        ax.text(cx + cw / 2, y - head_h / 2, hd, ha="center", va="center", fontsize=fs, fontweight="bold")
-    for cx in xs[1:-1]:
-        ax.plot([cx, cx], [y - head_h, y], color=OUTLINE, linewidth=0.5)
-    y -= head_h
-    top_of_rows = y
-    if not rows:
-        if empty:
-            ax.add_patch(Rectangle((0, y - 10), w, 10, fill=False, edgecolor=OUTLINE, linewidth=RULE_LW))
-            ax.text(w / 2, y - 5, empty, ha="center", va="center", fontsize=fs + 0.5, color=MUTED)
-        return 0
-    drawn = 0
-    for r in rows:
-        wrapped, row_h = _row_layout(r, widths, k)
-        if y - row_h < 4:
-            if drawn == 0:  # taller than the whole box: clip the cells to the room there is
-                keep = max(1, int((y - 4 - 2 * pad) // line_mm))
-                wrapped = [x[:keep - 1] + [x[keep - 1][:-1] + "…"] if len(x) > keep else x for x in wrapped]
-                row_h = y - 4
-            else:
-                break
-        ax.add_patch(Rectangle((0, y - row_h), w, row_h, facecolor="white", edgecolor=OUTLINE, linewidth=0.5))
-        ax.add_patch(Rectangle((xs[3], y - row_h), widths[3], row_h, facecolor=PALETTE.colour(r.level),
-                               edgecolor=OUTLINE, linewidth=0.5))
-        for i, (lines, (_, _, align)) in enumerate(zip(wrapped, _COLUMNS, strict=True)):
-            cx, cw = xs[i], widths[i]
-            if i == 0:
-                _marker(ax, cx + cw / 2, y - row_h / 2, r.number, r.level, 9 * k)
-                continue
-            tx = cx + cw / 2 if align == "center" else cx + pad
-            if i == 1:  # the name bold, the location below it in grey
-                n_name = len(_wrap(r.name, fs, cw - 2 * pad, bold=True))
-                ax.text(tx, y - pad, "\n".join(lines[:n_name]), ha=align, va="top", fontsize=fs, fontweight="bold",
-                        linespacing=1.32)
-                ax.text(tx, y - pad - n_name * line_mm, "\n".join(lines[n_name:]), ha=align, va="top",
-                        fontsize=fs * 0.92, color=MUTED, linespacing=1.32 / 0.92)
-            elif align == "center":
-                ax.text(tx, y - row_h / 2, "\n".join(lines), ha="center", va="center", fontsize=fs,
-                        color=PALETTE.text_colour(r.level) if i == 3 else "#000000", linespacing=1.32,
-                        fontweight="bold" if i == 3 else "normal")
-            else:
-                ax.text(tx, y - pad, "\n".join(lines), ha="left", va="top", fontsize=fs, linespacing=1.32)
-        for cx in xs[1:-1]:
-            ax.plot([cx, cx], [y - row_h, y], color=OUTLINE, linewidth=THIN_LW)
-        y -= row_h
-        drawn += 1
-    ax.add_patch(Rectangle((0, y), w, top_of_rows - y, fill=False, edgecolor=OUTLINE, linewidth=0.9))
-    if drawn < len(rows):
-        ax.text(w, y - 1.0, f"续表见下页 (接第 {rows[drawn].number} 号)", ha="right", va="top",
-                fontsize=fs, color=MUTED)
-    return drawn
 
 
 # ------------------------------------------------------------------------------------------------
