@@ -42,7 +42,7 @@ def _deg(x: float, y: float) -> tuple[float, float]:
 
 def synthetic_plant(workshops_x: int, workshops_y: int, units_x: int, units_y: int, seed: int = 5):
     """(areas GeoDataFrame like layers.plant.plant_areas, list rows) of a grid-shaped plant."""
-    from maps.plant_map import ListRow
+    from maps.risk_list import ListRow
 
     rng = np.random.default_rng(seed)
     ws_w, ws_h, gap = 24.0 * units_x, 16.0 * units_y, 14.0
@@ -104,8 +104,9 @@ def plant_map(ctx: Context):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from maps.fonts import cjk_family
-    from maps.plant_map import MM, PAPER_MM, TitleBlock, local_crs, render_plant_map
+    from maps.furniture import local_crs, paper_inches
+    from maps.plant_map import TitleBlock, render_plant_map
+    from maps.style import cjk_family
 
     cjk_family()
     shape = ctx.scale((2, 1, 5, 5), (5, 4, 10, 5))
@@ -127,8 +128,7 @@ def plant_map(ctx: Context):
         return run
 
     def naive() -> dict:
-        w, h = PAPER_MM[paper]
-        fig = Figure(figsize=(w * MM, h * MM), dpi=dpi)
+        fig = Figure(figsize=paper_inches(paper, landscape=True), dpi=dpi)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         local = areas.to_crs(local_crs(areas))

@@ -26,10 +26,10 @@ from matplotlib.path import Path as MplPath
 
 from layers.cards import GENERAL_EMERGENCY, PostCard
 from layers.levels import NAMES, PALETTE, UNASSESSED, Level
-from maps.typeset import INK, Sheet, line_mm, pdf_fonts, text_mm, wrap
+from maps.style import INK, LABEL_FILL, MUTED, OUTLINE
+from maps.typeset import Page, line_mm, pdf_fonts, text_mm, wrap
 
 PAPERS = ("A5", "A4")
-LABEL_FILL = "#F2F1EE"  # label cells: a neutral tone
 MIN_SIZE = 6.0  # pt: the smallest body type a card may shrink to (A5)
 
 
@@ -46,12 +46,12 @@ def qr_matrix(url: str) -> list[list[bool]]:
     return [[bool(v) for v in row] for row in qr.matrix]
 
 
-def _draw_qr(sheet: Sheet, url: str, x: float, y: float, size: float) -> None:
+def _draw_qr(page: Page, url: str, x: float, y: float, size: float) -> None:
     """A QR code in the square (x, y, size) including a 4-module quiet zone, as one vector path."""
     m = qr_matrix(url)
     n = len(m)
     mod = size / (n + 8)
-    sheet.rect(x, y, size, size, fill="white", edge=None, z=4)
+    page.rect(x, y, size, size, fill="white", edge=None, z=4)
     verts, codes = [], []
     for r, row in enumerate(m):
         c = 0
@@ -66,20 +66,20 @@ def _draw_qr(sheet: Sheet, url: str, x: float, y: float, size: float) -> None:
                 codes += [MplPath.MOVETO, MplPath.LINETO, MplPath.LINETO, MplPath.LINETO, MplPath.CLOSEPOLY]
             else:
                 c += 1
-    sheet.ax.add_patch(PathPatch(MplPath(verts, codes), facecolor="#000000", edgecolor="none", linewidth=0,
+    page.ax.add_patch(PathPatch(MplPath(verts, codes), facecolor="#000000", edgecolor="none", linewidth=0,
                                  zorder=5))
 
 
-def _warning_sign(sheet: Sheet, cx: float, top: float, side: float, caption: str, caption_size: float) -> None:
+def _warning_sign(page: Page, cx: float, top: float, side: float, caption: str, caption_size: float) -> None:
     """A GB 2894 style warning sign: a yellow triangle with a black border and an exclamation mark,
     captioned below. The yellow is the palette's (the project's one yellow)."""
     h = side * 0.866
     tri = Polygon([(cx - side / 2, top + h), (cx + side / 2, top + h), (cx, top)], closed=True,
                   facecolor=PALETTE.colour(Level.GENERAL), edgecolor="#000000", linewidth=side * 0.45,
                   joinstyle="round", zorder=5)
-    sheet.ax.add_patch(tri)
-    sheet.text(cx, top + h * 0.62, "!", side * 1.6, bold=True, ha="center", va="center", color="#000000", z=6)
-    sheet.text(cx, top + h + 1.2, caption, caption_size, ha="center", va="top")
+    page.ax.add_patch(tri)
+    page.text(cx, top + h * 0.62, "!", side * 1.6, bold=True, ha="center", va="center", color="#000000", z=6)
+    page.text(cx, top + h + 1.2, caption, caption_size, ha="center", va="top")
 
 
 @dataclass
@@ -117,10 +117,10 @@ def _rows(card: PostCard) -> list[_Row]:
     ]
 
 
-def draw_card(sheet: Sheet, card: PostCard, url: str, options: CardOptions = CardOptions()) -> None:
-    """Draw one card on a portrait sheet (A5 or A4)."""
-    s = sheet.width / 148.0  # everything is designed for A5 and scaled
-    W, H = sheet.width, sheet.height
+def draw_card(page: Page, card: PostCard, url: str, options: CardOptions = CardOptions()) -> None:
+    """Draw one card on a portrait page (A5 or A4)."""
+    s = page.width / 148.0  # everything is designed for A5 and scaled
+    W, H = page.width, page.height
     m = 7 * s
     x0, x1 = m, W - m
     level = card.level
@@ -128,11 +128,11 @@ def draw_card(sheet: Sheet, card: PostCard, url: str, options: CardOptions = Car
     on_fill = PALETTE.text_colour(level)
 
     # frame and header band
-    sheet.rect(m, m, W - 2 * m, H - 2 * m, edge="#000000", lw=1.6 * s, z=6)
+    page.rect(m, m, W - 2 * m, H - 2 * m, edge="#000000", lw=1.6 * s, z=6)
     band_h = 21 * s
-    sheet.rect(m, m, W - 2 * m, band_h, fill=fill, edge=None, z=1)
-    sheet.text(W / 2, m + 8.5 * s, "岗位安全风险告知卡", 21 * s, bold=True, ha="center", va="center", color=on_fill)
-    sheet.text(W / 2, m + 16.5 * s, card.enterprise_name, 9 * s, ha="center", va="center", color=on_fill)
+    page.rect(m, m, W - 2 * m, band_h, fill=fill, edge=None, z=1)
+    page.text(W / 2, m + 8.5 * s, "岗位安全风险告知卡", 21 * s, bold=True, ha="center", va="center", color=on_fill)
+    page.text(W / 2, m + 16.5 * s, card.enterprise_name, 9 * s, ha="center", va="center", color=on_fill)
 
     # bottom block (emergency numbers + QR) and footer
     footer_h = 6 * s
@@ -163,14 +163,14 @@ def draw_card(sheet: Sheet, card: PostCard, url: str, options: CardOptions = Car
             heights[i] += spare / len(stretch)
     y = top
     for (row, _), (cut_lines, _), h in zip(layout, truncated, heights, strict=True):
-        _draw_row(sheet, row, cut_lines, x0, x1, y, h, label_w, size, s, fill, on_fill)
+        _draw_row(page, row, cut_lines, x0, x1, y, h, label_w, size, s, fill, on_fill)
         y += h
-    sheet.hline(x0, x1, y_bottom, lw=0.9 * s)
+    page.hline(x0, x1, y_bottom, lw=0.9 * s)
 
     # 应急电话 and QR
-    sheet.rect(x0, y_bottom, label_w, bottom_h, fill=LABEL_FILL, edge=None, z=0.5)
-    sheet.vline(x0 + label_w, y_bottom, y_footer, lw=0.5 * s)
-    _label(sheet, "应急电话", x0, y_bottom, label_w, bottom_h, size, s)
+    page.rect(x0, y_bottom, label_w, bottom_h, fill=LABEL_FILL, edge=None, z=0.5)
+    page.vline(x0 + label_w, y_bottom, y_footer, lw=0.5 * s)
+    _label(page, "应急电话", x0, y_bottom, label_w, bottom_h, size, s)
     contacts = card.emergency_contacts
     cx = x0 + label_w + 2.5 * s
     qx = x1 - qr - 2 * s
@@ -180,22 +180,22 @@ def draw_card(sheet: Sheet, card: PostCard, url: str, options: CardOptions = Car
     for name, number in contacts:
         fits = text_mm(f"{name}  {number}", big, True) <= avail
         if fits:
-            sheet.text(cx, cy, name, size, va="top")
-            sheet.text(cx + avail, cy - 0.4 * s, number, big, bold=True, ha="right", va="top")
+            page.text(cx, cy, name, size, va="top")
+            page.text(cx + avail, cy - 0.4 * s, number, big, bold=True, ha="right", va="top")
             cy += line_mm(big, 1.45)
         else:
-            sheet.text(cx, cy, name, size * 0.95, va="top")
-            sheet.text(cx + avail, cy + line_mm(size, 1.2), number, big, bold=True, ha="right", va="top")
+            page.text(cx, cy, name, size * 0.95, va="top")
+            page.text(cx + avail, cy + line_mm(size, 1.2), number, big, bold=True, ha="right", va="top")
             cy += line_mm(size, 1.2) + line_mm(big, 1.4)
-    _draw_qr(sheet, url, qx, y_bottom + 0.6 * s, qr)
-    sheet.text(qx + qr / 2, y_bottom + qr + 0.3 * s, "扫码查看在线记录", 6.5 * s, ha="center", va="top", color=INK)
+    _draw_qr(page, url, qx, y_bottom + 0.6 * s, qr)
+    page.text(qx + qr / 2, y_bottom + qr + 0.3 * s, "扫码查看在线记录", 6.5 * s, ha="center", va="top", color=INK)
 
     # footer
     issued = options.issued or card.issued or dt.date.today()
-    sheet.hline(x0, x1, y_footer, lw=0.9 * s)
+    page.hline(x0, x1, y_footer, lw=0.9 * s)
     foot = f"发布日期: {issued.isoformat()}    版本: {options.version}    编号: {card.code}"
-    sheet.text(x0 + 2 * s, y_footer + footer_h / 2, foot, 6.8 * s, va="center", color="#333333")
-    sheet.text(x1 - 2 * s, y_footer + footer_h / 2, url, 6 * s, ha="right", va="center", color="#555555")
+    page.text(x0 + 2 * s, y_footer + footer_h / 2, foot, 6.8 * s, va="center", color=OUTLINE)
+    page.text(x1 - 2 * s, y_footer + footer_h / 2, url, 6 * s, ha="right", va="center", color=MUTED)
 
 
 def _value_width(total_w: float, label_w: float) -> float:
@@ -250,46 +250,46 @@ def _truncate(layout, room: float, size: float, s: float) -> list[tuple[list[str
     return cuts
 
 
-def _label(sheet: Sheet, label: str, x: float, y: float, w: float, h: float, size: float, s: float) -> None:
+def _label(page: Page, label: str, x: float, y: float, w: float, h: float, size: float, s: float) -> None:
     lines = wrap(label, w - 3 * s, size, True)
     step = line_mm(size, 1.25)
-    sheet.lines(x + w / 2, y + (h - step * len(lines)) / 2, lines, size, bold=True, leading=1.25, ha="center")
+    page.lines(x + w / 2, y + (h - step * len(lines)) / 2, lines, size, bold=True, leading=1.25, ha="center")
 
 
-def _draw_row(sheet: Sheet, row: _Row, cut: list[str] | None, x0: float, x1: float, y: float, h: float,
+def _draw_row(page: Page, row: _Row, cut: list[str] | None, x0: float, x1: float, y: float, h: float,
               label_w: float, size: float, s: float, fill: str, on_fill: str) -> None:
     vx = x0 + label_w
-    sheet.hline(x0, x1, y, lw=0.5 * s)
+    page.hline(x0, x1, y, lw=0.5 * s)
     if row.pair:
         l1, v1, l2, v2 = row.pair
         l2w = 17 * s
         v2w = 34 * s
         xl2 = x1 - v2w - l2w
         for lx, lw_, lab in ((x0, label_w, l1), (xl2, l2w, l2)):
-            sheet.rect(lx, y, lw_, h, fill=LABEL_FILL, edge=None, z=0.5)
-            _label(sheet, lab, lx, y, lw_, h, size, s)
+            page.rect(lx, y, lw_, h, fill=LABEL_FILL, edge=None, z=0.5)
+            _label(page, lab, lx, y, lw_, h, size, s)
         for vx_ in (vx, xl2, xl2 + l2w):
-            sheet.vline(vx_, y, y + h, lw=0.5 * s)
+            page.vline(vx_, y, y + h, lw=0.5 * s)
         big = 11 * s if l1 == "岗位名称" else 9 * s
         room = xl2 - vx - 4 * s
         while text_mm(v1, big, l1 == "岗位名称") > room and big > size:
             big -= 0.5 * s
         v1_lines = wrap(v1, room, big, l1 == "岗位名称")
-        sheet.lines(vx + 2 * s, y + (h - line_mm(big, 1.2) * len(v1_lines)) / 2, v1_lines, big,
+        page.lines(vx + 2 * s, y + (h - line_mm(big, 1.2) * len(v1_lines)) / 2, v1_lines, big,
                     bold=l1 == "岗位名称", leading=1.2)
         v2s = 9 * s
         while text_mm(v2, v2s) > v2w - 3 * s and v2s > 5 * s:
             v2s -= 0.5 * s
-        sheet.text(xl2 + l2w + v2w / 2, y + h / 2, v2, v2s, ha="center", va="center")
+        page.text(xl2 + l2w + v2w / 2, y + h / 2, v2, v2s, ha="center", va="center")
         return
-    sheet.rect(x0, y, label_w, h, fill=LABEL_FILL, edge=None, z=0.5)
-    _label(sheet, row.label, x0, y, label_w, h, size, s)
-    sheet.vline(vx, y, y + h, lw=0.5 * s)
+    page.rect(x0, y, label_w, h, fill=LABEL_FILL, edge=None, z=0.5)
+    _label(page, row.label, x0, y, label_w, h, size, s)
+    page.vline(vx, y, y + h, lw=0.5 * s)
     if row.kind == "level":
-        sheet.rect(vx, y, x1 - vx, h, fill=fill, edge=None, z=0.6)
-        sheet.text(vx + (x1 - vx) / 2, y + h * 0.42, row.lines[0], 14 * s, bold=True, ha="center", va="center",
+        page.rect(vx, y, x1 - vx, h, fill=fill, edge=None, z=0.6)
+        page.text(vx + (x1 - vx) / 2, y + h * 0.42, row.lines[0], 14 * s, bold=True, ha="center", va="center",
                    color=on_fill, z=6)
-        sheet.text(x1 - 2 * s, y + h - 1.3 * s, row.lines[1], 6 * s, ha="right", va="bottom", color=on_fill, z=6)
+        page.text(x1 - 2 * s, y + h - 1.3 * s, row.lines[1], 6 * s, ha="right", va="bottom", color=on_fill, z=6)
         return
     if row.kind == "signs":
         side = 11 * s
@@ -297,25 +297,25 @@ def _draw_row(sheet: Sheet, row: _Row, cut: list[str] | None, x0: float, x1: flo
         n = max(1, min(len(row.lines), int((x1 - vx - 4 * s) // gap)))
         start = vx + 2 * s + gap / 2
         for i, name in enumerate(row.lines[:n]):
-            _warning_sign(sheet, start + i * gap, y + 2 * s, side, name, 6.5 * s)
+            _warning_sign(page, start + i * gap, y + 2 * s, side, name, 6.5 * s)
         if not row.lines:
-            sheet.text(vx + 2 * s, y + h / 2, "—", size, va="center")
+            page.text(vx + 2 * s, y + h / 2, "—", size, va="center")
         return
     lines = cut if cut is not None else row.wrapped  # type: ignore[attr-defined]
     step = line_mm(size * row.size_factor)
-    sheet.lines(vx + 2 * s, y + (h - step * len(lines)) / 2, lines, size * row.size_factor, bold=row.bold)
+    page.lines(vx + 2 * s, y + (h - step * len(lines)) / 2, lines, size * row.size_factor, bold=row.bold)
 
 
 def render_card(card: PostCard, url: str, out: Path, options: CardOptions = CardOptions()) -> Path:
     """One card to ``out`` (.pdf, .png or .svg)."""
     if options.paper not in PAPERS:
         raise ValueError(f"纸张 {options.paper!r} 不支持, 应为 {'/'.join(PAPERS)} (unsupported paper)")
-    sheet = Sheet.new(options.paper)
-    draw_card(sheet, card, url, options)
+    page = Page.new(options.paper)
+    draw_card(page, card, url, options)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with pdf_fonts():
-        sheet.fig.savefig(out, dpi=300, facecolor="white")
+        page.fig.savefig(out, dpi=300, facecolor="white")
     return out
 
 
@@ -332,9 +332,9 @@ def render_cards(cards: Sequence[PostCard], url_for: Callable[[PostCard], str], 
     with pdf_fonts(), PdfPages(out, metadata={"Title": f"{cards[0].enterprise_name} 岗位安全风险告知卡",
                                               "Creator": "riskatlas"}) as pdf:
         for i, card in enumerate(cards, 1):
-            sheet = Sheet.new(options.paper)
-            draw_card(sheet, card, url_for(card), options)
-            pdf.savefig(sheet.fig)
+            page = Page.new(options.paper)
+            draw_card(page, card, url_for(card), options)
+            pdf.savefig(page.fig)
             if progress:
                 progress(i, len(cards), card)
     return out

@@ -21,13 +21,11 @@ from matplotlib.transforms import blended_transform_factory
 
 from layers.charts import KEYS, ChartData
 from layers.levels import NAMES, PALETTE
-from maps.fonts import cjk_family
+from maps.furniture import MM
+from maps.style import DARK, FAINT, GRID, HEADER_FILL, OUTLINE, PALE, SECONDARY, THIN_LW, cjk_family
 from maps.typeset import pdf_fonts
 
-MM = 1 / 25.4
 FORMATS = ("png", "svg", "pdf")
-GRID = "#D9D9D9"
-EDGE = "#333333"
 
 
 @dataclass
@@ -51,20 +49,20 @@ def draw_chart(ax: Axes, data: ChartData, *, label_size: float = 8.5, show_title
             continue
         containers[key] = ax.barh(ys, widths, left=left, height=0.62, color=PALETTE.colour(None if key == "unassessed"
                                                                                          else key),
-                                  edgecolor=EDGE, linewidth=0.4, label=NAMES[key]["zh"], zorder=3)
+                                  edgecolor=OUTLINE, linewidth=THIN_LW, label=NAMES[key]["zh"], zorder=3)
         left = [a + b for a, b in zip(left, widths, strict=True)]
     top = max(left) if left else 0
     ax.set_xlim(0, max(1, top) * (1.03 if table else 1.12))
     ax.set_ylim(n - 0.5, -0.5) if n else ax.set_ylim(0.5, -0.5)
     ax.set_yticks(ys, [b.label for b in data.bars], fontsize=label_size)
     ax.tick_params(axis="y", length=0, pad=4)
-    ax.tick_params(axis="x", labelsize=label_size - 0.5, colors="#333333")
+    ax.tick_params(axis="x", labelsize=label_size - 0.5, colors=OUTLINE)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.spines["left"].set_color(EDGE)
-    ax.spines["bottom"].set_color("#777777")
+    ax.spines["left"].set_color(OUTLINE)
+    ax.spines["bottom"].set_color(FAINT)
     ax.set_xlabel(data.unit_zh, fontsize=label_size)
 
     # counts inside segments (when the segment is wide enough), totals at the bar ends
@@ -80,12 +78,12 @@ def draw_chart(ax: Axes, data: ChartData, *, label_size: float = 8.5, show_title
     if not table:  # the table has the totals; without it, print them at the bar ends
         for y, b in zip(ys, data.bars, strict=True):
             ax.text(b.total + top * 0.012, y, str(b.total), ha="left", va="center", fontsize=label_size - 0.5,
-                    color="#222222", fontweight="bold", zorder=4)
+                    color=DARK, fontweight="bold", zorder=4)
     if table and data.bars:
         _count_table(ax, data, label_size)
     if not data.bars:
         ax.text(0.5, 0.5, "无数据 (no data)", transform=ax.transAxes, ha="center", va="center", fontsize=11,
-                color="#777777")
+                color=FAINT)
     if show_title:
         ax.set_title(data.title, fontsize=label_size + 3, fontweight="bold")
 
@@ -115,22 +113,22 @@ def _count_table(ax: Axes, data: ChartData, size: float) -> None:
     for j, key in enumerate([*keys, "total"]):
         x = x0 + (j + 0.5) * step
         if key == "total":
-            head, fill, ink = "合计", "#EDEBE6", "#000000"
+            head, fill, ink = "合计", HEADER_FILL, "#000000"
         else:
             lv = None if key == "unassessed" else key
             head, fill, ink = NAMES[key]["zh"].removesuffix("风险"), PALETTE.colour(lv), PALETTE.text_colour(lv)
         ax.text(x, -0.95, head, transform=tr, ha="center", va="center", fontsize=size - 1, color=ink,
                 fontweight="bold", clip_on=False,
-                bbox=dict(boxstyle="square,pad=0.35", facecolor=fill, edgecolor=EDGE, linewidth=0.4))
+                bbox=dict(boxstyle="square,pad=0.35", facecolor=fill, edgecolor=OUTLINE, linewidth=THIN_LW))
         for y, b in enumerate(data.bars):
             v = b.total if key == "total" else b.counts.get(key, 0)
             ax.text(x, y, str(v), transform=tr, ha="center", va="center", fontsize=size - 0.5, clip_on=False,
-                    color="#222222" if v else "#AAAAAA", fontweight="bold" if key == "total" else "normal")
+                    color=DARK if v else PALE, fontweight="bold" if key == "total" else "normal")
 
 
 def legend_handles(data: ChartData) -> list[Patch]:
     keys = [k for k in KEYS if k != "unassessed" or any(b.counts.get(k) for b in data.bars)]
-    return [Patch(facecolor=PALETTE.colour(None if k == "unassessed" else k), edgecolor=EDGE, linewidth=0.4,
+    return [Patch(facecolor=PALETTE.colour(None if k == "unassessed" else k), edgecolor=OUTLINE, linewidth=THIN_LW,
                   label=NAMES[k]["zh"]) for k in keys]
 
 
@@ -157,7 +155,7 @@ def render_chart(data: ChartData, out: Path, *, dpi: int = 200, width_mm: float 
     summary = "  ".join(f"{NAMES[k]['zh']} {totals[k]}" for k in KEYS if totals[k] or k != "unassessed")
     fig.text(0.5, 1 - 15 / height_mm,
              f"按{data.basis_zh}等级统计{data.unit_zh.split(' ')[0]}  ·  {summary}  ·  {dt.date.today().isoformat()}",
-             ha="center", va="center", fontsize=8.5, color="#444444")
+             ha="center", va="center", fontsize=8.5, color=SECONDARY)
     fig.legend(handles=legend_handles(data), loc="center", ncol=5, frameon=False, fontsize=8.5,
                bbox_to_anchor=(0.5, 1 - 22.5 / height_mm), handlelength=1.8, columnspacing=1.6)
     out = Path(out)

@@ -19,15 +19,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
-from maps.fonts import cjk_family
-from maps.plant_map import MM, PAPER_MM, local_crs, nice_length, north_arrow
+from maps.furniture import local_crs, north_arrow, paper_inches, paper_mm, scale_bar
+from maps.style import CITY_BACKGROUND, CITY_SOURCE_MARK, FAINT, OUTLINE, PALE, SECONDARY, cjk_family
 
-OUTLINE = "#333333"
-HAZARD_SOURCE = "#7B1FA2"
 #: Draw order of enterprise points: the most serious on top.
 _ORDER = {UNASSESSED: 0, "low": 1, "general": 2, "significant": 3, "major": 4}
 
@@ -68,30 +66,13 @@ def _outline_path(geom) -> MplPath:
     return MplPath.make_compound_path(*paths)
 
 
-def _scale_bar_km(ax) -> None:
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = nice_length((x1 - x0) * 0.22)
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
-    h = (y1 - y0) * 0.01
-    for i in range(4):
-        ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h, facecolor="black" if i % 2 == 0 else "white",
-                               edgecolor="black", linewidth=0.6, zorder=30))
-    km = length >= 1000
-    for frac in (0, 0.5, 1):
-        v = length * frac / (1000 if km else 1)
-        label = f"{v:g}" + ((" 千米" if km else " 米") if frac == 1 else "")
-        ax.text(bx + length * frac, by + h * 1.7, label, ha="center", va="bottom", fontsize=7, zorder=30,
-                path_effects=[pe.withStroke(linewidth=2, foreground="white")])
-
-
 def _legend_handles(kind: str, layers: CityStaticLayers) -> list:
     counts = {k: 0 for k in _ORDER}
     for lv in layers.enterprises.get("level", []):
         counts[lv or UNASSESSED] += 1
     if kind == "heat":
         return [Line2D([], [], color=OUTLINE, linewidth=1.6, label="区县界"),
-                Line2D([], [], marker="^", linestyle="", markerfacecolor=HAZARD_SOURCE, markeredgecolor="black",
+                Line2D([], [], marker="^", linestyle="", markerfacecolor=CITY_SOURCE_MARK, markeredgecolor="black",
                        markersize=8, label=f"重大危险源 ({len(layers.hazard_sources)})")]
     handles = [Patch(facecolor=to_rgba(PALETTE.colour(lv), 0.35), edgecolor=OUTLINE,
                      label=f"区域: {lv.name_zh}({NAMES[lv.value]['colour_zh']})") for lv in DESCENDING]
@@ -103,7 +84,7 @@ def _legend_handles(kind: str, layers: CityStaticLayers) -> list:
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=PALETTE.colour(None),
                               markeredgecolor="black", markersize=7,
                               label=f"企业: {NAMES[UNASSESSED]['zh']} {counts[UNASSESSED]} 家"))
-    handles.append(Line2D([], [], marker="^", linestyle="", markerfacecolor=HAZARD_SOURCE, markeredgecolor="black",
+    handles.append(Line2D([], [], marker="^", linestyle="", markerfacecolor=CITY_SOURCE_MARK, markeredgecolor="black",
                           markersize=8, label=f"重大危险源 ({len(layers.hazard_sources)})"))
     return handles
 
@@ -117,10 +98,8 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
     if layers.districts.empty:
         raise ValueError(f"{layers.title}: 没有可绘制的区域 (no regions to draw)")
     family = cjk_family()
-    w_mm, h_mm = PAPER_MM[paper]
-    if not landscape:
-        w_mm, h_mm = h_mm, w_mm
-    fig = Figure(figsize=(w_mm * MM, h_mm * MM), dpi=dpi)
+    w_mm, h_mm = paper_mm(paper, landscape)
+    fig = Figure(figsize=paper_inches(paper, landscape), dpi=dpi)
     FigureCanvasAgg(fig)
     fig.patch.set_facecolor("white")
     panel_w = 70 / w_mm
@@ -128,7 +107,7 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
     ax.set_aspect("equal", adjustable="datalim")   # the frame keeps its size, the map fills it
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_facecolor("#F4F6F7")
+    ax.set_facecolor(CITY_BACKGROUND)
 
     crs = local_crs(layers.districts)
     districts = layers.districts.to_crs(crs)
@@ -136,9 +115,9 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
     fill_regions = towns if not towns.empty else districts
     if kind == "four_colour":
         fill_regions.plot(ax=ax, facecolor=[to_rgba(c, 0.35) for c in fill_regions["colour"]],
-                          edgecolor="#777777", linewidth=0.4, zorder=1)
+                          edgecolor=FAINT, linewidth=0.4, zorder=1)
     else:
-        fill_regions.plot(ax=ax, facecolor="#FFFFFF", edgecolor="#AAAAAA", linewidth=0.4, zorder=1)
+        fill_regions.plot(ax=ax, facecolor="#FFFFFF", edgecolor=PALE, linewidth=0.4, zorder=1)
     districts.boundary.plot(ax=ax, color=OUTLINE, linewidth=1.4, zorder=3)
 
     minx, miny, maxx, maxy = districts.total_bounds
@@ -174,7 +153,7 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
         im.set_clip_path(clip)
     if not layers.hazard_sources.empty:
         hs = layers.hazard_sources.to_crs(crs)
-        ax.scatter(hs.geometry.x, hs.geometry.y, marker="^", s=46, c=HAZARD_SOURCE, edgecolors="black",
+        ax.scatter(hs.geometry.x, hs.geometry.y, marker="^", s=46, c=CITY_SOURCE_MARK, edgecolors="black",
                    linewidths=0.5, zorder=6)
     for _, row in districts.iterrows():
         p = row.geometry.representative_point()
@@ -186,7 +165,7 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     north_arrow(ax)
-    _scale_bar_km(ax)
+    scale_bar(ax)
 
     if kind == "four_colour":
         name = "城市安全风险四色分布图" if layers.is_city else "安全风险四色分布图"
@@ -196,7 +175,7 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
              family=family)
     basis = "企业按现有风险等级着色, 区域按区域颜色规则着色" if kind == "four_colour" else \
         "企业按现有风险等级加权 (区域风险指数权重), 核密度约 2.5 千米"
-    fig.text(0.5, 1 - 17 / h_mm, basis, ha="center", va="center", fontsize=9, color="#444444")
+    fig.text(0.5, 1 - 17 / h_mm, basis, ha="center", va="center", fontsize=9, color=SECONDARY)
 
     lg = fig.add_axes((1 - 10 / w_mm - panel_w, 0.3, panel_w, 0.6))
     lg.set_axis_off()
@@ -212,7 +191,7 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
             cb.set_label("风险密度 (相对)", fontsize=9)
     n = len(layers.enterprises)
     fig.text(1 - 10 / w_mm - panel_w, 0.1, f"企业 {n} 家\n制图: riskatlas\n日期: {layers.date.isoformat()}\n"
-             f"坐标系: WGS 84 / UTM {crs.split(':')[1][-2:]}N", fontsize=8.5, va="bottom", color="#333333")
+             f"坐标系: WGS 84 / UTM {crs.split(':')[1][-2:]}N", fontsize=8.5, va="bottom", color=OUTLINE)
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

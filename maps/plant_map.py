@@ -19,7 +19,9 @@ projection (the UTM zone of the plant):
 
 Pages: a PDF holds every page; PNG and SVG write page 1 to ``out`` and page k to ``<stem>-k<suffix>``
 (:attr:`Rendered.pages`). ``pair`` adds a second sheet (e.g. 固有 after 现有) after the first sheet's pages.
-Every colour of a level comes from :data:`layers.levels.PALETTE`.
+Every colour of a level comes from :data:`layers.levels.PALETTE`. This module lays out the sheet and
+draws the map; the list is :mod:`maps.risk_list`, the symbols :mod:`maps.symbols`, the labels
+:mod:`maps.labels`, the north arrow, scale bar and round scale :mod:`maps.furniture`.
 """
 
 from __future__ import annotations
@@ -31,34 +33,53 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib.patheffects as pe
 import numpy as np
 import shapely
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox
 
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED, Level
-from maps.fonts import cjk_family
+from maps.furniture import MM, local_crs, nice_scale, north_arrow, scale_bar
+from maps.labels import Boxes, LabelPlacer
+from maps.risk_list import ListRow, draw_list, list_height, list_rows
+from maps.style import (
+    AREA_LABEL_PT,
+    BUILDING_LABEL_PT,
+    CONTEXT_FILL,
+    CONTEXT_LABEL,
+    FAINT,
+    FRAME_LW,
+    HEAVY_LW,
+    LEGEND_HEAD_FILL,
+    LEGEND_HEAD_PT,
+    LEGEND_PT,
+    MARK_GREEN,
+    MARK_LABEL_PT,
+    MUTED,
+    NEUTRAL_FILL,
+    OUTLINE,
+    PALE,
+    PLANT_FILL,
+    ROAD_CASING,
+    ROAD_FILL,
+    RULE_LW,
+    SHEET_TITLE_PT,
+    SOURCE_MARK,
+    STRIP_KEY_PT,
+    STRIP_VALUE_PT,
+    THIN_LW,
+    WORKSHOP_LABEL_PT,
+    cjk_family,
+)
+from maps.symbols import mark_symbol, risk_marker
+from maps.typeset import Page, text_mm
 
-MM = 1 / 25.4  # inches per millimetre
-PAPER_MM = {"A4": (297, 210), "A3": (420, 297)}
+PAPERS = ("A4", "A3")
 FORMATS = {".png": "image/png", ".pdf": "application/pdf", ".svg": "image/svg+xml"}
-NEUTRAL_FILL = "#E8E4DC"   # other buildings
-PLANT_FILL = "#FAFAF7"     # open ground inside the plant
-CONTEXT_FILL = "#EEEEEE"   # areas outside the workshop of a workshop map
-OUTLINE = "#333333"
-ROAD_CASING = "#9A9A9A"
-ROAD_FILL = "#F4F1EA"
-MARK_GREEN = "#00843D"     # safety-sign green (GB 2894 提示标志): exits, assembly points, rescue
-HAZARD_MARK = "#6A1B9A"    # 隐患 triangles: a colour that is none of the four levels
-SOURCE_MARK = "#5A0000"    # 重大危险源 outline
 MARGIN_MM = 7.0            # paper edge to the drawing frame
-NICE = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # map scales 1:N, N = NICE × 10ⁿ
 
 
 @dataclass
@@ -73,68 +94,16 @@ class TitleBlock:
     scope: str = ""  # e.g. the workshop's name on a workshop map
 
 
-@dataclass(frozen=True)
-class ListRow:
-    """One row of the 较大及以上风险管控清单 as printed beside the map."""
-
-    number: int
-    area_id: int
-    name: str        # 风险点
-    location: str    # 位置 (车间/岗位)
-    accident: str    # 事故类型
-    level: Level
-    measures: str    # 主要管控措施, one per line
-    owner: str       # 管控层级 and 责任单位/责任人
-
-
-def list_rows(risks, vocab) -> list[ListRow]:
-    """:class:`ListRow` from :func:`layers.risk_lists.significant_risks` (numbers kept)."""
-    from layers.risk_lists import format_measures
-
-    out = []
-    for s in risks:
-        who = "/".join(x for x in (s.responsible_unit, s.responsible) if x)
-        tier = vocab.control_tiers.get(s.control_tier, s.control_tier)
-        owner = who if who.startswith(tier) else f"{tier}\n{who}" if who else tier
-        out.append(ListRow(s.number, s.area_id, s.name, s.location, s.accident_type_zh, s.level,
-                           format_measures(s.measures, vocab) or "", owner))
-    return out
-
-
 @dataclass
-class Sheet:
-    """Everything one map sheet shows (a second one may follow as ``pair``)."""
+class SheetContent:
+    """Everything one map sheet shows (a second one may follow as ``pair``): what is drawn, where
+    :class:`maps.typeset.Page` is the paper it is drawn on."""
 
     areas: gpd.GeoDataFrame
     title: TitleBlock
     risks: Sequence[ListRow] | None = None
     marks: gpd.GeoDataFrame | None = None
     focus: int | None = None  # a workshop's area id: draw that workshop, the rest as grey context
-
-
-def local_crs(gdf: gpd.GeoDataFrame) -> str:
-    """The UTM zone of the layer's centre: metres with negligible distortion at plant scale."""
-    lon, lat = gdf.to_crs("EPSG:4326").union_all().centroid.coords[0]
-    zone = int((lon + 180) // 6) + 1
-    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
-
-
-def nice_length(max_m: float) -> float:
-    """A round scale-bar length (1, 2, 5 × 10^n) not longer than ``max_m``."""
-    exp = 10 ** math.floor(math.log10(max_m))
-    for m in (5, 2, 1):
-        if m * exp <= max_m:
-            return m * exp
-    return exp
-
-
-def _nice_scale(denominator: float) -> int:
-    """The next round map scale at or above ``denominator`` (1:500, 1:1000, 1:2500 …)."""
-    exp = 10 ** math.floor(math.log10(denominator))
-    for m in (*NICE, 10):
-        if m * exp >= denominator - 1e-9:
-            return int(round(m * exp))
-    return int(10 * exp)
 
 
 @dataclass
@@ -165,135 +134,6 @@ class Rendered:
 
 
 # ------------------------------------------------------------------------------------------------
-# Text measuring and boxes
-# ------------------------------------------------------------------------------------------------
-
-
-class _Measure:
-    """Text widths in points from the font's glyph advances (cached per character)."""
-
-    def __init__(self, renderer, dpi: float):
-        self.renderer = renderer
-        self.k = 72.0 / dpi
-        self.cache: dict[tuple[str, bool], float] = {}
-
-    def char(self, c: str, bold: bool) -> float:
-        key = (c, bold)
-        w = self.cache.get(key)
-        if w is None:
-            prop = FontProperties(size=100, weight="bold" if bold else "normal")
-            w, _, _ = self.renderer.get_text_width_height_descent(c if c != " " else "a a", prop, ismath=False)
-            if c == " ":
-                w2, _, _ = self.renderer.get_text_width_height_descent("aa", prop, ismath=False)
-                w = w - w2
-            w = w * self.k / 100.0
-            self.cache[key] = w
-        return w
-
-    def width(self, s: str, size: float, bold: bool = False) -> float:
-        return max((sum(self.char(c, bold) for c in line) for line in s.split("\n")), default=0.0) * size
-
-    def wrap(self, s: str, size: float, width_pt: float, bold: bool = False) -> list[str]:
-        """Greedy wrapping by character (Chinese breaks anywhere), keeping explicit line breaks."""
-        width_pt *= 0.96  # hinting at low dpi draws a little wider than the advances add up to
-        out: list[str] = []
-        for para in (s or "").split("\n"):
-            line, w = "", 0.0
-            for c in para:
-                cw = self.char(c, bold) * size
-                if line and w + cw > width_pt and c not in _NO_LINE_START:
-                    out.append(line)
-                    line, w = "", 0.0
-                    if c == " ":
-                        continue
-                line += c
-                w += cw
-            out.append(line)
-        return out
-
-
-_NO_LINE_START = set("）)]】」』，,。.、；;：:！!？?…%")  # kept at the end of the line before (禁则)
-
-
-class _Boxes:
-    """Placed boxes (display pixels) with a grid index for quick overlap tests."""
-
-    def __init__(self, cell: float = 60.0):
-        self.cell = cell
-        self.grid: dict[tuple[int, int], list[Bbox]] = {}
-
-    def _cells(self, b: Bbox):
-        c = self.cell
-        for i in range(int(b.x0 // c), int(b.x1 // c) + 1):
-            for j in range(int(b.y0 // c), int(b.y1 // c) + 1):
-                yield i, j
-
-    def hits(self, b: Bbox) -> bool:
-        for k in self._cells(b):
-            for o in self.grid.get(k, ()):
-                if b.overlaps(o):
-                    return True
-        return False
-
-    def add(self, b: Bbox) -> None:
-        for k in self._cells(b):
-            self.grid.setdefault(k, []).append(b)
-
-
-class LabelPlacer:
-    """Greedy label placement: try the anchor, then shifted candidates (with a leader line), then
-    smaller sizes; never overlap a placed box or leave the map frame."""
-
-    OFFSETS = ((0, 0), (0, 1.2), (0, -1.2), (1.2, 0), (-1.2, 0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0),
-               (-1.0, -1.0), (0, 2.4), (0, -2.4), (2.4, 0), (-2.4, 0))
-
-    def __init__(self, ax, measure: _Measure, boxes: _Boxes, frame: Bbox, dpi: float):
-        self.ax = ax
-        self.measure = measure
-        self.boxes = boxes
-        self.frame = frame
-        self.px = dpi / 72.0
-        self.labels: list[tuple[str, Bbox]] = []
-        self.unplaced: list[str] = []
-
-    def place(self, x: float, y: float, text: str, *, size: float, weight: str = "normal",
-              leader: bool = True, color: str = "#000000", scales=(1.0, 0.85, 0.72),
-              offsets=None, report: bool = True) -> Bbox | None:
-        ax = self.ax
-        ax_x, ax_y = ax.transData.transform((x, y))
-        bold = weight == "bold"
-        lines = text.count("\n") + 1
-        for scale in scales:
-            fs = size * scale
-            w = (self.measure.width(text, fs, bold) + fs * 0.5) * self.px
-            h = (fs * 1.25 * lines + fs * 0.25) * self.px
-            for dx, dy in offsets or self.OFFSETS:
-                cx, cy = ax_x + dx * fs * self.px * (w / (fs * self.px) / 2 + 0.6 if dx else 1), ax_y + dy * fs * self.px
-                bb = Bbox.from_bounds(cx - w / 2, cy - h / 2, w, h)
-                if not (bb.x0 >= self.frame.x0 and bb.x1 <= self.frame.x1 and bb.y0 >= self.frame.y0
-                        and bb.y1 <= self.frame.y1) or self.boxes.hits(bb):
-                    continue
-                # the white halo is a stroked copy underneath (path effects turn text into outlines in
-                # PDF/SVG); the label itself stays text, searchable and selectable in the vector formats
-                halo = [pe.withStroke(linewidth=fs * 0.3, foreground="white")]
-                tx, ty = ax.transData.inverted().transform((cx, cy)) if (dx or dy) else (x, y)
-                ax.text(tx, ty, text, ha="center", va="center", fontsize=fs, fontweight=weight, color="white",
-                        zorder=19.9, path_effects=halo)
-                if (dx or dy) and leader:
-                    ax.annotate("", (x, y), xytext=(tx, ty), textcoords="data", zorder=19.8,
-                                arrowprops=dict(arrowstyle="-", color="#555555", lw=0.5, shrinkA=fs * 0.6,
-                                                shrinkB=0))
-                ax.text(tx, ty, text, ha="center", va="center", fontsize=fs, fontweight=weight, color=color,
-                        zorder=20)
-                self.boxes.add(bb)
-                self.labels.append((text, bb))
-                return bb
-        if report:
-            self.unplaced.append(text)
-        return None
-
-
-# ------------------------------------------------------------------------------------------------
 # The public entry point
 # ------------------------------------------------------------------------------------------------
 
@@ -309,7 +149,7 @@ def render_plant_map(
     risks: Sequence[ListRow] | None = None,
     marks: gpd.GeoDataFrame | None = None,
     focus: int | None = None,
-    pair: Sheet | None = None,
+    pair: SheetContent | None = None,
 ) -> Rendered:
     """Draw the plant map (or, with ``focus``, the map of one workshop) to ``out``; the format comes
     from the suffix (.png, .pdf, .svg).
@@ -318,7 +158,7 @@ def render_plant_map(
     (:func:`list_rows`), drawn as markers and as the list beside/below the map (None: no list, the map
     gets the room); ``marks``: :func:`layers.plant.plant_marks`; ``pair``: a second sheet drawn after
     the first one's pages (the inherent-vs-residual pair)."""
-    if paper not in PAPER_MM:
+    if paper not in PAPERS:
         raise ValueError(f"纸张 {paper!r} 不支持, 应为 A4 或 A3 (unsupported paper)")
     out = Path(out)
     suffix = out.suffix.lower()
@@ -329,7 +169,7 @@ def render_plant_map(
     cjk_family()
     out.parent.mkdir(parents=True, exist_ok=True)
 
-    sheets = [Sheet(areas, title, risks, marks, focus)] + ([pair] if pair is not None else [])
+    sheets = [SheetContent(areas, title, risks, marks, focus)] + ([pair] if pair is not None else [])
     figures: list[Figure] = []
     first: Rendered | None = None
     listed: list[int] = []
@@ -369,41 +209,38 @@ def render_plant_map(
 # ------------------------------------------------------------------------------------------------
 
 
-class _Page:
-    """A figure with the drawing frame, title and the 图签 strip; coordinates in millimetres."""
+class _SheetPage:
+    """A page of a sheet: the paper (:class:`maps.typeset.Page`) with the drawing frame, title and the
+    图签 strip; coordinates in millimetres from the bottom left (as boxes on the display are)."""
 
     def __init__(self, paper: str, landscape: bool, dpi: int, title: TitleBlock, heading: str):
-        w, h = PAPER_MM[paper]
-        if not landscape:
-            w, h = h, w
-        self.w, self.h = w, h
+        self.page = Page.new(paper, landscape, dpi)
+        w, h = self.w, self.h = self.page.width, self.page.height
         self.k = 1.0 if paper == "A4" else 1.25  # text grows a little on A3
-        self.fig = Figure(figsize=(w * MM, h * MM), dpi=dpi)
-        FigureCanvasAgg(self.fig)
-        self.fig.patch.set_facecolor("white")
+        self.fig = self.page.fig
         self.title = title
         self.dpi = dpi
         f = self.fig
         m = MARGIN_MM
         f.add_artist(Rectangle((m / w, m / h), 1 - 2 * m / w, 1 - 2 * m / h, transform=f.transFigure,
-                               fill=False, edgecolor=OUTLINE, linewidth=1.4))
+                               fill=False, edgecolor=OUTLINE, linewidth=FRAME_LW))
         # title band
         self.top = h - m - 15 * self.k
-        f.text(0.5, (h - m - 7 * self.k) / h, heading, ha="center", va="center", fontsize=15 * self.k,
+        f.text(0.5, (h - m - 7 * self.k) / h, heading, ha="center", va="center", fontsize=SHEET_TITLE_PT * self.k,
                fontweight="bold")
         f.add_artist(Rectangle((m / w, self.top / h), 1 - 2 * m / w, 0, transform=f.transFigure,
-                               edgecolor=OUTLINE, linewidth=0.6))
+                               edgecolor=OUTLINE, linewidth=RULE_LW))
         self.strip_h = 11 * self.k
         self.bottom = m + self.strip_h
         self.left, self.right = m + 3, w - m - 3
         self._page_text = None
         self._scale_text = None
-        self.measure = _Measure(self.fig.canvas.get_renderer(), dpi)
         f._riskatlas_page = self.page_number  # type: ignore[attr-defined]
         self._strip()
 
     def axes(self, x: float, y: float, w: float, h: float):
-        return self.fig.add_axes((x / self.w, y / self.h, w / self.w, h / self.h))
+        """Axes over the box (x, y, w, h) in millimetres, y from the bottom of the paper."""
+        return self.page.axes(x, self.h - y - h, w, h)
 
     def _strip(self) -> None:
         t = self.title
@@ -419,17 +256,17 @@ class _Page:
         ax.set_ylim(0, self.strip_h)
         ax.set_axis_off()
         ax.add_patch(Rectangle((0, 0), width, self.strip_h, fill=False, edgecolor=OUTLINE, linewidth=1.0))
-        ax.axhline(self.strip_h * 0.58, color=OUTLINE, linewidth=0.4)
+        ax.axhline(self.strip_h * 0.58, color=OUTLINE, linewidth=THIN_LW)
         x = 0.0
         for i, (k, v, share) in enumerate(cells):
             cw = width * share / total
             if i:
-                ax.axvline(x, color=OUTLINE, linewidth=0.6)
-            ax.text(x + cw / 2, self.strip_h * 0.79, k, ha="center", va="center", fontsize=6.5 * self.k,
-                    color="#555555")
-            fs = 7.5 * self.k
+                ax.axvline(x, color=OUTLINE, linewidth=RULE_LW)
+            ax.text(x + cw / 2, self.strip_h * 0.79, k, ha="center", va="center", fontsize=STRIP_KEY_PT * self.k,
+                    color=MUTED)
+            fs = STRIP_VALUE_PT * self.k
             if v:  # shrink a long value to its cell (the enterprise's name, 当前风险(含隐患动态调整) …)
-                need = self.measure.width(v, fs, i == 0) / _PT_PER_MM
+                need = text_mm(v, fs, i == 0)
                 fs = max(4.5 * self.k, min(fs, fs * (cw - 1.5) / need)) if need > cw - 1.5 else fs
             txt = ax.text(x + cw / 2, self.strip_h * 0.29, v, ha="center", va="center", fontsize=fs,
                           fontweight="bold" if i == 0 else "normal")
@@ -439,7 +276,7 @@ class _Page:
                 self._scale_text = txt
             x += cw
         self.fig.add_artist(Rectangle((m / self.w, (m + self.strip_h) / self.h), width / self.w, 0,
-                                      transform=self.fig.transFigure, edgecolor=OUTLINE, linewidth=0.8))
+                                      transform=self.fig.transFigure, edgecolor=OUTLINE, linewidth=HEAVY_LW))
 
     def set_scale(self, scale: int) -> None:
         if self._scale_text is not None:
@@ -460,12 +297,11 @@ def _heading(t: TitleBlock, what: str | None = None) -> str:
     return f"{t.enterprise} {t.scope}{what}"
 
 
-def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[list[Figure], Rendered]:
+def _draw_sheet(sheet: SheetContent, paper: str, landscape: bool, dpi: int) -> tuple[list[Figure], Rendered]:
     t = sheet.title
     heading = _heading(t)
-    page = _Page(paper, landscape, dpi, t, heading)
+    page = _SheetPage(paper, landscape, dpi, t, heading)
     fig, k = page.fig, page.k
-    measure = page.measure
     left, right, bottom, top = page.left, page.right, page.bottom + 3, page.top - 3
     with_list = sheet.risks is not None
 
@@ -485,25 +321,25 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
         col_w = (right - left) * 0.4
         map_w = right - left - col_w - 4
         table_box = (right - col_w, bottom, col_w, top - bottom)
-        leg_side = _legend_height(entries, col_w, measure, k)
-        need = _table_height(rows, col_w, measure, k) + gap + leg_side
+        leg_side = _legend_height(entries, col_w, k)
+        need = list_height(rows, col_w, k) + gap + leg_side
         if need <= top - bottom:  # the list and the legend share the right column: the map gets the height
             legend_box = (right - col_w, bottom, col_w, leg_side)
             table_box = (right - col_w, bottom + leg_side + gap, col_w, top - bottom - leg_side - gap)
             map_box = (left, bottom, map_w, top - bottom)
         else:
-            leg_h = _legend_height(entries, map_w, measure, k)
+            leg_h = _legend_height(entries, map_w, k)
             legend_box = (left, bottom, map_w, leg_h)
             map_box = (left, bottom + leg_h + gap, map_w, top - bottom - leg_h - gap)
     elif with_list:
-        leg_h = _legend_height(entries, right - left, measure, k)
-        table_h = _table_height(rows, right - left, measure, k)
+        leg_h = _legend_height(entries, right - left, k)
+        table_h = list_height(rows, right - left, k)
         map_h = max((top - bottom) * 0.42, top - bottom - leg_h - 2 * gap - table_h)
         map_box = (left, top - map_h, right - left, map_h)
         legend_box = (left, top - map_h - gap - leg_h, right - left, leg_h)
         table_box = (left, bottom, right - left, top - map_h - 2 * gap - leg_h - bottom)
     else:
-        leg_h = _legend_height(entries, right - left, measure, k)
+        leg_h = _legend_height(entries, right - left, k)
         map_box = (left, bottom + leg_h + gap, right - left, top - bottom - leg_h - gap)
         legend_box = (left, bottom, right - left, leg_h)
 
@@ -519,7 +355,7 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     # a round scale: fit the extent into the box, round the scale up, grow the extent to the box
     bw_m, bh_m = map_box[2] / 1000.0, map_box[3] / 1000.0  # paper metres
-    scale = _nice_scale(max((maxx - minx) / bw_m, (maxy - miny) / bh_m))
+    scale = nice_scale(max((maxx - minx) / bw_m, (maxy - miny) / bh_m))
     page.set_scale(scale)
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     half_w, half_h = bw_m * scale / 2, bh_m * scale / 2
@@ -533,10 +369,10 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
     ax.set_facecolor("#FFFFFF")
     for spine in ax.spines.values():
         spine.set_edgecolor(OUTLINE)
-        spine.set_linewidth(0.8)
+        spine.set_linewidth(HEAVY_LW)
 
     frame = _mm_box(page, map_box)
-    boxes = _Boxes(cell=max(20.0, dpi / 5))
+    boxes = Boxes(cell=max(20.0, dpi / 5))
     px_per_m = frame.width / (2 * half_w)
 
     _draw_areas(ax, gdf, marks, focus_ids)
@@ -544,25 +380,25 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
         boxes.add(b)
     _draw_marks(ax, marks, boxes, frame, dpi, k, _subject(gdf, sheet.focus))
     markers = _draw_markers(ax, gdf, rows, boxes, frame, dpi, k)
-    placer = LabelPlacer(ax, measure, boxes, frame, dpi)
+    placer = LabelPlacer(ax, boxes, frame, dpi)
     _draw_labels(placer, gdf, marks, focus_ids, k, t.enterprise, _subject(gdf, sheet.focus))
 
-    lg = _legend(page, legend_box, entries, measure, k)
+    lg = _legend(page, legend_box, entries, k)
     info = Rendered(Path(), crs, placer.labels, placer.unplaced, ax.transData, int(round(fig.bbox.height)),
                     markers=markers, legend_box=lg, map_box=frame, scale=scale)
     figures = [fig]
     if table_box is not None:
         info.table_box = _mm_box(page, table_box)
-        start = _table(page, table_box, rows, measure, k, title=f"较大及以上风险管控清单 (共 {len(rows)} 项)",
+        start = draw_list(page.axes(*table_box), table_box[2], table_box[3], rows, k, title=f"较大及以上风险管控清单 (共 {len(rows)} 项)",
                        empty="无较大及以上风险 (no significant or major risks)")
         info.listed += [r.number for r in rows[:start]]
         n = 1
         while start < len(rows):
             n += 1
-            cont = _Page(paper, landscape, dpi, t, _heading(t, f"较大及以上风险管控清单(续{n - 1})"))
+            cont = _SheetPage(paper, landscape, dpi, t, _heading(t, f"较大及以上风险管控清单(续{n - 1})"))
             cont.set_scale(scale)
             box = (cont.left, cont.bottom + 3, cont.right - cont.left, cont.top - 3 - cont.bottom - 3)
-            nxt = _table(cont, box, rows[start:], cont.measure, k, title=None)
+            nxt = draw_list(cont.axes(*box), box[2], box[3], rows[start:], k, title=None)
             if nxt == 0:  # cannot happen (a first row is clipped to the box), but never loop
                 break
             info.listed += [r.number for r in rows[start:start + nxt]]
@@ -571,7 +407,7 @@ def _draw_sheet(sheet: Sheet, paper: str, landscape: bool, dpi: int) -> tuple[li
     return figures, info
 
 
-def _mm_box(page: _Page, box: tuple[float, float, float, float]) -> Bbox:
+def _mm_box(page: _SheetPage, box: tuple[float, float, float, float]) -> Bbox:
     s = page.dpi * MM
     return Bbox.from_bounds(box[0] * s, box[1] * s, box[2] * s, box[3] * s)
 
@@ -627,9 +463,9 @@ def _draw_areas(ax, gdf: gpd.GeoDataFrame, marks, focus_ids: set[int] | None) ->
                 ax.plot(ring[:, 0], ring[:, 1], color=row["colour"], linewidth=3.2, alpha=0.9, zorder=1.5,
                         solid_joinstyle="miter")
     buildings = gdf[kind == "building"]
-    _fill(ax, buildings.geometry, [NEUTRAL_FILL] * len(buildings), "#777777", 0.6, 2)
+    _fill(ax, buildings.geometry, [NEUTRAL_FILL] * len(buildings), FAINT, 0.6, 2)
     context = gdf[kind.isin(["workshop", "unit", "post"]) & ~inside]
-    _fill(ax, context.geometry, [CONTEXT_FILL] * len(context), "#AAAAAA", 0.5, 2.5)
+    _fill(ax, context.geometry, [CONTEXT_FILL] * len(context), PALE, 0.5, 2.5)
     workshops = gdf[(kind == "workshop") & inside]
     _fill(ax, workshops.geometry, list(workshops["colour"]), OUTLINE, 1.0, 3)
     leaves = gdf[kind.isin(["unit", "post"]) & inside]
@@ -640,43 +476,13 @@ def _draw_areas(ax, gdf: gpd.GeoDataFrame, marks, focus_ids: set[int] | None) ->
             ax.plot(ring[:, 0], ring[:, 1], color=OUTLINE, linewidth=2.0, zorder=4.5)
 
 
-def _symbol(ax, x, y, kind: str, size_pt: float, z: float = 25) -> None:
-    """A map symbol (also drawn in the legend with the same function)."""
-    halo = [pe.withStroke(linewidth=1.2, foreground="white")]
-    if kind in ("hazard_major", "hazard_general"):
-        major = kind == "hazard_major"
-        ax.plot([x], [y], marker="^", markersize=size_pt, markerfacecolor=HAZARD_MARK if major else "white",
-                markeredgecolor=HAZARD_MARK if major else HAZARD_MARK, markeredgewidth=1.3, zorder=z,
-                path_effects=halo, linestyle="none")
-        ax.text(x, y, "!", ha="center", va="center", fontsize=size_pt * 0.62, fontweight="bold",
-                color="white" if major else HAZARD_MARK, zorder=z + 0.1,
-                transform=ax.transData + _offset(ax, 0, -size_pt * 0.12))
-    elif kind in ("exit", "assembly_point", "rescue"):
-        glyph = {"exit": "出", "assembly_point": "集", "rescue": "救"}[kind]
-        ax.plot([x], [y], marker="s" if kind != "rescue" else "o", markersize=size_pt, markerfacecolor=MARK_GREEN,
-                markeredgecolor="white", markeredgewidth=0.8, zorder=z, linestyle="none")
-        ax.text(x, y, glyph, ha="center", va="center", fontsize=size_pt * 0.6, fontweight="bold", color="white",
-                zorder=z + 0.1)
-    elif kind == "hazard_source":
-        ax.plot([x], [y], marker="D", markersize=size_pt * 0.9, markerfacecolor="white", markeredgecolor=SOURCE_MARK,
-                markeredgewidth=1.4, zorder=z, linestyle="none")
-        ax.text(x, y, "危", ha="center", va="center", fontsize=size_pt * 0.5, fontweight="bold", color=SOURCE_MARK,
-                zorder=z + 0.1)
-
-
-def _offset(ax, dx_pt: float, dy_pt: float):
-    from matplotlib.transforms import ScaledTranslation
-
-    return ScaledTranslation(dx_pt / 72, dy_pt / 72, ax.figure.dpi_scale_trans)
-
-
 def _box_at(ax, x: float, y: float, w_pt: float, h_pt: float, dpi: float) -> Bbox:
     px, py = ax.transData.transform((x, y))
     w, h = w_pt * dpi / 72, h_pt * dpi / 72
     return Bbox.from_bounds(px - w / 2, py - h / 2, w, h)
 
 
-def _draw_marks(ax, marks, boxes: _Boxes, frame: Bbox, dpi: float, k: float, subject) -> None:
+def _draw_marks(ax, marks, boxes: Boxes, frame: Bbox, dpi: float, k: float, subject) -> None:
     """Draw the marks within the sheet's subject (the same rule as the legend's :func:`_mark_kinds`)."""
     if marks is None:
         return
@@ -697,11 +503,11 @@ def _draw_marks(ax, marks, boxes: _Boxes, frame: Bbox, dpi: float, k: float, sub
             x, y = g.x, g.y
         if not view.contains(shapely.Point(x, y)):
             continue
-        _symbol(ax, x, y, kind, size)
+        mark_symbol(ax, x, y, kind, size)
         boxes.add(_box_at(ax, x, y, size * 1.15, size * 1.15, dpi))
 
 
-def _draw_markers(ax, gdf: gpd.GeoDataFrame, rows: Sequence[ListRow], boxes: _Boxes, frame: Bbox,
+def _draw_markers(ax, gdf: gpd.GeoDataFrame, rows: Sequence[ListRow], boxes: Boxes, frame: Bbox,
                   dpi: float, k: float) -> list[tuple[int, Bbox]]:
     """A numbered circle per risk, inside its area, not on other markers or marks."""
     if not rows:
@@ -749,19 +555,10 @@ def _draw_markers(ax, gdf: gpd.GeoDataFrame, rows: Sequence[ListRow], boxes: _Bo
             placed = (centres, [Bbox.from_bounds(x - d_px / 2, y - d_px / 2, d_px, d_px) for x, y in centres])
         for r, (x, y), bb in zip(items, *placed, strict=True):
             mx, my = inv.transform((x, y))
-            _marker(ax, mx, my, r.number, r.level, d_pt)
+            risk_marker(ax, mx, my, r.number, r.level, d_pt)
             boxes.add(bb)
             out.append((r.number, bb))
     return out
-
-
-def _marker(ax, x, y, number: int, level, d_pt: float, transform=None) -> None:
-    kw = {"transform": transform} if transform is not None else {}
-    ax.plot([x], [y], marker="o", markersize=d_pt, markerfacecolor=PALETTE.colour(level), markeredgecolor=OUTLINE,
-            markeredgewidth=0.9, zorder=30, linestyle="none",
-            path_effects=[pe.withStroke(linewidth=2.2, foreground="white")], **kw)
-    ax.text(x, y, str(number), ha="center", va="center", fontsize=d_pt * (0.62 if number < 10 else 0.52),
-            fontweight="bold", color=PALETTE.text_colour(level), zorder=31, **kw)
 
 
 def _top_anchor(geom) -> tuple[float, float]:
@@ -786,20 +583,20 @@ def _draw_labels(placer: LabelPlacer, gdf: gpd.GeoDataFrame, marks, focus_ids: s
     inside = gdf["id"].isin(focus_ids) if focus_ids is not None else np.ones(len(gdf), bool)
     for _, row in gdf[kind.isin(["unit", "post"]) & inside].iterrows():
         p = row.geometry.representative_point()
-        placer.place(p.x, p.y, row["name"], size=6.8 * k)
+        placer.place(p.x, p.y, row["name"], size=AREA_LABEL_PT * k)
     for _, row in gdf[(kind == "workshop") & inside].iterrows():
         x, y = _top_anchor(row.geometry)
-        placer.place(x, y, row["name"], size=8.5 * k, weight="bold")
-    grey = "#666666"
+        placer.place(x, y, row["name"], size=WORKSHOP_LABEL_PT * k, weight="bold")
+    grey = CONTEXT_LABEL
     for _, row in gdf[kind.isin(["workshop"]) & ~inside].iterrows():  # context on a workshop map
         if row.geometry.intersects(view):
             x, y = _top_anchor(row.geometry.intersection(view))
-            placer.place(x, y, row["name"], size=7 * k, color=grey, report=False, leader=False,
+            placer.place(x, y, row["name"], size=BUILDING_LABEL_PT * k, color=grey, report=False, leader=False,
                          offsets=((0, 0), (0, -1.2), (0, -2.4)))
     for _, row in gdf[kind == "building"].iterrows():
         if row.geometry.intersects(view):
             p = row.geometry.intersection(view).representative_point()
-            placer.place(p.x, p.y, row["name"], size=7 * k, report=focus_ids is None)
+            placer.place(p.x, p.y, row["name"], size=BUILDING_LABEL_PT * k, report=focus_ids is None)
     if marks is not None:
         names = {"hazard_source": None, "exit": "出入口", "assembly_point": "应急集合点", "rescue": None}
         for _, m in marks.iterrows():
@@ -815,12 +612,12 @@ def _draw_labels(placer: LabelPlacer, gdf: gpd.GeoDataFrame, marks, focus_ids: s
                 continue
             offsets = ((0, 1.6), (0, -1.6), (1.3, 0), (-1.3, 0), (1.3, 1.3), (-1.3, 1.3), (1.3, -1.3), (-1.3, -1.3),
                        (0, 2.8), (0, -2.8))
-            placer.place(x, y, text, size=6.5 * k, color=SOURCE_MARK if m["kind"] == "hazard_source" else MARK_GREEN,
+            placer.place(x, y, text, size=MARK_LABEL_PT * k, color=SOURCE_MARK if m["kind"] == "hazard_source" else MARK_GREEN,
                          weight="bold", offsets=offsets, leader=False)
         for _, m in marks[marks["kind"] == "road"].iterrows():
             if m["name"] and m.geometry.intersects(view):
                 p = m.geometry.intersection(view).interpolate(0.5, normalized=True)
-                placer.place(p.x, p.y, m["name"], size=6.5 * k, color="#555555", report=False,
+                placer.place(p.x, p.y, m["name"], size=MARK_LABEL_PT * k, color=MUTED, report=False,
                              offsets=((0, 0), (0, 1.2), (0, -1.2)))
 
 
@@ -844,45 +641,6 @@ def _strip_owner(name: str, enterprise: str) -> str:
 
 def _short(s: str, n: int = 12) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
-
-
-def north_arrow(ax, frame: Bbox | None = None, k: float = 1.0) -> Bbox:
-    """A north arrow in the axes' top-right corner (axes in a north-up metric projection); returns
-    the box it occupies in display pixels (``frame``: the axes' box, by default its window extent)."""
-    frame = frame if frame is not None else ax.get_window_extent()
-    x, y = 0.955, 0.87
-    ax.add_patch(FancyArrow(x, y, 0, 0.07, width=0.010, head_width=0.03, head_length=0.035,
-                            length_includes_head=True, transform=ax.transAxes, color="black", zorder=30))
-    ax.text(x, y - 0.02, "N", transform=ax.transAxes, ha="center", va="top", fontsize=9 * k, fontweight="bold",
-            zorder=30)
-    ax.text(x, y - 0.058, "北", transform=ax.transAxes, ha="center", va="top", fontsize=7.5 * k, zorder=30)
-    return Bbox.from_bounds(frame.x0 + 0.915 * frame.width, frame.y0 + 0.76 * frame.height,
-                            0.08 * frame.width, 0.23 * frame.height)
-
-
-def scale_bar(ax, frame: Bbox | None = None, px_per_m: float | None = None, k: float = 1.0) -> Bbox:
-    """A scale bar in metres in the axes' bottom-left corner (data units are metres); returns the box
-    it occupies in display pixels."""
-    frame = frame if frame is not None else ax.get_window_extent()
-    if px_per_m is None:
-        px_per_m = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0])
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = nice_length((x1 - x0) * 0.22)
-    bx = x0 + (x1 - x0) * 0.03
-    by = y0 + (y1 - y0) * 0.035
-    h = (y1 - y0) * 0.011
-    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.012, by - (y1 - y0) * 0.015), length + (x1 - x0) * 0.05,
-                           (y1 - y0) * 0.075, facecolor="white", edgecolor="none", alpha=0.85, zorder=29))
-    for i in range(4):
-        ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h,
-                               facecolor="black" if i % 2 == 0 else "white", edgecolor="black",
-                               linewidth=0.6, zorder=30))
-    for i, frac in enumerate((0, 0.5, 1)):
-        label = f"{length * frac:g}" + (" 米" if i == 2 else "")
-        ax.text(bx + length * frac, by + h * 1.6, label, ha="center", va="bottom", fontsize=6.8 * k, zorder=30)
-    w_px = (length + (x1 - x0) * 0.06) * px_per_m
-    return Bbox.from_bounds(frame.x0, frame.y0, w_px + 0.03 * frame.width, 0.1 * frame.height)
 
 
 def _mark_kinds(marks, gdf: gpd.GeoDataFrame, focus: int | None) -> list[str]:
@@ -919,33 +677,33 @@ def _legend_entries(mark_kinds: list[str], numbered: bool) -> list[tuple[str, st
     return entries
 
 
-def _legend_grid(entries, width: float, measure: _Measure, k: float) -> tuple[int, int, float]:
+def _legend_grid(entries, width: float, k: float) -> tuple[int, int, float]:
     """(columns, rows, row height mm) of the legend in ``width`` mm."""
-    fs = 7.2 * k
-    text_w = max(measure.width(e[1], fs) for e in entries) / 72 * 25.4
+    fs = LEGEND_PT * k
+    text_w = max(text_mm(e[1], fs) for e in entries)
     need = 7 * k + 1.5 + text_w + 3
     cols = max(1, min(len(entries), int((width - 15 * k) // need)))
     nrows = math.ceil(len(entries) / cols)
     return cols, nrows, 5.4 * k
 
 
-def _legend_height(entries, width: float, measure: _Measure, k: float) -> float:
-    _, nrows, rh = _legend_grid(entries, width, measure, k)
+def _legend_height(entries, width: float, k: float) -> float:
+    _, nrows, rh = _legend_grid(entries, width, k)
     return nrows * rh + 2.5 * k
 
 
-def _legend(page: _Page, box: tuple[float, float, float, float], entries, measure: _Measure, k: float) -> Bbox:
+def _legend(page: _SheetPage, box: tuple[float, float, float, float], entries, k: float) -> Bbox:
     """The legend: the four colours and 未评估, other buildings, unit outlines, then the marks present."""
     x0, y0, w, h = box
     ax = page.axes(x0, y0, w, h)
     ax.set_xlim(0, w)
     ax.set_ylim(0, h)
     ax.set_axis_off()
-    ax.add_patch(Rectangle((0, 0), w, h, fill=False, edgecolor=OUTLINE, linewidth=0.8))
-    cols, nrows, rh = _legend_grid(entries, w, measure, k)
+    ax.add_patch(Rectangle((0, 0), w, h, fill=False, edgecolor=OUTLINE, linewidth=HEAVY_LW))
+    cols, nrows, rh = _legend_grid(entries, w, k)
     lw = 9 * k if nrows > 1 else 13 * k  # the 图例 cell: upright on two rows or more, else side by side
-    ax.add_patch(Rectangle((0, 0), lw, h, facecolor="#F2F2F2", edgecolor=OUTLINE, linewidth=0.8))
-    ax.text(lw / 2, h / 2, "图\n例" if nrows > 1 else "图例", ha="center", va="center", fontsize=9 * k,
+    ax.add_patch(Rectangle((0, 0), lw, h, facecolor=LEGEND_HEAD_FILL, edgecolor=OUTLINE, linewidth=HEAVY_LW))
+    ax.text(lw / 2, h / 2, "图\n例" if nrows > 1 else "图例", ha="center", va="center", fontsize=LEGEND_HEAD_PT * k,
             fontweight="bold", linespacing=1.6)
     cw = (w - lw - 2 * k) / cols
     top = h - 1.25 * k
@@ -955,128 +713,16 @@ def _legend(page: _Page, box: tuple[float, float, float, float], entries, measur
         ey = top - (r + 0.5) * rh
         sw, sh = 7 * k, 3.6 * k
         if kind == "fill":
-            ax.add_patch(Rectangle((ex, ey - sh / 2), sw, sh, facecolor=arg, edgecolor=OUTLINE, linewidth=0.6))
+            ax.add_patch(Rectangle((ex, ey - sh / 2), sw, sh, facecolor=arg, edgecolor=OUTLINE, linewidth=RULE_LW))
         elif kind == "marker":
-            _marker(ax, ex + sw / 2, ey, 1, Level.SIGNIFICANT, 9 * k)
+            risk_marker(ax, ex + sw / 2, ey, 1, Level.SIGNIFICANT, 9 * k)
         elif kind == "symbol":
-            _symbol(ax, ex + sw / 2, ey, arg, 8.5 * k)
+            mark_symbol(ax, ex + sw / 2, ey, arg, 8.5 * k)
         elif kind == "unit":
             ax.add_patch(Rectangle((ex, ey - sh / 2), sw, sh, facecolor="white", edgecolor=OUTLINE, linewidth=0.6,
                                    linestyle=(0, (4, 2))))
-        ax.text(ex + sw + 1.5, ey, text, ha="left", va="center", fontsize=7.2 * k)
+        ax.text(ex + sw + 1.5, ey, text, ha="left", va="center", fontsize=LEGEND_PT * k)
     return _mm_box(page, box)
-
-
-# ------------------------------------------------------------------------------------------------
-# The list
-# ------------------------------------------------------------------------------------------------
-
-#: (header, share of the width, horizontal alignment)
-_COLUMNS = (("编号", 0.06, "center"), ("风险点/位置", 0.18, "left"), ("事故类型", 0.1, "center"),
-            ("风险等级", 0.09, "center"), ("主要管控措施", 0.385, "left"), ("管控层级/责任人", 0.185, "left"))
-_PAD = 1.0  # cell padding, mm
-_PT_PER_MM = 72 / 25.4
-
-
-def _fs(k: float) -> float:
-    return 6.6 * k
-
-
-def _line_mm(k: float) -> float:
-    return _fs(k) * 1.32 / _PT_PER_MM
-
-
-def _row_layout(r: ListRow, widths: list[float], measure: _Measure, k: float) -> tuple[list[list[str]], float]:
-    """The wrapped lines of each cell of a row, and the row's height in mm."""
-    fs = _fs(k)
-    level = r.level.name_zh
-    if measure.width(level, fs, True) > (widths[3] - 2 * _PAD) * _PT_PER_MM:
-        level = level.replace("风险", "\n风险")  # 较大\n风险 rather than 较大风\n险
-    cells = [str(r.number), r.name, r.accident, level, r.measures, r.owner]
-    wrapped = [measure.wrap(c, fs, (cw - 2 * _PAD) * _PT_PER_MM, bold=i in (1, 3))
-               for i, (c, cw) in enumerate(zip(cells, widths, strict=True))]
-    wrapped[1] = wrapped[1] + measure.wrap(f"({r.location})", fs, (widths[1] - 2 * _PAD) * _PT_PER_MM)
-    return wrapped, max(len(x) for x in wrapped) * _line_mm(k) + 2 * _PAD
-
-
-def _header_mm(k: float) -> float:
-    return _line_mm(k) + 2 * _PAD + 0.6
-
-
-def _table_height(rows: Sequence[ListRow], width: float, measure: _Measure, k: float) -> float:
-    widths = [width * c[1] for c in _COLUMNS]
-    body = sum(_row_layout(r, widths, measure, k)[1] for r in rows) if rows else 10.0
-    return 7 * k + _header_mm(k) + body + 5  # 4 mm kept for the 续表 note, as _table does
-
-
-def _table(page: _Page, box: tuple[float, float, float, float], rows: Sequence[ListRow], measure: _Measure,
-           k: float, *, title: str | None, empty: str | None = None) -> int:
-    """Draw as many rows as fit in ``box`` (mm); return how many were drawn."""
-    x0, y0, w, h = box
-    ax = page.axes(x0, y0, w, h)
-    ax.set_xlim(0, w)
-    ax.set_ylim(0, h)
-    ax.set_axis_off()
-    fs, line_mm, pad = _fs(k), _line_mm(k), _PAD
-    y = h
-    if title:
-        ax.text(w / 2, y - 3.2 * k, title, ha="center", va="center", fontsize=10 * k, fontweight="bold")
-        y -= 7 * k
-    widths = [w * c[1] for c in _COLUMNS]
-    xs = np.concatenate([[0], np.cumsum(widths)])
-    head_h = _header_mm(k)
-    ax.add_patch(Rectangle((0, y - head_h), w, head_h, facecolor="#E6E6E6", edgecolor=OUTLINE, linewidth=0.8))
-    for (hd, _, _), cx, cw in zip(_COLUMNS, xs, widths, strict=False):
-        ax.text(cx + cw / 2, y - head_h / 2, hd, ha="center", va="center", fontsize=fs, fontweight="bold")
-    for cx in xs[1:-1]:
-        ax.plot([cx, cx], [y - head_h, y], color=OUTLINE, linewidth=0.5)
-    y -= head_h
-    top_of_rows = y
-    if not rows:
-        if empty:
-            ax.add_patch(Rectangle((0, y - 10), w, 10, fill=False, edgecolor=OUTLINE, linewidth=0.6))
-            ax.text(w / 2, y - 5, empty, ha="center", va="center", fontsize=fs + 0.5, color="#555555")
-        return 0
-    drawn = 0
-    for r in rows:
-        wrapped, row_h = _row_layout(r, widths, measure, k)
-        if y - row_h < 4:
-            if drawn == 0:  # taller than the whole box: clip the cells to the room there is
-                keep = max(1, int((y - 4 - 2 * pad) // line_mm))
-                wrapped = [x[:keep - 1] + [x[keep - 1][:-1] + "…"] if len(x) > keep else x for x in wrapped]
-                row_h = y - 4
-            else:
-                break
-        ax.add_patch(Rectangle((0, y - row_h), w, row_h, facecolor="white", edgecolor=OUTLINE, linewidth=0.5))
-        ax.add_patch(Rectangle((xs[3], y - row_h), widths[3], row_h, facecolor=PALETTE.colour(r.level),
-                               edgecolor=OUTLINE, linewidth=0.5))
-        for i, (lines, (_, _, align)) in enumerate(zip(wrapped, _COLUMNS, strict=True)):
-            cx, cw = xs[i], widths[i]
-            if i == 0:
-                _marker(ax, cx + cw / 2, y - row_h / 2, r.number, r.level, 9 * k)
-                continue
-            tx = cx + cw / 2 if align == "center" else cx + pad
-            if i == 1:  # the name bold, the location below it in grey
-                n_name = len(measure.wrap(r.name, fs, (cw - 2 * pad) * _PT_PER_MM, bold=True))
-                ax.text(tx, y - pad, "\n".join(lines[:n_name]), ha=align, va="top", fontsize=fs, fontweight="bold",
-                        linespacing=1.32)
-                ax.text(tx, y - pad - n_name * line_mm, "\n".join(lines[n_name:]), ha=align, va="top",
-                        fontsize=fs * 0.92, color="#555555", linespacing=1.32 / 0.92)
-            elif align == "center":
-                ax.text(tx, y - row_h / 2, "\n".join(lines), ha="center", va="center", fontsize=fs,
-                        color=PALETTE.text_colour(r.level) if i == 3 else "#000000", linespacing=1.32,
-                        fontweight="bold" if i == 3 else "normal")
-            else:
-                ax.text(tx, y - pad, "\n".join(lines), ha="left", va="top", fontsize=fs, linespacing=1.32)
-        for cx in xs[1:-1]:
-            ax.plot([cx, cx], [y - row_h, y], color=OUTLINE, linewidth=0.4)
-        y -= row_h
-        drawn += 1
-    ax.add_patch(Rectangle((0, y), w, top_of_rows - y, fill=False, edgecolor=OUTLINE, linewidth=0.9))
-    if drawn < len(rows):
-        ax.text(w, y - 1.0, f"续表见下页 (接第 {rows[drawn].number} 号)", ha="right", va="top",
-                fontsize=fs, color="#555555")
-    return drawn
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1121,14 +767,14 @@ def render_enterprise_map(
     vocab = load_vocab(conn)
     subtitle = "车间安全风险四色分布图" if focus is not None else "厂区安全风险四色分布图"
 
-    def sheet(b: str) -> Sheet:
+    def sheet(b: str) -> SheetContent:
         areas = plant_areas(conn, enterprise_id, b)  # type: ignore[arg-type]
         if areas.empty:
             raise NotFound(f"企业 {info.name} 尚未绘制厂区 (no plant areas drawn yet)")
         rows = list_rows(significant_risks(conn, enterprise_id, "inherent" if b == "inherent" else "residual"), vocab)
         title = TitleBlock(info.name, subtitle, BASIS_ZH[b], compiled_by, reviewed_by, version,
                            date or dt.date.today(), scope)
-        return Sheet(areas, title, rows, marks, focus)
+        return SheetContent(areas, title, rows, marks, focus)
 
     bases = [basis] if not pair else ["inherent", basis if basis != "inherent" else "residual"]
     first = sheet(bases[0])

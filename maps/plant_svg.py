@@ -14,7 +14,8 @@ import geopandas as gpd
 import shapely
 
 from layers.levels import NAMES, UNASSESSED
-from maps.plant_map import NEUTRAL_FILL, PLANT_FILL, local_crs, nice_length
+from maps.furniture import local_crs, nice_length
+from maps.style import NEUTRAL_FILL, PLANT_FILL
 
 _ORDER = {"plant": 0, "building": 1, "workshop": 2, "unit": 3, "post": 3}
 

@@ -33,11 +33,11 @@ from layers.report import ReportData
 from layers.risk_lists import Table
 from maps.cards import CardOptions, draw_card
 from maps.charts import draw_chart, legend_handles
+from maps.furniture import MM, paper_mm
 from maps.plant_map import TitleBlock, render_plant_map
+from maps.style import DOTS, FRAME_LW, HEADER_FILL, LATIN_FAMILY, MUTED, OUTLINE, SECONDARY
 from maps.typeset import (
-    HEADER_FILL,
-    MM,
-    Sheet,
+    Page,
     TableStyle,
     draw_table,
     line_mm,
@@ -75,9 +75,9 @@ class RenderedReport:
 
 
 def _cover(data: ReportData, meta: ReportMeta) -> Figure:
-    sh = Sheet.new("A4")
+    sh = Page.new("A4")
     W = sh.width
-    sh.rect(14, 14, W - 28, sh.height - 28, edge="#000000", lw=1.4)
+    sh.rect(14, 14, W - 28, sh.height - 28, edge="#000000", lw=FRAME_LW)
     sh.rect(17, 17, W - 34, sh.height - 34, edge="#000000", lw=0.5)
     name_lines = wrap(data.info.name, W - 60, 22, True)
     y = 78
@@ -89,7 +89,7 @@ def _cover(data: ReportData, meta: ReportMeta) -> Figure:
     bw = 70 / 4
     for i, lv in enumerate(DESCENDING):
         sh.rect(W / 2 - 35 + i * bw, y + 31, bw, 2.2, fill=PALETTE.colour(lv), edge=None)
-    sh.text(W / 2, y + 42, f"(风险等级依据: {data.basis_zh})", 10, ha="center", va="center", color="#444444")
+    sh.text(W / 2, y + 42, f"(风险等级依据: {data.basis_zh})", 10, ha="center", va="center", color=SECONDARY)
     rows = [("编制单位", data.info.name), ("编    制", meta.compiled_by), ("审    核", meta.reviewed_by),
             ("批    准", meta.approved_by), ("版    本", meta.version), ("日    期", f"{meta.date:%Y年%m月%d日}")]
     x0, x1, top, h = 48, W - 48, 190, 10.5
@@ -102,12 +102,12 @@ def _cover(data: ReportData, meta: ReportMeta) -> Figure:
     return sh.fig
 
 
-def _heading(sh: Sheet, text: str, y: float = 16, size: float = 14) -> float:
+def _heading(sh: Page, text: str, y: float = 16, size: float = 14) -> float:
     sh.text(16, y, text, size, bold=True, va="top")
     return y + line_mm(size, 1.5) + 1
 
 
-def _kv_table(sh: Sheet, y: float, pairs: list[tuple[str, str]], x: float = 16) -> float:
+def _kv_table(sh: Page, y: float, pairs: list[tuple[str, str]], x: float = 16) -> float:
     w = sh.width - 2 * x
     widths = [30, w / 2 - 30, 30, w / 2 - 30]
     style = TableStyle(size=9, header_size=9, pad=1.8)
@@ -140,7 +140,7 @@ def _level_zh(level) -> str:
 
 
 def _summary(data: ReportData) -> list[Figure]:
-    sh = Sheet.new("A4")
+    sh = Page.new("A4")
     i = data.info
     y = _heading(sh, "一、企业概况")
     pairs = [
@@ -159,7 +159,7 @@ def _summary(data: ReportData) -> list[Figure]:
     y = _kv_table(sh, y, pairs) + 8
     y = _heading(sh, "二、风险辨识结果汇总", y)
     sh.text(16, y, f"共辨识风险点 {sum(data.risk_counts['residual'].values())} 个, 告知卡 {len(data.cards)} 张; "
-                   f"区域/岗位等级按{data.basis_zh}评定, 从严从高。", 9, va="top", color="#333333")
+                   f"区域/岗位等级按{data.basis_zh}评定, 从严从高。", 9, va="top", color=OUTLINE)
     y += 7
     headers = ["风险等级", "风险点数(固有风险)", "风险点数(现有风险)", f"岗位/区域数({data.basis_zh})"]
     keys = [k for k in KEYS if k != "unassessed"] + (["unassessed"] if data.card_counts.get("unassessed") else [])
@@ -183,7 +183,7 @@ def _summary(data: ReportData) -> list[Figure]:
     n = len(data.chart.bars)
     chart_h = 14 + 6.2 * max(n, 3)
     if y + chart_h + 12 > sh.height - 16:  # not enough room: the chart gets a page of its own
-        sh = Sheet.new("A4")
+        sh = Page.new("A4")
         figs.append(sh.fig)
         y = 16
     y = _heading(sh, f"企业作业安全风险比较图 (按{data.basis_zh})", y, 11)
@@ -191,8 +191,7 @@ def _summary(data: ReportData) -> list[Figure]:
     longest = max((len(b.label) for b in data.chart.bars), default=4)
     left = min(60.0, 8 + 3.0 * longest)
     right = 11 * 6.6 + 6
-    ax = sh.fig.add_axes(((16 + left) / sh.width, 1 - (y + 8 + chart_h) / sh.height,
-                          (sh.width - 32 - left - right) / sh.width, chart_h / sh.height))
+    ax = sh.axes(16 + left, y + 8, sh.width - 32 - left - right, chart_h)
     draw_chart(ax, data.chart, label_size=8)
     sh.fig.legend(handles=legend_handles(data.chart), loc="upper left", ncol=5, frameon=False, fontsize=8,
                   bbox_to_anchor=(16 / sh.width, 1 - (y - 1) / sh.height), handlelength=1.6)
@@ -205,7 +204,7 @@ def _lv(v: str | None) -> Level | None:
 
 def _table_pages(section: str, table: Table, landscape: bool = True, note: str | None = None,
                  empty: str = "无") -> list[Figure]:
-    paper_w, paper_h = (297.0, 210.0) if landscape else (210.0, 297.0)
+    paper_w, paper_h = paper_mm("A4", landscape)
     x, top_m, bottom_m = 12.0, 14.0, 14.0
     avail_w = paper_w - 2 * x
     scale = avail_w / sum(c.width for c in table.spec.columns)
@@ -242,10 +241,10 @@ def _table_pages(section: str, table: Table, landscape: bool = True, note: str |
     lc = table.level_column
     figs = []
     for p, idx in enumerate(pages):
-        sh = Sheet.new("A4", landscape=landscape)
+        sh = Page.new("A4", landscape=landscape)
         y = _heading(sh, section + (" (续)" if p else ""), top_m - 2, 13)
         if note and not p:
-            sh.text(x + 1, y - 1, note, 8, va="top", color="#444444")
+            sh.text(x + 1, y - 1, note, 8, va="top", color=SECONDARY)
             y += 5
         fills = [{lc: (PALETTE.colour(table.levels[i]), PALETTE.text_colour(table.levels[i]))}
                  if i < len(table.levels) and table.levels[i] is not None else {} for i in idx]
@@ -264,7 +263,7 @@ def _table_pages(section: str, table: Table, landscape: bool = True, note: str |
 
 
 def _contents(data: ReportData, sections: list[tuple[str, int]], skipped: list[str]) -> Figure:
-    sh = Sheet.new("A4")
+    sh = Page.new("A4")
     sh.text(sh.width / 2, 30, "目    录", 18, bold=True, ha="center", va="center")
     y = 48
     for title, page in sections:
@@ -275,10 +274,10 @@ def _contents(data: ReportData, sections: list[tuple[str, int]], skipped: list[s
         x0 = 32 + text_mm(title, 11.5)
         x1 = sh.width - 32 - text_mm(str(page), 11.5)
         if x1 > x0:
-            sh.ax.plot([x0, x1], [y + 1.2, y + 1.2], color="#888888", linewidth=0.6, linestyle=(0, (1, 2.5)))
+            sh.ax.plot([x0, x1], [y + 1.2, y + 1.2], color=DOTS, linewidth=0.6, linestyle=(0, (1, 2.5)))
         y += 10
     for s in skipped:
-        sh.text(30, y + 4, f"注: {s}", 9, va="center", color="#555555")
+        sh.text(30, y + 4, f"注: {s}", 9, va="center", color=MUTED)
         y += 7
     return sh.fig
 
@@ -292,8 +291,8 @@ def _save(figs: list[Figure], path: Path) -> Path:
 
 def _footer(fig: Figure, page: int, total: int, text: str) -> None:
     w_mm, h_mm = fig.get_figwidth() / MM, fig.get_figheight() / MM
-    fig.text(12 / w_mm, 5.5 / h_mm, text, fontsize=7, color="#555555", va="center")
-    fig.text(1 - 12 / w_mm, 5.5 / h_mm, f"第 {page} 页  共 {total} 页", fontsize=7, color="#333333", ha="right",
+    fig.text(12 / w_mm, 5.5 / h_mm, text, fontsize=7, color=MUTED, va="center")
+    fig.text(1 - 12 / w_mm, 5.5 / h_mm, f"第 {page} 页  共 {total} 页", fontsize=7, color=OUTLINE, ha="right",
              va="center")
 
 
@@ -305,8 +304,8 @@ def _page_number_overlay(page: int, total: int, size_pt: tuple[float, float]) ->
     FigureCanvasAgg(fig)
     fig.patch.set_alpha(0)
     h_mm = size_pt[1] / 72 / MM
-    fig.text(0.5, 4.5 / h_mm, f"- {page} / {total} -", fontsize=7, color="#333333", ha="center", va="center",
-             family="DejaVu Sans")
+    fig.text(0.5, 4.5 / h_mm, f"- {page} / {total} -", fontsize=7, color=OUTLINE, ha="center", va="center",
+             family=LATIN_FAMILY)
     fig.savefig(buf, format="pdf", transparent=True)
     return buf.getvalue()
 
@@ -347,7 +346,7 @@ def render_report(data: ReportData, out: Path, meta: ReportMeta | None = None,
     if data.areas.empty:
         skipped.append("企业尚未绘制厂区, 无厂区四色分布图 (no plant drawn)")
     else:
-        blank = Sheet.new("A4", landscape=True).fig  # replaced by the plant map's own page
+        blank = Page.new("A4", landscape=True).fig  # replaced by the plant map's own page
         sections.append((plant_title, [blank]))
     sections.append(("四、较大及以上风险管控清单", _table_pages(
         "四、较大及以上风险管控清单", data.significant,
@@ -363,7 +362,7 @@ def render_report(data: ReportData, out: Path, meta: ReportMeta | None = None,
     if data.cards:
         figs = []
         for c in data.cards:
-            sh = Sheet.new("A4")
+            sh = Page.new("A4")
             draw_card(sh, c, card_url(meta.base_url, c.area_id), CardOptions("A4", meta.version))
             figs.append(sh.fig)
         sections.append((f"附件{len(data.lists) + 1}  岗位安全风险告知卡", figs))

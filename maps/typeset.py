@@ -1,13 +1,17 @@
-"""Typesetting for printed pages drawn with matplotlib: Chinese line breaking and ruled tables (the caller splits rows over pages).
+"""Typesetting for printed pages drawn with matplotlib: measuring text, the Chinese line breaker,
+a page in millimetres and ruled tables (the caller splits rows over pages).
 
 matplotlib wraps text only at spaces, and Chinese has none. :func:`wrap` breaks a string to a width
-in millimetres by measuring each character in the CJK font (any character may end a line, except that
-closing punctuation never starts one). Pages are drawn on a :class:`Sheet`: one axes covering the whole
-paper in millimetres, origin at the top left, y downwards, as a drawing is dimensioned.
+in millimetres by measuring each character in the CJK font: any character may end a line, except
+for the line-breaking rules (禁则) of :data:`NO_LINE_START` and :data:`NO_LINE_END`, and a run of
+Latin letters or digits is kept together when it fits on the next line. Pages are drawn on a
+:class:`Page`: one axes covering the whole paper in millimetres, origin at the top left, y
+downwards, as a drawing is dimensioned.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,17 +20,14 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 
-from maps.fonts import cjk_family
+from maps.furniture import MM, PT_MM, paper_mm
+from maps.style import HEADER_FILL, HEAVY_LW, INK, OUTLINE, RULE_LW, THIN_LW, cjk_family
 
-MM = 1 / 25.4  # inches per millimetre
-PT_MM = 25.4 / 72  # millimetres per point
-PAPERS_MM = {"A3": (297.0, 420.0), "A4": (210.0, 297.0), "A5": (148.0, 210.0)}  # portrait (w, h)
-INK = "#1A1A1A"
-RULE = "#333333"
-HEADER_FILL = "#EDEBE6"  # table header rows: a neutral tone, never a level colour
-
-#: Characters that must not begin a line (GB/T 15834 标点 conventions, abridged).
-_NO_START = set("，。、；：？！）》」』】〉,.;:?!)]}%·…—")
+#: Characters that must not begin a line: closing punctuation (GB/T 15834 标点 conventions,
+#: abridged); they stay at the end of the line before.
+NO_LINE_START = frozenset("，。、；：？！）》」』】〉,.;:?!)]}%·…—")
+#: Characters that must not end a line: opening brackets go to the next line with what they open.
+NO_LINE_END = frozenset("（《「『【〈([{")
 
 
 @lru_cache(maxsize=8192)
@@ -58,36 +59,50 @@ def _renderer_width(s: str, size: float, bold: bool) -> float:
 
 
 def text_mm(s: str, size: float, bold: bool = False) -> float:
-    """Width of ``s`` in millimetres at ``size`` points."""
-    return sum(_char_mm(ch, size, bold) for ch in s)
+    """Width of ``s`` in millimetres at ``size`` points (of its longest line)."""
+    return max((sum(_char_mm(ch, size, bold) for ch in line) for line in s.split("\n")), default=0.0)
 
 
-def wrap(text: str, width_mm: float, size: float, bold: bool = False) -> list[str]:
-    """Lines of ``text`` no wider than ``width_mm`` (explicit line breaks kept)."""
+def break_lines(text: str, width: float, advance: Callable[[str], float]) -> list[str]:
+    """THE line breaker: lines of ``text`` no wider than ``width`` where ``advance(ch)`` is the width
+    of a character in the same unit; explicit line breaks kept, 禁则 applied (a character of
+    :data:`NO_LINE_START` stays on the line before even if it overflows a little; one of
+    :data:`NO_LINE_END` moves to the next line), a run of Latin letters and digits is carried over
+    whole when it is short, spaces at a break are dropped."""
+    def measure(s: str) -> float:
+        return sum(advance(c) for c in s)
+
+    def latin(c: str) -> bool:
+        return c.isascii() and c.isalnum()
+
     lines: list[str] = []
     for para in (text or "").split("\n"):
         line, w = "", 0.0
         for ch in para:
-            cw = _char_mm(ch, size, bold)
-            if line and w + cw > width_mm and ch not in _NO_START:
-                # keep a run of Latin letters/digits together when it fits on the next line
+            cw = advance(ch)
+            if line and w + cw > width and ch not in NO_LINE_START:
                 cut = len(line)
-                while cut > 0 and line[cut - 1].isascii() and line[cut - 1].isalnum() and ch.isascii() and ch.isalnum():
+                if latin(ch):  # keep a run of Latin letters/digits together when it fits on the next line
+                    while cut > 0 and latin(line[cut - 1]):
+                        cut -= 1
+                    if not (0 < cut < len(line) and measure(line[cut:]) < width * 0.5):
+                        cut = len(line)
+                while 0 < cut - 1 and line[cut - 1] in NO_LINE_END:  # an opening bracket goes along
                     cut -= 1
-                if 0 < cut < len(line) and text_mm(line[cut:], size, bold) < width_mm * 0.5:
-                    lines.append(line[:cut].rstrip())
-                    line = line[cut:]
-                else:
-                    lines.append(line.rstrip())
-                    line = ""
-                line = line.lstrip() if not line else line
-                w = text_mm(line, size, bold)
+                lines.append(line[:cut].rstrip())
+                line = line[cut:]
+                w = measure(line)
                 if ch == " " and not line:
                     continue
             line += ch
             w += cw
         lines.append(line.rstrip())
     return lines
+
+
+def wrap(text: str, width_mm: float, size: float, bold: bool = False) -> list[str]:
+    """Lines of ``text`` no wider than ``width_mm`` at ``size`` points (:func:`break_lines`)."""
+    return break_lines(text, width_mm, lambda ch: _char_mm(ch, size, bold))
 
 
 def pdf_fonts():
@@ -107,8 +122,9 @@ def line_mm(size: float, leading: float = 1.35) -> float:
 
 
 @dataclass
-class Sheet:
-    """One page in millimetres, origin top left, y downwards."""
+class Page:
+    """One page of paper as a matplotlib figure, in millimetres: :attr:`ax` covers the whole page,
+    origin top left, y downwards; :meth:`axes` places further axes on it (a map, a chart)."""
 
     fig: Figure
     ax: object
@@ -116,12 +132,10 @@ class Sheet:
     height: float
 
     @classmethod
-    def new(cls, paper: str = "A4", landscape: bool = False) -> Sheet:
+    def new(cls, paper: str = "A4", landscape: bool = False, dpi: float | None = None) -> Page:
         cjk_family()
-        w, h = PAPERS_MM[paper]
-        if landscape:
-            w, h = h, w
-        fig = Figure(figsize=(w * MM, h * MM))
+        w, h = paper_mm(paper, landscape)
+        fig = Figure(figsize=(w * MM, h * MM), **({"dpi": dpi} if dpi else {}))
         FigureCanvasAgg(fig)
         fig.patch.set_facecolor("white")
         ax = fig.add_axes((0, 0, 1, 1))
@@ -130,15 +144,19 @@ class Sheet:
         ax.set_axis_off()
         return cls(fig, ax, w, h)
 
-    def rect(self, x: float, y: float, w: float, h: float, *, fill: str | None = None, edge: str | None = RULE,
-             lw: float = 0.6, z: float = 1) -> None:
+    def axes(self, x: float, y: float, w: float, h: float):
+        """New axes over the box (x, y, w, h) in millimetres, y from the top of the page."""
+        return self.fig.add_axes((x / self.width, 1 - (y + h) / self.height, w / self.width, h / self.height))
+
+    def rect(self, x: float, y: float, w: float, h: float, *, fill: str | None = None, edge: str | None = OUTLINE,
+             lw: float = RULE_LW, z: float = 1) -> None:
         self.ax.add_patch(Rectangle((x, y), w, h, facecolor=fill or "none", edgecolor=edge or "none",
                                     linewidth=lw if edge else 0, zorder=z))
 
-    def hline(self, x0: float, x1: float, y: float, lw: float = 0.6, color: str = RULE) -> None:
+    def hline(self, x0: float, x1: float, y: float, lw: float = RULE_LW, color: str = OUTLINE) -> None:
         self.ax.plot([x0, x1], [y, y], color=color, linewidth=lw, solid_capstyle="butt", zorder=3)
 
-    def vline(self, x: float, y0: float, y1: float, lw: float = 0.6, color: str = RULE) -> None:
+    def vline(self, x: float, y0: float, y1: float, lw: float = RULE_LW, color: str = OUTLINE) -> None:
         self.ax.plot([x, x], [y0, y1], color=color, linewidth=lw, solid_capstyle="butt", zorder=3)
 
     def text(self, x: float, y: float, s: str, size: float, *, bold: bool = False, color: str = INK,
@@ -181,7 +199,7 @@ def table_rows(headers: list[str], rows: list[list[str]], widths_mm: list[float]
     return head, head_h, [wrapped(r, style.size, False) for r in rows]
 
 
-def draw_table(sheet: Sheet, x: float, y: float, widths_mm: list[float], head: list[list[str]], head_h: float,
+def draw_table(page: Page, x: float, y: float, widths_mm: list[float], head: list[list[str]], head_h: float,
                rows: list[tuple[list[list[str]], float]], style: TableStyle, *,
                fills: list[dict[int, tuple[str, str]]] | None = None, centred: set[int] | None = None,
                continues: list[bool] | None = None, merged: set[int] | None = None) -> float:
@@ -194,7 +212,7 @@ def draw_table(sheet: Sheet, x: float, y: float, widths_mm: list[float], head: l
     merged = merged or set()
     total_w = sum(widths_mm)
     lefts = [x + sum(widths_mm[:i]) for i in range(len(widths_mm))]
-    sheet.rect(x, y, total_w, head_h, fill=HEADER_FILL, edge=None, z=0.5)
+    page.rect(x, y, total_w, head_h, fill=HEADER_FILL, edge=None, z=0.5)
     cy = y
     all_rows = [(head, head_h, None, False), *[(c, h, (fills or [None] * len(rows))[i],
                                                  bool(continues and continues[i])) for i, (c, h) in enumerate(rows)]]
@@ -203,22 +221,22 @@ def draw_table(sheet: Sheet, x: float, y: float, widths_mm: list[float], head: l
         for col, (lines, w) in enumerate(zip(cells, widths_mm, strict=True)):
             cx = lefts[col]
             if not (cont and col in merged):
-                sheet.hline(cx, cx + w, cy, lw=0.8 if r <= 1 else 0.4)
+                page.hline(cx, cx + w, cy, lw=HEAVY_LW if r <= 1 else THIN_LW)
             else:
                 continue
             colour = INK
             if fill and col in fill:
-                sheet.rect(cx, cy, w, h, fill=fill[col][0], edge=None, z=0.5)
+                page.rect(cx, cy, w, h, fill=fill[col][0], edge=None, z=0.5)
                 colour = fill[col][1]
             size = style.header_size if header else style.size
             step = line_mm(size, style.leading)
             if header or col in centred:
-                sheet.lines(cx + w / 2, cy + (h - step * len(lines)) / 2, lines, size, bold=header, color=colour,
+                page.lines(cx + w / 2, cy + (h - step * len(lines)) / 2, lines, size, bold=header, color=colour,
                             leading=style.leading, ha="center")
             else:
-                sheet.lines(cx + style.pad, cy + style.pad, lines, size, color=colour, leading=style.leading)
+                page.lines(cx + style.pad, cy + style.pad, lines, size, color=colour, leading=style.leading)
         cy += h
-    sheet.hline(x, x + total_w, cy, lw=0.8)
+    page.hline(x, x + total_w, cy, lw=HEAVY_LW)
     for i, cx in enumerate([*lefts, x + total_w]):
-        sheet.vline(cx, y, cy, lw=0.8 if i in (0, len(lefts)) else 0.4)
+        page.vline(cx, y, cy, lw=HEAVY_LW if i in (0, len(lefts)) else THIN_LW)
     return cy

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the consequence models come from their own module (imported
 
 LEVELS = ("red", "orange", "yellow")
 LEVEL_ZH = {"red": "红区", "orange": "橙区", "yellow": "黄区"}
+_PALETTE_LEVEL = {"red": "major", "orange": "significant", "yellow": "general"}  # a zone's colour
 MAX_NAME = 200
 
 
@@ -41,7 +42,14 @@ def level_colour(level: str) -> str:
     general colours, so it follows the palette's settings."""
     from layers.levels import PALETTE
 
-    return PALETTE.colour({"red": "major", "orange": "significant", "yellow": "general"}.get(level))
+    return PALETTE.colour(_PALETTE_LEVEL.get(level))
+
+
+def level_text_colour(level: str) -> str:
+    """Text colour (black or white) that reads on :func:`level_colour` of the threat zone."""
+    from layers.levels import PALETTE
+
+    return PALETTE.text_colour(_PALETTE_LEVEL.get(level))
 
 
 # -- geometry: local metres around the source <-> EPSG:4326 ---------------------------------------

@@ -16,7 +16,8 @@ from PIL import Image
 from layers.levels import PALETTE, Level
 from layers.plant import descendant_ids, enterprise_info, plant_areas
 from layers.risk_lists import significant_risks
-from maps.plant_map import ListRow, TitleBlock, render_enterprise_map, render_plant_map
+from maps.plant_map import TitleBlock, render_enterprise_map, render_plant_map
+from maps.risk_list import ListRow
 
 
 def _drawn_plants(conn) -> list[int]:
