@@ -20,8 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from layers.consequences import LEVEL_ZH, level_colour
 from layers.emergency.overlay import Overlay, overlay
-from layers.emergency.scenarios import LEVEL_ZH, level_colour
 from layers.levels import PALETTE
 from maps.emergency_page import FACILITY_COLOURS, ROUTE_COLOURS
 from maps.fonts import cjk_family

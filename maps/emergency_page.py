@@ -16,8 +16,8 @@ from html import escape
 import folium
 import psycopg2.extensions
 
+from layers.consequences import LEVEL_ZH, level_colour
 from layers.emergency.overlay import Overlay, overlay
-from layers.emergency.scenarios import LEVEL_ZH, level_colour
 from layers.levels import PALETTE
 from maps import vendor
 
