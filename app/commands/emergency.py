@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from layers.consequences import MODEL_NAMES
+from layers.consequences import LEVELS, MODEL_NAMES
 
 app = typer.Typer(help="应急规划: 事故情景、威胁区、受影响目标、资源与路线 (emergency planning)",
                   no_args_is_help=True)
@@ -131,7 +131,7 @@ def affected_cmd(scenario_id: Annotated[int, typer.Argument(help="情景 id")],
         _echo_json(a)
         return
     s = a["summary"]
-    for lv in ("red", "orange", "yellow"):
+    for lv in LEVELS:
         x = s[lv]
         typer.echo(f"{x['level_zh']}: 企业 {x['enterprises']} 家 ({x['employees']} 人), 防护目标 {x['protection_targets']} 处 "
                    f"({x['population']} 人), 道路 {x['road_m'] / 1000:.2f} km, 应急资源 {x['resources']} 处")
