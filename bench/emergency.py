@@ -55,7 +55,7 @@ GROUP BY hs.id ORDER BY count(t.id) DESC, hs.id LIMIT 1
 def emergency_bench(ctx: Context):
     from db.migrate import migrate
     from layers.emergency import affected as aff
-    from layers.emergency import routes as rt
+    from layers.emergency import evacuation as rt
     from layers.emergency import scenarios as sc
 
     conn = ctx.connect()

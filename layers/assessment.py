@@ -18,9 +18,14 @@ import psycopg2.extras
 from layers.errors import InvalidInput, NotFound
 from layers.levels import Level
 
-METHODS = ("LEC", "LS", "MES", "direct")
+#: The scored methods and their factors: the one list of methods (the database's enum
+#: assessment_method, 0001, holds the same codes). Every other list is derived from these.
 FACTORS = {"LEC": ("L", "E", "C"), "LS": ("L", "S"), "MES": ("M", "E", "S")}
 FORMULA = {"LEC": "D = L × E × C", "LS": "R = L × S", "MES": "R = M × E × S"}
+#: The scored methods (a score through a profile's scales and thresholds).
+SCORED_METHODS: tuple[str, ...] = tuple(FACTORS)
+#: Every method: the scored ones and 直接判定 (direct determination by the profile's rules).
+METHODS: tuple[str, ...] = (*SCORED_METHODS, "direct")
 
 
 class AssessmentError(InvalidInput):
@@ -297,7 +302,7 @@ def _validate_definition(definition: dict) -> None:
     probe = Profile("probe", 1, definition)
     if "direct" in definition:
         _validate_direct(definition["direct"])
-    for method in ("LEC", "LS", "MES"):
+    for method in SCORED_METHODS:
         if method not in definition:
             continue
         t = probe.thresholds(method)

@@ -40,7 +40,7 @@ import psycopg2.extensions
 from db.sql import statements
 from layers.errors import NotFound
 from layers.levels import Level
-from layers.risk_lists import Measure, _natural, load_vocab
+from layers.risk_lists import Measure, load_vocab, natural_key
 
 SQL = statements(__file__)
 
@@ -228,7 +228,7 @@ def _cards(conn: psycopg2.extensions.connection, where: str, params: dict, basis
                 basis, _level(res if basis == "residual" else inh), _level(inh), _level(res), _level(cur_level),
                 emergency_phone=ephone, safety_manager=manager, safety_phone=cphone,
                 control_kinds_zh=dict(vocab.control_kinds))
-            order[aid] = (_natural(wcode), kind == "workshop", _natural(code), aid)
+            order[aid] = (natural_key(wcode), kind == "workshop", natural_key(code), aid)
         if cards:
             cur.execute(SQL["risks"].format(basis=basis), {"ids": list(cards)})
             risks = cur.fetchall()

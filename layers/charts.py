@@ -24,7 +24,7 @@ from db.sql import statements
 from layers.errors import InvalidInput, NotFound
 from layers.levels import UNASSESSED
 from layers.regions import region_exists
-from layers.risk_lists import _natural
+from layers.risk_lists import natural_key
 
 SQL = statements(__file__)
 
@@ -82,7 +82,7 @@ def post_risk_counts(conn: psycopg2.extensions.connection, enterprise_id: int, *
         cur.execute(SQL["post"].format(basis=basis), {"e": enterprise_id, "by": by})
         rows = cur.fetchall()
     # Workshops in code order, the areas of a workshop together; the plant's own risks last.
-    rows.sort(key=lambda r: (r[3] == "plant", _natural(r[4]), r[3] == "workshop", _natural(r[1]), r[0]))
+    rows.sort(key=lambda r: (r[3] == "plant", natural_key(r[4]), r[3] == "workshop", natural_key(r[1]), r[0]))
     names = [r[2] for r in rows]
     bars = []
     for aid, code, aname, kind, _wcode, *counts in rows:

@@ -53,7 +53,7 @@ def _hidden_hazard_style() -> Style:
 
 
 def _regions(conn, f: LayerFilter) -> gpd.GeoDataFrame:
-    parts = [city.regions_layer(conn, lv, f) for lv in ("district", "town", "grid")]
+    parts = [city.regions_layer(conn, lv, f) for lv in city.CHOROPLETH_LEVELS]
     gdf = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) \
         else parts[0]
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")

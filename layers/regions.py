@@ -18,7 +18,12 @@ from db.io import read_postgis
 from layers.errors import InvalidInput, NotFound
 from layers.levels import NAMES, PALETTE, UNASSESSED
 
-REGION_LEVELS = ("province", "city", "district", "town", "grid")
+#: Region levels, the largest first, and their Chinese names: the Python mirror of the database's
+#: enum region_level and vocabulary domain 'region_level' (0001), the one place Python holds them.
+REGION_LEVEL_ZH = {"province": "省", "city": "市", "district": "区县", "town": "镇/街道", "grid": "网格"}
+REGION_LEVELS: tuple[str, ...] = tuple(REGION_LEVEL_ZH)
+#: the level of a region's sub-regions (a grid has none)
+CHILD_LEVEL = dict(zip(REGION_LEVELS, REGION_LEVELS[1:], strict=False))
 
 _STATS_COLUMNS = """s.region_id, s.adcode, s.name, s.region_level::text AS region_level, s.parent_id, s.area_km2,
        s.ent_major, s.ent_significant, s.ent_general, s.ent_low, s.ent_unassessed, s.ent_total,
@@ -115,8 +120,6 @@ def record_inspection(conn: psycopg2.extensions.connection, enterprise_id: int, 
         return cur.fetchone()[0]
 
 
-#: the level of a region's sub-regions (a grid has none)
-CHILD_LEVEL = {"province": "city", "city": "district", "district": "town", "town": "grid"}
 #: share of a new sub-region's area that may lie outside its parent or over a sibling: boundaries
 #: digitised at different scales never meet exactly
 OVERLAP_TOLERANCE = 0.01

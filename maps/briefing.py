@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from layers.consequences import LEVEL_ZH, LEVELS, level_colour, level_text_colour
 from layers.emergency.overlay import Overlay, overlay
-from layers.emergency.scenarios import LEVEL_ZH, level_colour, level_text_colour
 from layers.levels import PALETTE
 from maps.emergency_page import FACILITY_COLOURS, ROUTE_COLOURS
 from maps.furniture import local_crs, north_arrow, paper_inches, scale_bar
@@ -100,7 +100,7 @@ def _map(fig: Figure, o: Overlay, rect: Sequence[float], *, detail: bool) -> Non
     ax.scatter([s.x], [s.y], s=110, marker="^", c="black", edgecolors="white", linewidths=1, zorder=10)
     handles = [Patch(facecolor=level_colour(lv), alpha=0.5, edgecolor=level_colour(lv),
                      label=f"{LEVEL_ZH[lv]} {z.threshold_zh} ({z.distance_m:.0f} m)")
-               for lv in ("red", "orange", "yellow") for z in o.zones[o.zones["level"] == lv].itertuples()]
+               for lv in LEVELS for z in o.zones[o.zones["level"] == lv].itertuples()]
     handles += [Line2D([], [], marker="^", color="black", linestyle="", label="危险源"),
                 Line2D([], [], marker="o", markerfacecolor="#BFBFBF", color=DARK, linestyle="", label="防护目标 (按所在区着色)"),
                 Line2D([], [], color=ROUTE_COLOURS["fire_station"], lw=2, label="消防站→危险源"),
@@ -207,7 +207,7 @@ def _render(o: Overlay, now: dt.datetime | None) -> bytes:
         s = a["summary"]
         rows = [[LEVEL_ZH[lv], z_thr(o, lv), s[lv]["enterprises"], s[lv]["employees"], s[lv]["protection_targets"],
                  s[lv]["population"], f"{s[lv]['road_m'] / 1000:.2f}", s[lv]["resources"]]
-                for lv in ("red", "orange", "yellow")]
+                for lv in LEVELS]
         t = s["total"]
         rows.append(["合计", "", t["enterprises"], t["employees"], t["protection_targets"], t["population"],
                      f"{t['road_m'] / 1000:.2f}", t["resources"]])

@@ -16,8 +16,8 @@ from html import escape
 import folium
 import psycopg2.extensions
 
+from layers.consequences import LEVEL_ZH, LEVELS, level_colour
 from layers.emergency.overlay import Overlay, overlay
-from layers.emergency.scenarios import LEVEL_ZH, level_colour
 from layers.levels import PALETTE
 from maps import vendor
 
@@ -131,7 +131,7 @@ def _panel(o: Overlay) -> str:
     rows = "".join(
         f"<tr><td><span class='ra-sw' style='background:{level_colour(lv)}'></span>{LEVEL_ZH[lv]}</td>"
         f"<td>{s[lv]['enterprises']}</td><td>{s[lv]['protection_targets']}</td><td>{s[lv]['population']}</td>"
-        f"<td>{s[lv]['road_m'] / 1000:.2f}</td></tr>" for lv in ("red", "orange", "yellow"))
+        f"<td>{s[lv]['road_m'] / 1000:.2f}</td></tr>" for lv in LEVELS)
     ev = o.evacuation
     ok = "充足" if ev["enough_capacity"] else "不足"
     legend = " ".join(f"<span style='color:{c};font-weight:bold'>━</span>{escape(n)}" for n, c in (

@@ -229,6 +229,7 @@ def fake_consequences():
     import types
     from dataclasses import dataclass as _dc
 
+    import layers.consequences as real  # the vocabulary (model names, zone levels) stays the real one
     from layers.errors import InvalidInput
 
     @_dc(frozen=True)
@@ -251,6 +252,9 @@ def fake_consequences():
 
     mod = types.ModuleType("layers.consequences")
     mod.Weather, mod.ThreatZone, mod.threat_zones = Weather, Zone, threat_zones
-    mod.MODELS = {k: None for k in ("vce_tnt", "bleve_fireball", "pool_fire", "gaussian_plume")}
+    mod.MODELS = {k: None for k in real.MODEL_NAMES}
+    mod.MODEL_NAMES = real.MODEL_NAMES
+    mod.LEVELS, mod.LEVEL_ZH, mod.level_colour = real.LEVELS, real.LEVEL_ZH, real.level_colour
+    mod.level_text_colour = real.level_text_colour
     mod.params_schema = lambda model: [{"name": "radius_m", "default": 100.0}]
     return mod

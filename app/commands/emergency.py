@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from layers.consequences import LEVELS, MODEL_NAMES
+
 app = typer.Typer(help="应急规划: 事故情景、威胁区、受影响目标、资源与路线 (emergency planning)",
                   no_args_is_help=True)
 scenario_app = typer.Typer(help="事故情景 (scenarios)", no_args_is_help=True)
@@ -56,7 +58,7 @@ def _echo_json(obj) -> None:
 @scenario_app.command("create")
 def create_cmd(
     hazard_source: Annotated[int, typer.Argument(help="危险源 id")],
-    model: Annotated[str, typer.Argument(help="vce_tnt / bleve_fireball / pool_fire / gaussian_plume")],
+    model: Annotated[str, typer.Argument(help=" / ".join(MODEL_NAMES))],
     param: Annotated[list[str] | None, typer.Argument(help="模型参数 名称=值 …")] = None,
     weather: Annotated[list[str] | None, typer.Option("--weather", "-w", help="气象 名称=值, 可重复")] = None,
     name: Annotated[str | None, typer.Option(help="情景名称")] = None,
@@ -129,7 +131,7 @@ def affected_cmd(scenario_id: Annotated[int, typer.Argument(help="情景 id")],
         _echo_json(a)
         return
     s = a["summary"]
-    for lv in ("red", "orange", "yellow"):
+    for lv in LEVELS:
         x = s[lv]
         typer.echo(f"{x['level_zh']}: 企业 {x['enterprises']} 家 ({x['employees']} 人), 防护目标 {x['protection_targets']} 处 "
                    f"({x['population']} 人), 道路 {x['road_m'] / 1000:.2f} km, 应急资源 {x['resources']} 处")
@@ -147,7 +149,7 @@ def affected_cmd(scenario_id: Annotated[int, typer.Argument(help="情景 id")],
 def routes_cmd(scenario_id: Annotated[int, typer.Argument(help="情景 id")],
                out: Annotated[Path | None, typer.Option("--out", "-o", help="写出 GeoJSON 文件")] = None) -> None:
     """最近的消防站、医院、避难场所 (按道路时间) 与避开红区的疏散路线."""
-    from layers.emergency import routes as rt
+    from layers.emergency import evacuation as rt
     from layers.emergency import scenarios as sc
 
     gdf = _run(lambda c: rt.scenario_routes(c, scenario_id))
@@ -189,7 +191,7 @@ def coverage_cmd(region: Annotated[int, typer.Argument(help="区域 id")],
                  minutes: Annotated[float, typer.Option(help="到达时间 (min), GB 51080: 5")] = 5.0,
                  turnout_s: Annotated[float, typer.Option(help="出动时间 (s)")] = 60.0) -> None:
     """消防站 5 分钟覆盖与未覆盖面积 (GB 51080-2015)."""
-    from layers.emergency import routes as rt
+    from layers.emergency import evacuation as rt
 
     _, s = _run(lambda c: rt.fire_coverage(c, region, minutes=minutes, turnout_s=turnout_s))
     typer.echo(f"{s['region_name']}: 消防站 {s['stations']} 个, 区域 {s['region_km2']:.1f} km², "
@@ -199,7 +201,7 @@ def coverage_cmd(region: Annotated[int, typer.Argument(help="区域 id")],
 @app.command("safety-distance")
 def safety_cmd(hazard_source: Annotated[list[int], typer.Argument(help="危险源 id …")]) -> None:
     """外部安全防护距离内的防护目标 (GB/T 37243-2019)."""
-    from layers.emergency import routes as rt
+    from layers.emergency import evacuation as rt
 
     rows = _run(lambda c: rt.safety_distance_breaches(c, hazard_source))
     for r in rows:

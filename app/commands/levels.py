@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from layers.assessment import METHODS, SCORED_METHODS
+
 app = typer.Typer(help="风险评价与等级 (assessment and levels)", no_args_is_help=True)
 
 
@@ -34,7 +36,7 @@ def _parse_inputs(pairs: list[str]) -> dict:
 
 @app.command("assess")
 def assess_cmd(
-    method: Annotated[str, typer.Argument(help="LEC / LS / MES / direct")],
+    method: Annotated[str, typer.Argument(help=" / ".join(METHODS))],
     inputs: Annotated[list[str], typer.Argument(help="如 L=3 E=6 C=15; 直接判定: major_hazard_source=true")],
     profile: Annotated[str, typer.Option(help="评价方案")] = "default",
 ) -> None:
@@ -64,7 +66,7 @@ def profiles_cmd() -> None:
     try:
         for p in list_profiles(conn):
             typer.echo(f"{p.name} v{p.version}  {p.title_zh}")
-            for m in ("LEC", "LS", "MES"):
+            for m in SCORED_METHODS:
                 if m in p.definition:
                     typer.echo(f"  {m}: {p.thresholds(m).describe()}")
     finally:

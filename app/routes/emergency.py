@@ -18,8 +18,9 @@ from pydantic import BaseModel, Field
 
 from app.auth import CurrentUser
 from app.db import get_conn
+from layers.consequences import MODEL_NAMES
 from layers.emergency import affected as aff
-from layers.emergency import routes as rt
+from layers.emergency import evacuation as rt
 from layers.emergency import scenarios as sc
 
 router = APIRouter(prefix="/api", tags=["emergency"])
@@ -31,7 +32,7 @@ RegionId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="区域 id")
 
 
 class ScenarioIn(BaseModel):
-    model: Any = Field(description="后果模型: vce_tnt / bleve_fireball / pool_fire / gaussian_plume")
+    model: Any = Field(description=f"后果模型: {' / '.join(MODEL_NAMES)}")
     params: Any = Field(default_factory=dict, description="模型参数 {名称: 数值}")
     weather: Any = Field(default_factory=dict, description="气象条件 (风速 m/s、风向 FROM °、稳定度 A–F …)")
     name: Any = Field(default=None, description="情景名称")

@@ -17,17 +17,18 @@ from layers.errors import NotFound
 router = APIRouter(prefix="/api", tags=["levels"])
 Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Method = Literal[assessment.METHODS]  # type: ignore[valid-type]  # LEC / LS / MES / direct
 BasisQ = Annotated[Literal["current", "residual", "inherent"], Query(description="current 现状(含动态调整) / residual 现有 / inherent 固有")]
 
 
 class AssessIn(BaseModel):
-    method: Literal["LEC", "LS", "MES", "direct"]
+    method: Method
     inputs: dict[str, Any] = Field(description='如 {"L": 3, "E": 6, "C": 15}')
     profile: str = Field(default="default", max_length=41)
 
 
 class RiskAssessIn(BaseModel):
-    method: Literal["LEC", "LS", "MES", "direct"]
+    method: Method
     inputs: dict[str, Any]
     residual_inputs: dict[str, Any] | None = Field(default=None, description="管控措施落实后的评价输入")
     residual_level: Literal["major", "significant", "general", "low"] | None = None

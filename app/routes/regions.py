@@ -17,7 +17,7 @@ from layers import regions
 router = APIRouter(prefix="/api", tags=["regions"])
 Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-LevelQ = Annotated[Literal["province", "city", "district", "town", "grid"], Query(description="区域层级")]
+LevelQ = Annotated[Literal[regions.REGION_LEVELS], Query(description="区域层级")]  # type: ignore[valid-type]
 WithinQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")]
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import psycopg2.extensions
 import psycopg2.extras
 
-from layers.emergency.scenarios import LEVEL_ZH, LEVELS, ensure_computed
+from layers.consequences import LEVEL_ZH, LEVELS
+from layers.emergency.scenarios import ensure_computed
 
 # The zones of one scenario with their rank (1 = red, innermost).
 _Z = "SELECT level, ra_threat_rank(level) AS rank, geom FROM threat_zone WHERE scenario_id = %(sid)s"

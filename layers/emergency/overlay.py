@@ -9,7 +9,7 @@ import psycopg2.extensions
 
 from db.io import read_postgis
 from layers.emergency import affected as aff
-from layers.emergency import routes as rt
+from layers.emergency import evacuation as rt
 from layers.emergency import scenarios as sc
 
 #: Margin around the zones and routes for the context layers, in metres.

@@ -26,30 +26,13 @@ from pyproj import CRS, Transformer
 from shapely.geometry import MultiPolygon, Polygon
 
 from db.io import read_postgis
+from layers.consequences import LEVELS, level_colour
 from layers.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # the consequence models come from their own module (imported lazily)
     from layers.consequences import ThreatZone
 
-LEVELS = ("red", "orange", "yellow")
-LEVEL_ZH = {"red": "红区", "orange": "橙区", "yellow": "黄区"}
-_PALETTE_LEVEL = {"red": "major", "orange": "significant", "yellow": "general"}  # a zone's colour
 MAX_NAME = 200
-
-
-def level_colour(level: str) -> str:
-    """Fill colour of a threat zone (ALOHA red/orange/yellow): the palette's major / significant /
-    general colours, so it follows the palette's settings."""
-    from layers.levels import PALETTE
-
-    return PALETTE.colour(_PALETTE_LEVEL.get(level))
-
-
-def level_text_colour(level: str) -> str:
-    """Text colour (black or white) that reads on :func:`level_colour` of the threat zone."""
-    from layers.levels import PALETTE
-
-    return PALETTE.text_colour(_PALETTE_LEVEL.get(level))
 
 
 # -- geometry: local metres around the source <-> EPSG:4326 ---------------------------------------
@@ -136,10 +119,8 @@ def _bad(field: str, message: str) -> InvalidInput:
 
 
 def _models():
-    try:
-        from layers.consequences import MODELS
-    except ImportError as exc:  # before the consequence models are merged
-        raise InvalidInput("后果模型模块 layers.consequences 未安装 (consequence models not available)") from exc
+    from layers.consequences import MODELS
+
     return MODELS
 
 

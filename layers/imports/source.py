@@ -495,10 +495,10 @@ def read_csv(data: bytes, known: set[str]) -> Source:
 
 def read_excel(data: bytes, known: set[str], sheet: str | None) -> Source:
     # One safe loader of .xlsx for the project: the risk-list import's (size, zip-bomb, legacy .xls).
-    from layers.risk_lists import _Errors, _load_workbook
+    from layers.risk_lists.workbook import Errors, load_workbook
 
-    errors = _Errors()
-    wb = _load_workbook(data, errors)
+    errors = Errors()
+    wb = load_workbook(data, errors)
     if wb is None:
         items = [{"field": "file", "message": e["message"]} for e in errors.items]
         raise InvalidInput(items[0]["message"], items)

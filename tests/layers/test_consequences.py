@@ -1,4 +1,4 @@
-"""Consequence models (layers/consequences.py) against published worked examples, and the geometry
+"""Consequence models (layers/consequences/) against published worked examples, and the geometry
 of their threat zones. Pure Python: no database.
 
 Tolerances: a worked example printed to 3–4 significant figures is matched to half a unit of its last

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from layers.emergency import affected as aff
-from layers.emergency import routes as rt
+from layers.emergency import evacuation as rt
 from layers.emergency import scenarios as sc
 from layers.errors import InvalidInput, NotFound
 from tests.scene import (

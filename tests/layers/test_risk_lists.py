@@ -661,7 +661,7 @@ def test_too_large_and_zip_bomb_are_refused(scene_conn, ls, monkeypatch):
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/workbook.xml", "<x/>")
         z.writestr("xl/big.xml", b"\0" * 5000)
-    monkeypatch.setattr(risk_lists, "MAX_UNCOMPRESSED_BYTES", 4096)
+    monkeypatch.setattr(risk_lists.workbook, "MAX_UNCOMPRESSED_BYTES", 4096)
     with pytest.raises(InvalidInput) as e:
         import_workbook(scene_conn, ls.enterprise, buf.getvalue())
     assert "解压后" in e.value.errors[0]["message"]
