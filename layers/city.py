@@ -21,10 +21,11 @@ from db.io import read_postgis
 from layers.errors import InvalidInput, NotFound
 from layers.filters import EVERYTHING, LEVEL_KEYS, LayerFilter
 from layers.levels import NAMES, PALETTE, UNASSESSED, parse_level
+from layers.regions import REGION_LEVELS
 
 #: Region levels drawn as choropleths on the city page, coarse to fine.
-CHOROPLETH_LEVELS = ("district", "town", "grid")
-REGION_LEVEL_ZH = {"province": "省", "city": "市", "district": "区县", "town": "镇/街道", "grid": "网格"}
+#: The levels drawn as choropleths: districts, towns and supervision grids.
+CHOROPLETH_LEVELS: tuple[str, ...] = REGION_LEVELS[REGION_LEVELS.index("district"):]
 
 
 def industries(conn: psycopg2.extensions.connection) -> dict[str, str]:

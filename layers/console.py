@@ -18,7 +18,7 @@ from layers import entities, hidden_hazards
 from layers.audit import enterprise_audit
 from layers.city import region_level
 from layers.plant import EnterpriseInfo, enterprise_info, plant_areas
-from layers.regions import region_stats, supervision
+from layers.regions import CHILD_LEVEL, REGION_LEVEL_ZH, region_stats, supervision
 
 Conn = psycopg2.extensions.connection
 
@@ -173,9 +173,6 @@ def risk_form(conn: Conn, risk_id: int) -> RiskForm:
 # the regulators' dashboard
 # ------------------------------------------------------------------------------------------------
 
-#: The level a dashboard lists, by the level of the user's region (a grid, or no known level: grids).
-_LEVEL_BELOW = {"province": "city", "city": "district", "district": "town"}
-DASHBOARD_LEVEL_ZH = {"city": "市", "district": "区县", "town": "镇街", "grid": "网格"}
 
 
 @dataclass
@@ -190,8 +187,9 @@ class Dashboard:
 def dashboard(conn: Conn, within: int | None) -> Dashboard:
     """The regions one level below ``within`` (districts when everywhere) with counts by level and risk
     index, and the first 20 enterprises whose inspection is overdue."""
-    level = "district" if within is None else _LEVEL_BELOW.get(region_level(conn, within) or "", "grid")
-    return Dashboard(within=within, level=level, level_zh=DASHBOARD_LEVEL_ZH[level],
+    # one level below the user's region; a grid (or a region of no known level) lists grids
+    level = "district" if within is None else CHILD_LEVEL.get(region_level(conn, within) or "", "grid")
+    return Dashboard(within=within, level=level, level_zh=REGION_LEVEL_ZH[level],
                      regions=region_stats(conn, level=level, within=within),
                      overdue=supervision(conn, within=within, overdue_only=True, limit=20))
 

@@ -33,12 +33,12 @@ from folium.utilities import JsCode
 from layers import tiles
 from layers.city import CityLayers
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
+from layers.regions import REGION_LEVEL_ZH
 from maps import vendor
 from maps.settings import MapSettings, map_settings
 
 CITY_PAGE_JS = ("leaflet", "jquery")   # folium builds popups with jQuery
 CITY_PAGE_CSS = ("leaflet_css",)
-REGION_LEVEL_ZH = {"district": "区县", "town": "镇街", "grid": "网格"}
 OUTLINE = "#333333"
 
 

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from app.auth import CurrentUser, WriterUser
 from app.db import get_conn
-from layers import console
+from layers import city, console
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 
@@ -208,12 +208,11 @@ _SIMPLIFY = {"district": 1 / 1500, "town": 1 / 3000, "grid": 1 / 6000}
 @router.get("/maps/city/regions.geojson")
 def city_regions(
     conn: Conn,
-    level: Annotated[Literal["district", "town", "grid"], Query(description="区域层级")] = "district",
+    level: Annotated[Literal[city.CHOROPLETH_LEVELS], Query(description="区域层级")] = "district",  # type: ignore[valid-type]
     within: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")] = None,
 ):
     """One choropleth layer of the city page: regions at ``level`` with counts by level, risk index and
     colour, simplified for the screen (the full geometry is at /api/regions/stats.geojson)."""
-    from layers import city
     from maps.city_map import region_geojson
 
     f = city.parse_filter(conn, within=within)
