@@ -12,17 +12,19 @@ import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import pandas as pd
 import psycopg2.extensions
 import shapely
 from psycopg2 import sql
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 Conn: TypeAlias = psycopg2.extensions.connection
 #: One column of values for :func:`copy_columns`.
-Column: TypeAlias = Sequence[Any] | np.ndarray | pd.Series
+Column: TypeAlias = "Sequence[Any] | np.ndarray | pd.Series"
 #: ``progress(k, n, name)`` after the k-th of n indexes is in place.
 IndexProgress: TypeAlias = Callable[[int, int, str], object]
 
