@@ -151,9 +151,10 @@ async def _load(base: str, paths: list[tuple[str, str]], seconds: float, clients
     if editors:
         out["edits_saved"] = sum(e[0] for e in edited)
         out["edits_stale"] = sum(e[1] for e in edited)
-        out["edits_failed"] = sum(e[2] for e in edited)
+        failed = sum(e[2] for e in edited)
+        out["edits_failed"] = failed
         out["edits_per_s"] = out["edits_saved"] / wall
-        errors += out["edits_failed"]
+        errors += failed
         out["errors"] = errors
     if len(lat) > 1:
         for label, xs in lat.items():
@@ -168,7 +169,8 @@ def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 60) -> Non
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout:
         if proc.poll() is not None:
-            raise RuntimeError(f"uvicorn 退出 (exited) with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+            stderr = proc.stderr.read().decode()[-2000:] if proc.stderr is not None else ""
+            raise RuntimeError(f"uvicorn 退出 (exited) with {proc.returncode}: {stderr}")
         try:
             if httpx.get(base + "/api/health", timeout=2).status_code == 200:
                 return

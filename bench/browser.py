@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -108,7 +109,8 @@ class DevTools:
 
     @classmethod
     @contextmanager
-    def launch(cls, *, size: tuple[int, int] = (1400, 1000), loopback_only: bool = True, timeout: float = 30):
+    def launch(cls, *, size: tuple[int, int] = (1400, 1000), loopback_only: bool = True,
+               timeout: float = 30) -> Iterator[DevTools]:
         import json
 
         import websocket

@@ -39,7 +39,11 @@ def _polygons(conn, n: int) -> gpd.GeoDataFrame:
         raise RuntimeError("bulk_load: 基准数据库中没有区域 (the bench database has no areas)")
     geoms = shapely.from_wkb([bytes(r[3]) for r in rows])
     kinds, codes, names = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
-    parts_g, parts_k, parts_c, parts_n, copy = [], [], [], [], 0
+    parts_g: list[np.ndarray] = []
+    parts_k: list[str] = []
+    parts_c: list[str] = []
+    parts_n: list[str] = []
+    copy = 0
     while sum(len(g) for g in parts_g) < n:
         parts_g.append(shapely.transform(geoms, lambda xy, k=copy: xy + np.array([0.01 * k, 0.0])))
         parts_k += kinds

@@ -36,6 +36,9 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 from bench.api import BENCH_PASSWORD, BENCH_USER, ensure_bench_users
 from bench.browser import DevTools, free_port
@@ -43,6 +46,9 @@ from bench.harness import Context, benchmark
 from bench.tiles import riskatlas_app, serve
 from layers.levels import PALETTE
 from maps import vendor
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: How long an explore() page may take, from navigation to its load event (its inline script has run and
 #: drawn every point), before the run records that it did not load (``timed_out`` 1, no ``load_s``).
@@ -79,7 +85,7 @@ def _load(browser: DevTools, url: str, budget_s: float) -> dict:
     loader = browser.call("Page.navigate", url=url)["loaderId"]
 
     def seen() -> dict[str, float]:
-        out = {}
+        out: dict[str, float] = {}
         for e in browser.events[mark:]:
             p = e["params"]
             if e["method"] == "Network.requestWillBeSent" and p.get("loaderId") == loader and p.get("type") == "Document":
@@ -146,7 +152,7 @@ def city_page(ctx: Context):
         def ours() -> dict:
             return {**_load(browser, f"{base}/maps/city", PAGE_BUDGET_S), "enterprises": n}
 
-        def explore(pick) -> callable:
+        def explore(pick: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]) -> Callable[[], dict]:
             def theirs() -> dict:
                 t0 = time.perf_counter()
                 gdf = pick(enterprises_layer(conn))
@@ -179,7 +185,7 @@ class _Relaunching:
     budget — its renderer may stay busy for minutes — and launched again when next needed."""
 
     def __init__(self) -> None:
-        self._launch = None
+        self._launch: AbstractContextManager[DevTools] | None = None
         self.browser: DevTools | None = None
 
     def get(self) -> DevTools:

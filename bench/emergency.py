@@ -16,29 +16,17 @@ nearest shelters and fire stations by straight-line distance (no road network, n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
 from bench.harness import Context, benchmark, scalar
 from db.io import read_postgis
+from layers.consequences import ThreatZone
 
 RADII = {"red": 300.0, "orange": 700.0, "yellow": 1500.0}
 
-
-@dataclass(frozen=True)
-class _Zone:  # the attributes store_zones reads (layers.consequences.ThreatZone)
-    level: str
-    threshold: float
-    threshold_unit: str
-    threshold_zh: str
-    distance_m: float
-    geometry: object
-
-
-ZONES = [_Zone(lv, p, "kPa", f"超压 {p} kPa", r, Point(0, 0).buffer(r, 32))
+ZONES = [ThreatZone(lv, p, "kPa", f"超压 {p} kPa", r, Point(0, 0).buffer(r, 32))
          for (lv, r), p in zip(RADII.items(), (55.0, 24.0, 6.9), strict=True)]
 
 # the hazard source with the most protection targets within the yellow radius

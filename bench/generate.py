@@ -31,19 +31,17 @@ from importlib.resources import files
 
 import numpy as np
 import psycopg2
-import psycopg2.extensions
 import shapely
 from psycopg2 import sql
 
 from db import bulk
+from db.bulk import Conn
 from db.connection import with_dbname
 from demo.boundaries import boundary
 from demo.names import person
 from demo.regions import split
 from layers.assessment import Profile, assess, load_profile
 from layers.uscc import ALPHABET, check_char
-
-Conn = psycopg2.extensions.connection
 
 PROVINCE = ("320000", "江苏省")
 #: Cities in load order (常州 first, the demo's city); ``--cities`` takes the first k.
@@ -273,7 +271,9 @@ def build_chunk(params: Params, chunk: int, placed, profile: Profile) -> dict[st
     table = lec_table(profile)
     levels = list(LEVEL_P)
     level_p = np.array(list(LEVEL_P.values()))
-    ent, area_rows, area_geoms, risk, measure, hazard, source, inventory = [], [], [], [], [], [], [], []
+    ent, area_geoms, risk, measure, hazard, source, inventory = [], [], [], [], [], [], []
+    # (id, enterprise_id, parent_id, kind, code, name, headcount): the plant has neither parent nor headcount
+    area_rows: list[tuple[int, int, int | None, str, str, str, int | None]] = []
     for i in range(lo, hi):
         eid = i + 1
         lon, lat = float(xy[i, 0]), float(xy[i, 1])
@@ -385,7 +385,8 @@ COLUMNS = {
 
 # -- resources, targets, roads -----------------------------------------------------------------------
 def build_base(regions: list[RegionRow], rng: np.random.Generator) -> dict[str, list[tuple]]:
-    res, tgt = [], []
+    res: list[tuple[int, str, str, int | None, int, shapely.Point]] = []
+    tgt: list[tuple[int, str, str, int, int, shapely.Point]] = []
     kinds = (("fire_station", 4, "消防救援站", 40), ("hospital", 2, "医院", 300), ("shelter", 6, "应急避难场所", 3000),
              ("depot", 1, "应急物资储备库", None), ("rescue_team", 1, "危化品救援队", 30))
     for d in (r for r in regions if r.level == "district"):
@@ -399,7 +400,7 @@ def build_base(regions: list[RegionRow], rng: np.random.Generator) -> dict[str, 
             kind = tkinds[int(rng.integers(len(tkinds)))]
             tgt.append((len(tgt) + 1, kind, f"{t.name}防护目标{j}", int(rng.integers(50, 5000)), t.id,
                         shapely.Point(x, y)))
-    roads = []
+    roads: list[tuple[int, str, str, int, shapely.LineString]] = []
     for c in (r for r in regions if r.level == "city"):
         x0, y0, x1, y1 = c.geom.bounds
         kx = ROAD_SPACING_M / (111_320 * math.cos(math.radians((y0 + y1) / 2)))

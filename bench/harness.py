@@ -34,7 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +49,8 @@ MIN_RUNS = 5
 MIN_FULL_RUNS = 3
 
 Subjects = dict[str, Callable[[], dict | None]]
+#: A benchmark: set-up, ``yield`` of its subjects, tear-down (a generator, so the harness can close it).
+BenchmarkFunc = Callable[["Context"], Generator[Subjects, None, None]]
 
 
 @dataclass
@@ -56,7 +58,7 @@ class Spec:
     name: str
     description: str
     baseline: str
-    func: Callable[[Context], Iterator[Subjects]]
+    func: BenchmarkFunc
     unit: str = "s"
     full_runs: int = MIN_RUNS
     cold: tuple[str, ...] = ()
@@ -66,12 +68,12 @@ REGISTRY: dict[str, Spec] = {}
 
 
 def benchmark(name: str, description: str, *, baseline: str, full_runs: int = MIN_RUNS,
-              cold: tuple[str, ...] = ()) -> Callable:
+              cold: tuple[str, ...] = ()) -> Callable[[BenchmarkFunc], BenchmarkFunc]:
     """Register a benchmark (see the module docstring)."""
     if full_runs < MIN_FULL_RUNS:
         raise ValueError(f"{name}: full_runs 至少 {MIN_FULL_RUNS} (at least {MIN_FULL_RUNS} runs)")
 
-    def deco(func: Callable[[Context], Iterator[Subjects]]):
+    def deco(func: BenchmarkFunc) -> BenchmarkFunc:
         REGISTRY[name] = Spec(name, description, baseline, func, full_runs=full_runs, cold=tuple(cold))
         return func
 
@@ -186,7 +188,7 @@ def run(name: str, *, size: str = "smoke", runs: int | None = None, server_url: 
             raise KeyError(f"{name}: 基线 {spec.baseline!r} 不在被测对象中 (baseline not among subjects)")
         names = list(subjects)
         times: dict[str, list[float]] = {s: [] for s in names}
-        extras: dict[str, dict[str, list[float]]] = {s: {} for s in names}
+        extras: dict[str, dict[str, list[float | None]]] = {s: {} for s in names}
         try:
             for s in names:
                 if s in spec.cold:

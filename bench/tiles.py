@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from bench.api import regulator_token
@@ -116,24 +117,32 @@ def _summary(lat_s: list[float], nbytes: int) -> dict:
             "bytes": nbytes, "time_s": sum(lat_s)}
 
 
-def http_fetcher(port: int, path_of, headers: dict[str, str] | None = None) -> callable:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+class HttpFetcher:
+    """Fetches tiles over one keep-alive HTTP connection to 127.0.0.1:``port`` and times each
+    request; ``path_of(z, x, y)`` is a tile's URL path. :meth:`close` ends the connection."""
 
-    def fetch(tiles: list[tuple[int, int, int]]) -> dict:
-        lat, nbytes = [], 0
+    def __init__(self, port: int, path_of: Callable[[int, int, int], str],
+                 headers: dict[str, str] | None = None) -> None:
+        self._conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self._path_of = path_of
+        self._headers = headers or {}
+
+    def __call__(self, tiles: list[tuple[int, int, int]]) -> dict:
+        lat: list[float] = []
+        nbytes = 0
         for z, x, y in tiles:
             t0 = time.perf_counter()
-            conn.request("GET", path_of(z, x, y), headers=headers or {})
-            r = conn.getresponse()
+            self._conn.request("GET", self._path_of(z, x, y), headers=self._headers)
+            r = self._conn.getresponse()
             body = r.read()
             lat.append(time.perf_counter() - t0)
             if r.status not in (200, 204):
-                raise RuntimeError(f"{path_of(z, x, y)}: HTTP {r.status} {body[:200]!r}")
+                raise RuntimeError(f"{self._path_of(z, x, y)}: HTTP {r.status} {body[:200]!r}")
             nbytes += len(body)
         return _summary(lat, nbytes)
 
-    fetch.close = conn.close  # type: ignore[attr-defined]
-    return fetch
+    def close(self) -> None:
+        self._conn.close()
 
 
 def tipg_python(ctx: Context) -> str | None:
@@ -197,14 +206,14 @@ def _tiles_bench(ctx: Context, z: int):
     with riskatlas_app(url) as port:
         # as a logged-in province regulator: the tiles go through row-level security like everyone's
         token = regulator_token(url, f"http://127.0.0.1:{port}")
-        ours = http_fetcher(port, lambda zz, x, y: f"/tiles/enterprises/{zz}/{x}/{y}.pbf",
+        ours = HttpFetcher(port, lambda zz, x, y: f"/tiles/enterprises/{zz}/{x}/{y}.pbf",
                             {"Authorization": f"Bearer {token}"})
         subjects = {"riskatlas_http": lambda: ours(tiles), "riskatlas_sql": ours_sql, "floor_sql": floor}
         if py is None:
             yield subjects
         else:
             with tipg_server(py, url) as tport:
-                theirs = http_fetcher(
+                theirs = HttpFetcher(
                     tport, lambda zz, x, y: f"/collections/public.{VIEW}/tiles/WebMercatorQuad/{zz}/{x}/{y}")
                 yield {**subjects, "tipg_http": lambda: theirs(tiles)}
                 theirs.close()

@@ -11,14 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import psycopg2.extensions
 import shapely
 from psycopg2 import sql
 
-Conn = psycopg2.extensions.connection
+if TYPE_CHECKING:
+    import pandas as pd
+
+Conn: TypeAlias = psycopg2.extensions.connection
+#: One column of values for :func:`copy_columns`.
+Column: TypeAlias = "Sequence[Any] | np.ndarray | pd.Series"
+#: ``progress(k, n, name)`` after the k-th of n indexes is in place.
+IndexProgress: TypeAlias = Callable[[int, int, str], object]
 
 #: Rows per COPY batch: large enough to amortise the round trip, small enough to keep memory flat.
 BATCH = 20_000
@@ -26,7 +34,7 @@ BATCH = 20_000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def ewkb_hex(geoms: Sequence | np.ndarray, srid: int = 4326) -> np.ndarray:
+def ewkb_hex(geoms: Sequence[shapely.Geometry | None] | np.ndarray, srid: int = 4326) -> np.ndarray:
     """Hex EWKB (with SRID) of an array of shapely geometries, vectorised; None stays None.
 
     Binary WKB from shapely then ``bytes.hex`` is ~5× quicker than shapely's own ``hex=True``
@@ -41,20 +49,20 @@ def ewkb_hex(geoms: Sequence | np.ndarray, srid: int = 4326) -> np.ndarray:
     return out
 
 
-def _text(v) -> str:
+def _text(v: object) -> str:
     return str(v).translate(_ESCAPES)
 
 
-def _float(v) -> str:
+def _float(v: float | np.floating) -> str:
     return "\\N" if v != v else repr(float(v))   # NaN is a missing value, as in pandas
 
 
-def _json(v) -> str:
+def _json(v: object) -> str:
     return json.dumps(v, ensure_ascii=False).translate(_ESCAPES)
 
 
 #: COPY text formatting by exact type (a dict look-up instead of a chain of isinstance tests).
-_FORMAT = {
+_FORMAT: dict[type, Callable[[Any], str]] = {
     str: _text, int: str, float: _float, bool: lambda v: "t" if v else "f",
     dt.date: dt.date.isoformat, dt.datetime: dt.datetime.isoformat, dict: _json, list: _json,
     np.int64: lambda v: str(int(v)), np.int32: lambda v: str(int(v)), np.float64: _float,
@@ -62,7 +70,7 @@ _FORMAT = {
 }
 
 
-def copy_value(v) -> str:
+def copy_value(v: object) -> str:
     """One field in COPY text format."""
     if v is None:
         return "\\N"
@@ -83,11 +91,12 @@ def copy_value(v) -> str:
 
 
 def _copy_stmt(conn: Conn, table: str, columns: Sequence[str]) -> str:
-    return sql.SQL("COPY {} ({}) FROM STDIN").format(
+    stmt: str = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, columns))).as_string(conn)
+    return stmt
 
 
-def copy_rows(conn: Conn, table: str, columns: Sequence[str], rows: Iterable[Sequence], *,
+def copy_rows(conn: Conn, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]], *,
               batch: int = BATCH) -> int:
     """COPY ``rows`` (tuples in the order of ``columns``) into ``table``; returns the row count.
 
@@ -116,13 +125,16 @@ def copy_rows(conn: Conn, table: str, columns: Sequence[str], rows: Iterable[Seq
     return n
 
 
-def _column_text(values: Sequence) -> list[str]:
+def _column_text(values: Column) -> list[str]:
     """COPY text of one column, formatted by the column's type once rather than field by field."""
     arr = values.to_numpy() if hasattr(values, "to_numpy") else np.asarray(values, dtype=object)
+    text: list[str]
     if arr.dtype.kind in "iu":
-        return arr.astype(str).tolist()
+        text = arr.astype(str).tolist()
+        return text
     if arr.dtype.kind == "b":
-        return np.where(arr, "t", "f").tolist()
+        text = np.where(arr, "t", "f").tolist()
+        return text
     out = [None if v is None or (isinstance(v, float) and v != v) else v for v in arr.tolist()]
     kinds = {type(v) for v in out if v is not None}
     if kinds == {str}:
@@ -132,7 +144,7 @@ def _column_text(values: Sequence) -> list[str]:
     return [copy_value(v) for v in out]
 
 
-def copy_columns(conn: Conn, table: str, data: dict[str, Sequence], *, batch: int = 100_000) -> int:
+def copy_columns(conn: Conn, table: str, data: dict[str, Column], *, batch: int = 100_000) -> int:
     """COPY columns of equal length (``{column: values}``, geometries as hex EWKB, see
     :func:`ewkb_hex`) into ``table``, in batches; returns the row count. Same transaction rules as
     :func:`copy_rows`; formats column by column, which is what makes it quick."""
@@ -173,7 +185,8 @@ def drop_indexes(conn: Conn, indexes: Sequence[tuple[str, str]]) -> None:
             cur.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(name)))
 
 
-def create_indexes(conn: Conn, indexes: Sequence[tuple[str, str]], progress=None) -> None:
+def create_indexes(conn: Conn, indexes: Sequence[tuple[str, str]],
+                   progress: IndexProgress | None = None) -> None:
     """Re-create dropped indexes (idempotent: an index that exists is left alone)."""
     with conn.cursor() as cur:
         for k, (name, ddl) in enumerate(indexes, 1):

@@ -89,7 +89,7 @@ class Cluster:
     def _bin(self, name: str) -> str:
         return str(find_bin_dir(self.settings) / name)
 
-    def _run(self, args: list[str], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    def _run(self, args: list[str], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         if self.as_root:
             args = ["runuser", "-u", SERVER_USER_WHEN_ROOT, "--", *args]
         proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd="/")

@@ -8,6 +8,7 @@ China's bounding box GCJ-02 is defined as WGS84 and points pass through unchange
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 import numpy as np
@@ -19,6 +20,8 @@ _EE = 0.00669342162296594323      # its first eccentricity squared
 _CHINA = (72.004, 0.8293, 137.8347, 55.8271)  # lon/lat box in which the offset applies
 
 ArrayLike = npt.ArrayLike
+#: A vectorised (lon, lat) → (lon, lat) transform such as :func:`wgs84_to_gcj02`.
+LonLatTransform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 G = TypeVar("G", bound=shapely.Geometry)
 
 
@@ -67,7 +70,7 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tol: float = 1e-10,
     return wlon, wlat
 
 
-def _on_coords(fn):
+def _on_coords(fn: LonLatTransform) -> Callable[[np.ndarray], np.ndarray]:
     def apply(coords: np.ndarray) -> np.ndarray:
         lon, lat = fn(coords[:, 0], coords[:, 1])
         return np.column_stack([lon, lat])
@@ -76,9 +79,11 @@ def _on_coords(fn):
 
 def geometry_gcj02_to_wgs84(geom: G) -> G:
     """A shapely geometry (or array of them) in GCJ-02, converted vertex by vertex to WGS84."""
-    return shapely.transform(geom, _on_coords(gcj02_to_wgs84))
+    out: G = shapely.transform(geom, _on_coords(gcj02_to_wgs84))
+    return out
 
 
 def geometry_wgs84_to_gcj02(geom: G) -> G:
     """A shapely geometry (or array of them) in WGS84, converted vertex by vertex to GCJ-02."""
-    return shapely.transform(geom, _on_coords(wgs84_to_gcj02))
+    out: G = shapely.transform(geom, _on_coords(wgs84_to_gcj02))
+    return out

@@ -13,7 +13,7 @@ import shapely
 def read_postgis(
     conn: psycopg2.extensions.connection,
     sql: str,
-    params: Sequence | dict | None = None,
+    params: Sequence[object] | dict[str, object] | None = None,
     *,
     geom_col: str = "geom",
     crs: str = "EPSG:4326",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def applied(conn: psycopg2.extensions.connection) -> dict[int, str]:
         return dict(cur.fetchall())
 
 
-def migrate(conn: psycopg2.extensions.connection, *, log=print, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def migrate(conn: psycopg2.extensions.connection, *, log: Callable[[str], object] = print, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Apply every pending migration. Returns those applied now."""
     if conn.autocommit:
         conn.autocommit = False

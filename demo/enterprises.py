@@ -339,15 +339,15 @@ def build_enterprises(city: Region, rng: np.random.Generator, uscc: UsccMaker, p
         c = clusters[int(rng.choice(len(clusters), p=weights))] if rng.random() >= SCATTERED else None
         industry = c.bias if c is not None and c.bias and rng.random() < CLUSTER_BIAS else _choice(rng, INDUSTRY_MIX)
         scale = _choice(rng, SCALE_MIX)
-        w, h = SCALE_SIZE_M[scale]
-        w, h = w * float(rng.uniform(0.8, 1.2)), h * float(rng.uniform(0.8, 1.2))
+        base_w, base_h = SCALE_SIZE_M[scale]
+        w, h = base_w * float(rng.uniform(0.8, 1.2)), base_h * float(rng.uniform(0.8, 1.2))
         angle = float(rng.uniform(-25, 25))
         spot = _find_spot(c, w, h, angle, city, grids, tree, occupied, gap, rng)
         if spot is None:
             continue
         grid, frame, plant = spot
-        town = towns[grid.parent]
-        district = districts[town.parent]
+        town = towns[grid.parent_adcode]
+        district = districts[town.parent_adcode]
         name = _company_name(rng, industry, scale, district.name, names)
         if name is None:
             continue
@@ -364,14 +364,15 @@ def build_enterprises(city: Region, rng: np.random.Generator, uscc: UsccMaker, p
         e.areas.append(AreaRec("P1", "厂区", "plant", plant))
 
         group = "hazchem" if industry == "hazchem" else "metal" if industry in ("metallurgy", "nonferrous") else None
-        has_source = False
+        source_group: str | None = None   # the quota this plant's major hazard source counts against
         if group == "hazchem" and scale != "micro" and quota["hazchem"] > 0 and rng.random() < 0.3:
-            has_source = True
+            source_group = group
         elif group == "metal" and scale in ("large", "medium") and quota["metal"] > 0 and rng.random() < 0.25:
-            has_source = True
+            source_group = group
+        has_source = source_group is not None
         lo_ws, hi_ws = SCALE_WORKSHOPS[scale]
         n_ws = int(rng.integers(lo_ws, hi_ws + 1))
-        source_type, inventory = _source_plan(group, rng) if has_source else (None, {})
+        source_type, inventory = _source_plan(source_group, rng) if source_group is not None else (None, {})
         types = _pick_workshops(industry, n_ws, source_type, rng)
         rects = workshop_rects(w, h, len(types), rng)
         plan: list[tuple[str, RiskTemplate]] = []
@@ -383,8 +384,8 @@ def build_enterprises(city: Region, rng: np.random.Generator, uscc: UsccMaker, p
             skip = wt.risks[0] if has_source and i == 1 else None  # graded directly below
             plan += [(code, t) for t in _risks_for(wt, rng) if t is not skip]
 
-        if has_source:
-            quota[group] -= 1
+        if source_group is not None:
+            quota[source_group] -= 1
             ws = e.areas[1]
             e.source = _source(ws, types[0], inventory, rng)
             e.risks.append(direct_risk(ws.code, types[0].risks[0], {"major_hazard_source": True}, profile,

@@ -7,6 +7,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon
@@ -82,12 +83,12 @@ def metres_to_deg(m: float, lat: float = 31.7) -> tuple[float, float]:
     return m / (111_320.0 * math.cos(math.radians(lat))), m / 110_574.0
 
 
-def on_land(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """False for points in the approximate open water of the large lakes."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    ok = np.ones(x.shape, dtype=bool)
+def on_land(x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
+    """False for points in the approximate open water of the large lakes (arrays or scalars)."""
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.ones(xs.shape, dtype=bool)
     for cx, cy, ax, ay in LAKES:
-        ok &= ((x - cx) / ax) ** 2 + ((y - cy) / ay) ** 2 > 1.0
+        ok &= ((xs - cx) / ax) ** 2 + ((ys - cy) / ay) ** 2 > 1.0
     return ok
 
 

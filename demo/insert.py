@@ -6,15 +6,13 @@ import datetime as dt
 import json
 
 import numpy as np
-import psycopg2.extensions
 import psycopg2.extras
 
-from db.bulk import ewkb_hex
+from db.bulk import Conn, ewkb_hex
 from demo.enterprises import REFERENCE_DATE, EnterpriseRec
 from demo.regions import Region, walk
 from layers.assessment import Profile
 
-Conn = psycopg2.extensions.connection
 PAGE = 1000
 
 
@@ -125,16 +123,16 @@ def hazard_sources(conn: Conn, ents: list[EnterpriseRec], ent_ids: dict[str, int
     with conn.cursor() as cur:
         cur.execute("SELECT name_zh, id FROM chemical")
         chem = dict(cur.fetchall())
-    srcs = [e for e in ents if e.source is not None]
-    missing = {n for e in srcs for n in e.source.inventory if n not in chem}
+    srcs = [(e, e.source) for e in ents if e.source is not None]
+    missing = {n for _, s in srcs for n in s.inventory if n not in chem}
     if missing:
         raise ValueError(f"化学品表中没有 (not in table chemical): {', '.join(sorted(missing))}")
-    rows = [(ent_ids[e.uscc], area_ids.get((e.uscc, e.source.area_code)), e.source.code, e.source.name,
-             e.source.kind, ewkb(e.source.location), ewkb(e.source.boundary), e.source.registered_at) for e in srcs]
+    rows = [(ent_ids[e.uscc], area_ids.get((e.uscc, s.area_code)) if s.area_code is not None else None, s.code,
+             s.name, s.kind, ewkb(s.location), ewkb(s.boundary), s.registered_at) for e, s in srcs]
     got = _values(conn, "INSERT INTO hazard_source (enterprise_id, area_id, code, name, kind, location, boundary, "
                         "registered_at) VALUES %s RETURNING id", rows,
                   "(%s, %s, %s, %s, %s, %s::geometry, %s::geometry, %s)", fetch=True)
-    inv = [(hid, chem[name], q) for (hid,), e in zip(got, srcs, strict=True) for name, q in e.source.inventory.items()]
+    inv = [(hid, chem[name], q) for (hid,), (_, s) in zip(got, srcs, strict=True) for name, q in s.inventory.items()]
     _values(conn, "INSERT INTO hazard_source_inventory (hazard_source_id, chemical_id, quantity_t) VALUES %s", inv,
             "(%s, %s, %s)")
     return len(rows), len(inv)

@@ -27,6 +27,13 @@ class Region:
     officer: tuple[str, str] | None = None
     children: list[Region] = field(default_factory=list)
 
+    @property
+    def parent_adcode(self) -> str:
+        """The parent's adcode; an error for the city, the one region without a parent."""
+        if self.parent is None:
+            raise ValueError(f"区划 {self.name} ({self.adcode}) 没有上级区划 (region has no parent)")
+        return self.parent
+
 
 def split(geom: MultiPolygon, n: int, rng: np.random.Generator) -> list[MultiPolygon]:
     """``n`` Voronoi cells of random sites inside ``geom``, clipped to it, in the order of the sites:

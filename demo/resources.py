@@ -210,7 +210,7 @@ def protection_targets(city: Region, rng: np.random.Generator, occupied: Occupan
                     break
     # the rest across the city, denser in the urban districts
     all_towns = towns.towns
-    tw = np.array([TOWN_WEIGHT[t.parent] for t in all_towns])
+    tw = np.array([TOWN_WEIGHT[t.parent_adcode] for t in all_towns])
     kinds = list(TARGET_KINDS)
     shares = np.array([TARGET_KINDS[k][0] for k in kinds])
     while len(out) < n:
