@@ -6,12 +6,9 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import fail
+
 app = typer.Typer(help="基准测试 (benchmarks: province-scale data and the harness)", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def _server_url() -> str:
@@ -26,7 +23,7 @@ def _server_url() -> str:
         try:
             Cluster(settings).start()
         except ClusterError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     return database_url(settings)
 
 
@@ -45,7 +42,7 @@ def generate_cmd(
         url = generate(_server_url(), Params(enterprises, cities or default_cities(enterprises), seed),
                        database=database, force=force)
     except GenerateError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(url.rsplit("/", 1)[-1])
 
 
@@ -73,13 +70,13 @@ def run_cmd(
     todo = sorted(specs) if names == ["all"] else names
     unknown = [n for n in todo if n not in specs]
     if unknown:
-        _fail(f"没有这些基准 (unknown benchmarks): {', '.join(unknown)}; 可选 (known): {', '.join(sorted(specs))}")
+        fail(f"没有这些基准 (unknown benchmarks): {', '.join(unknown)}; 可选 (known): {', '.join(sorted(specs))}")
     server = _server_url()
     for name in todo:
         try:
             r = run(name, size=size, runs=runs, server_url=server)
         except (GenerateError, ValueError) as exc:
-            _fail(f"{name}: {exc}")
+            fail(f"{name}: {exc}")
         typer.echo(f"{name} ({size}):")
         for s, v in r["subjects"].items():
             extra = ", ".join(f"{k}={'–' if e['median'] is None else format(e['median'], '.4g')}"
