@@ -65,3 +65,12 @@ def current_user(request: Request) -> User:
         user = session_user(conn, token)
     return accept(request, token, user)
 
+
+def __getattr__(name: str):
+    """TEMPORARY, for app/routes/pages.py only until the merge repoints its imports to app.deps:
+    delete this function then (the user dependencies live in app.deps)."""
+    if name in ("CurrentUser", "WriterUser", "AdminUser"):
+        from app import deps
+
+        return getattr(deps, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
