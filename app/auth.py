@@ -1,18 +1,18 @@
 """Who is asking: the session token (``Authorization: Bearer …`` or the ``riskatlas_session``
-cookie of the console) resolved to a :class:`layers.accounts.User`, and the role checks of routes.
+cookie of the console) resolved to a :class:`layers.accounts.User`, and the cross-site check of
+cookie-authenticated changes.
 
-Jurisdiction itself is not checked here, route by route: :func:`app.db.get_conn` lends every
-request a connection scoped to its user (row-level security, migration 0009), so a foreign id is
-not found by any query. ``get_conn`` checks the session itself, on that connection and in the
-statement that scopes it (one round trip); :func:`current_user` is for routes that need the user
-before or without a connection. Either way the session is looked up once per request.
+What a route may do is decided elsewhere: its role in :mod:`app.deps` (``WriterUser``,
+``AdminUser``), its jurisdiction by the connection :func:`app.deps.get_conn` lends every request,
+scoped to its user (row-level security, migration 0009), so a foreign id is not found by any query.
+``get_conn`` checks the session itself, on that connection and in the statement that scopes it (one
+round trip); :func:`current_user` is for routes that need the user before or without a connection.
+Either way the session is looked up once per request.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 
 from layers.accounts import AuthError, Forbidden, User, session_user
 
@@ -56,33 +56,11 @@ def accept(request: Request, token: str, user: User | None) -> User:
 
 
 def current_user(request: Request) -> User:
+    """The logged-in user (401 without a live session), looked up at most once per request."""
     cached = getattr(request.state, "user", None)
     if cached is not None:
         return cached
     token = required_token(request)
-    pool = request.app.state.pool
-    conn = pool.getconn()
-    try:
+    with request.app.state.pool.connection() as conn:
         user = session_user(conn, token)
-    finally:
-        pool.putconn(conn)
     return accept(request, token, user)
-
-
-CurrentUser = Annotated[User, Depends(current_user)]
-
-
-def require_role(*roles: str):
-    """A dependency refusing (403) users whose role is not in ``roles``."""
-
-    def check(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise Forbidden(f"此操作需要角色 {'/'.join(roles)} (requires role {'/'.join(roles)}); "
-                            f"当前为 {user.role} (you are {user.role})")
-        return user
-
-    return check
-
-
-AdminUser = Annotated[User, Depends(require_role("admin"))]
-WriterUser = Annotated[User, Depends(require_role("admin", "enterprise"))]

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection, fail
+
 app = typer.Typer(help="riskatlas: 安全风险四色分布图 (dual prevention mechanism GIS)", no_args_is_help=True)
 db_app = typer.Typer(help="内置 PostGIS 与数据库迁移 (embedded PostGIS and migrations)", no_args_is_help=True)
 demo_app = typer.Typer(help="演示城市 常州市 (the demo city)", no_args_is_help=True)
@@ -28,11 +30,6 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def _fail(message: str, code: int = 1) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
 # -- db ------------------------------------------------------------------------------------------
 @db_app.command("start")
 def db_start() -> None:
@@ -44,7 +41,7 @@ def db_start() -> None:
         before = cluster.status()
         st = cluster.start()
     except ClusterError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if before.running:
         typer.echo("已在运行 (already running): " + st.describe())
     else:
@@ -59,7 +56,7 @@ def db_stop() -> None:
     try:
         typer.echo(Cluster().stop().describe())
     except ClusterError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @db_app.command("status")
@@ -85,20 +82,14 @@ def db_url() -> None:
 def db_migrate() -> None:
     """应用全部待执行的数据库迁移."""
     from db.cluster import ClusterError, ensure_running
-    from db.connection import connect
     from db.migrate import MigrationError, migrate
 
     try:
         ensure_running()
-        conn = connect()
     except ClusterError as exc:
-        _fail(str(exc))
-    try:
+        fail(str(exc))
+    with connection(fails_on=(MigrationError,)) as conn:
         done = migrate(conn, log=lambda m: typer.echo(m, err=True))
-    except MigrationError as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     typer.echo(f"数据库已是最新 (schema up to date); 本次应用 {len(done)} 个迁移")
 
 
@@ -114,7 +105,6 @@ def demo_load(
 
 def _prepare_database(*, reset: bool) -> None:
     from db.cluster import Cluster, ClusterError, ensure_running
-    from db.connection import connect
     from db.migrate import MigrationError, migrate
     from db.settings import database_settings
 
@@ -122,39 +112,29 @@ def _prepare_database(*, reset: bool) -> None:
         ensure_running()
         if reset:
             if database_settings().database_url:
-                _fail("--reset 不能用于 DATABASE_URL 指定的外部数据库 (refusing to drop an external database)")
+                fail("--reset 不能用于 DATABASE_URL 指定的外部数据库 (refusing to drop an external database)")
             cluster = Cluster()
             cluster.drop_database(database_settings().database)
             cluster.ensure_database(database_settings().database)
-        conn = connect()
     except ClusterError as exc:
-        _fail(str(exc))
-    try:
+        fail(str(exc))
+    with connection(fails_on=(MigrationError,)) as conn:
         migrate(conn, log=lambda m: typer.echo(m, err=True))
-    except MigrationError as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
 
 
 def _load_demo_if_empty() -> None:
-    from db.connection import connect
     from demo import load_demo
+    from layers.regions import region_count
 
-    conn = connect(actor="demo-loader")
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM region")
-            if cur.fetchone()[0]:
-                typer.echo("演示数据已存在, 跳过载入 (demo city already loaded; use --reset to reload)")
-                return
+    with connection("demo-loader") as conn:
+        if region_count(conn):
+            typer.echo("演示数据已存在, 跳过载入 (demo city already loaded; use --reset to reload)")
+            return
         t0 = time.perf_counter()
         with conn:
             summary = load_demo(conn, progress=True)
         typer.echo(f"演示城市已载入 (demo city loaded) in {time.perf_counter() - t0:.1f}s: "
                    + ", ".join(f"{k} {v}" for k, v in summary.items()))
-    finally:
-        conn.close()
 
 
 @demo_app.command("run")
@@ -195,33 +175,12 @@ def _render_demo_city() -> list[Path]:
 def _demo_accounts() -> None:
     """The demo's three accounts (admin, a district regulator, enterprise 1's user), created once with
     random passwords written to var/demo-accounts.txt (readable by its owner only) and printed."""
-    import secrets
-
-    from db.connection import connect
     from db.settings import project_root
-    from layers.accounts import create_user
+    from layers.accounts import create_demo_accounts
 
     path = project_root() / "var" / "demo-accounts.txt"
-    conn = connect(actor="demo")
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT id FROM region WHERE level = 'district' ORDER BY adcode LIMIT 1")
-            district = cur.fetchone()[0]
-            cur.execute("SELECT id, name FROM enterprise ORDER BY id LIMIT 1")
-            ent, ent_name = cur.fetchone()
-            wanted = [("admin", "admin", "系统管理员", {}),
-                      ("jianguan", "regulator", "区应急管理局", {"region_id": district}),
-                      ("qiye1", "enterprise", ent_name, {"enterprise_id": ent})]
-            lines = []
-            for username, role, name, scope in wanted:
-                cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
-                if cur.fetchone() is None:
-                    password = secrets.token_urlsafe(9)
-                    create_user(conn, username, password, role, display_name=name, **scope)
-                    lines.append(f"{username}\t{password}\t{role}\t{name}")
-        conn.commit()
-    finally:
-        conn.close()
+    with connection("demo") as conn, conn:
+        lines = ["\t".join(account) for account in create_demo_accounts(conn)]
     if lines:
         # a rebuilt database has new accounts: their lines replace the old ones
         kept = {ln.split("\t")[0]: ln for ln in (path.read_text(encoding="utf-8").splitlines() if path.exists() else [])}
@@ -237,20 +196,13 @@ def _demo_accounts() -> None:
 
 
 def _render_demo_plants() -> list[Path]:
-    from db.connection import connect
+    from layers.plant import drawn_enterprises
     from maps.plant_map import render_enterprise_map
     from maps.settings import map_settings
 
     out_dir = map_settings().out_dir
-    conn = connect()
-    try:
-        with conn.cursor() as cur:
-            # The fully drawn plants: enterprises with units/posts below their workshops.
-            cur.execute(
-                """SELECT DISTINCT e.id FROM enterprise e JOIN area a ON a.enterprise_id = e.id
-                   WHERE a.kind IN ('unit', 'post') ORDER BY e.id"""
-            )
-            ids = [r[0] for r in cur.fetchall()]
+    with connection() as conn:
+        ids = drawn_enterprises(conn)   # the fully drawn plants
         paths = []
         for i, eid in enumerate(ids, 1):
             typer.echo(f"[{i}/{len(ids)}] 绘制厂区四色图 (rendering plant map) enterprise {eid}", err=True)
@@ -258,8 +210,6 @@ def _render_demo_plants() -> list[Path]:
             r = render_enterprise_map(conn, out_dir / f"plant-{eid}.png", enterprise_id=eid, basis="residual", dpi=300)
             paths.extend(r.pages)
         return paths
-    finally:
-        conn.close()
 
 
 # -- serve ---------------------------------------------------------------------------------------
@@ -282,7 +232,7 @@ def serve() -> None:
     try:
         ensure_running()
     except ClusterError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _serve()
 
 

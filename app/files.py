@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml"}
@@ -33,7 +33,3 @@ def file_download(path: Path, filename: str, fallback: str, *, inline: bool = Fa
     return FileResponse(path, media_type=media, background=task,
                         headers={"Content-Disposition": content_disposition(filename, fallback, inline=inline)})
 
-
-def bytes_download(data: bytes, media_type: str, filename: str, fallback: str) -> Response:
-    return Response(data, media_type=media_type,
-                    headers={"Content-Disposition": content_disposition(filename, fallback)})

@@ -6,7 +6,7 @@ The benchmarks are a program of their own beside the project, not a sub-command 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -14,7 +14,8 @@ app = typer.Typer(help="基准测试 (benchmarks: province-scale data and the ha
                   add_completion=False)
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
+    """Print ``message`` in red on stderr and end the command with exit code 1."""
     typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
@@ -31,7 +32,7 @@ def _server_url() -> str:
         try:
             Cluster(settings).start()
         except ClusterError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     return database_url(settings)
 
 
@@ -50,7 +51,7 @@ def generate_cmd(
         url = generate(_server_url(), Params(enterprises, cities or default_cities(enterprises), seed),
                        database=database, force=force)
     except GenerateError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(url.rsplit("/", 1)[-1])
 
 
@@ -78,13 +79,13 @@ def run_cmd(
     todo = sorted(specs) if names == ["all"] else names
     unknown = [n for n in todo if n not in specs]
     if unknown:
-        _fail(f"没有这些基准 (unknown benchmarks): {', '.join(unknown)}; 可选 (known): {', '.join(sorted(specs))}")
+        fail(f"没有这些基准 (unknown benchmarks): {', '.join(unknown)}; 可选 (known): {', '.join(sorted(specs))}")
     server = _server_url()
     for name in todo:
         try:
             r = run(name, size=size, runs=runs, server_url=server)
         except (GenerateError, ValueError) as exc:
-            _fail(f"{name}: {exc}")
+            fail(f"{name}: {exc}")
         typer.echo(f"{name} ({size}):")
         for s, v in r["subjects"].items():
             extra = ", ".join(f"{k}={'–' if e['median'] is None else format(e['median'], '.4g')}"

@@ -46,6 +46,13 @@ def connect(url: str | None = None, *, actor: str | None = None) -> psycopg2.ext
     return conn
 
 
+def server_version(conn: psycopg2.extensions.connection) -> str:
+    """The server's version as it reports it (one round trip: the database answers)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT current_setting('server_version')")
+        return cur.fetchone()[0]
+
+
 @contextmanager
 def transaction(url: str | None = None, *, actor: str | None = None) -> Iterator[psycopg2.extensions.cursor]:
     """One transaction: committed when the block ends normally, rolled back on any error."""

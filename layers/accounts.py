@@ -120,6 +120,28 @@ def create_user(conn: Conn, username: str, password: str, role: str, *, display_
         return _user(cur.fetchone())
 
 
+def create_demo_accounts(conn: Conn) -> list[tuple[str, str, str, str]]:
+    """The demo city's three accounts — admin, a regulator of its first district, its first
+    enterprise's user — each created unless its username exists, with a random password (in the
+    caller's transaction): ``(username, password, role, display name)`` of those created now."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM region WHERE level = 'district' ORDER BY adcode LIMIT 1")
+        district = cur.fetchone()[0]
+        cur.execute("SELECT id, name FROM enterprise ORDER BY id LIMIT 1")
+        ent, ent_name = cur.fetchone()
+        wanted = [("admin", "admin", "系统管理员", {}),
+                  ("jianguan", "regulator", "区应急管理局", {"region_id": district}),
+                  ("qiye1", "enterprise", ent_name, {"enterprise_id": ent})]
+        created = []
+        for username, role, name, scope in wanted:
+            cur.execute("SELECT 1 FROM app_user WHERE username = %s", (username,))
+            if cur.fetchone() is None:
+                password = secrets.token_urlsafe(9)
+                create_user(conn, username, password, role, display_name=name, **scope)
+                created.append((username, password, role, name))
+    return created
+
+
 def set_password(conn: Conn, username: str, password: str) -> None:
     digest = hash_password(password)
     with conn.cursor() as cur:

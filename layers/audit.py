@@ -28,6 +28,13 @@ ACTION_ZH = {"INSERT": "新增", "UPDATE": "修改", "DELETE": "删除", "BULK":
 _NOISE = {"updated_at", "levels_at"}
 
 
+def set_actor(conn: psycopg2.extensions.connection, actor: str) -> None:
+    """Record ``actor`` as who makes the changes of the current transaction (the ``ra_audit``
+    trigger reads it), for a connection not scoped to a user."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT set_config('riskatlas.actor', %s, true)", (actor,))
+
+
 def changes(before: dict | None, after: dict | None) -> list[dict[str, Any]]:
     """The fields whose value differs between ``before`` and ``after`` (all of them for an insert or a delete)."""
     b, a = before or {}, after or {}

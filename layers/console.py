@@ -163,7 +163,7 @@ class RiskForm:
 
 def risk_form(conn: Conn, risk_id: int) -> RiskForm:
     """The risk as its assessment form shows it (:func:`layers.entities.risk`); NotFound when absent."""
-    r = entities.risk(conn, risk_id)
+    r = entities.read_risk(conn, risk_id)
     return RiskForm(id=r["id"], enterprise_id=r["enterprise_id"], area=r["area_name"], name=r["name"],
                     method=r["method"], inputs=r["inputs"] or {}, inherent_level=r["inherent_level"],
                     residual_level=r["residual_level"], version=r["version"])

@@ -56,6 +56,7 @@ from layers.imports.targets import (
     pointlike,
     polygonal,
 )
+from layers.text import like_pattern
 from layers.uscc import validate as uscc_problem
 
 Conn = psycopg2.extensions.connection
@@ -324,9 +325,9 @@ def version(conn: Conn, ent: Entity, obj_id: int) -> str | None:
     return None if row is None else etag(ent.table, obj_id, row[0])
 
 
-def risk(conn: Conn, risk_id: int) -> dict:
-    """One risk with its assessment (method, inputs, score, levels) and ``version``: what the risk's
-    API resource and the console's assessment form show. Its ETag is ``etag("risk", id, version)``."""
+def read_risk(conn: Conn, risk_id: int) -> dict:
+    """One risk as its assessment shows it: method, inputs, score and levels, the area and enterprise
+    it belongs to, and ``version`` (its ETag is ``etag("risk", risk_id, version)``)."""
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute("""SELECT r.id, r.area_id, a.enterprise_id, a.name AS area_name, r.code, r.name, r.hazard_factors,
                               r.method::text AS method, r.inputs, r.score::float AS score, r.residual_inputs,
@@ -359,7 +360,7 @@ def collection(conn: Conn, ent: Entity, *, limit: int = 100, offset: int = 0, q:
         params.append(value)
     if q:
         conds.append(sql.SQL(ent.text_search + " ILIKE %s"))
-        params.append("%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        params.append(like_pattern(q))
     if bbox is not None:
         if ent.geometry is None:
             raise InvalidInput(f"{ent.zh}没有几何, 不能按范围筛选 (no geometry to filter by bbox)",

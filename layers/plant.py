@@ -7,11 +7,13 @@ from typing import Literal
 
 import geopandas as gpd
 import psycopg2.extensions
+import psycopg2.extras
 
 from db.io import read_postgis
 from db.sql import statements
 from layers.errors import InvalidInput, NotFound
 from layers.levels import NAMES, PALETTE, UNASSESSED
+from layers.text import like_pattern
 
 SQL = statements(__file__)
 
@@ -52,6 +54,41 @@ def enterprise_info(conn: psycopg2.extensions.connection, enterprise_id: int) ->
     if row is None:
         raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
     return EnterpriseInfo(*row)
+
+
+def list_enterprises(conn: psycopg2.extensions.connection, *, q: str | None = None, limit: int = 50,
+                     offset: int = 0) -> tuple[int, list[dict]]:
+    """``(total, page)`` of the enterprises (by id; ``q`` a name fragment): id, name, uscc, industry_zh,
+    scale, residual_level, inherent_level, area_count."""
+    params: list = []
+    where = ""
+    if q:
+        where = "WHERE e.name ILIKE %s"
+        params.append(like_pattern(q))
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(f"SELECT count(*) AS n FROM enterprise e {where}", params)
+        total = cur.fetchone()["n"]
+        # the page's ids first: the per-row columns are then computed for 50 rows, not for every
+        # row the offset skips (340 ms → 10 ms at offset 90,000 of 100,000)
+        cur.execute(
+            f"""WITH page AS (SELECT e.id FROM enterprise e {where} ORDER BY e.id LIMIT %s OFFSET %s)
+                SELECT e.id, e.name, e.uscc, i.name_zh AS industry_zh, e.scale::text AS scale,
+                       el.residual_level::text AS residual_level, el.inherent_level::text AS inherent_level,
+                       (SELECT count(*) FROM area a WHERE a.enterprise_id = e.id) AS area_count
+                FROM page JOIN enterprise e ON e.id = page.id JOIN industry i ON i.code = e.industry
+                JOIN enterprise_level el ON el.enterprise_id = e.id
+                ORDER BY e.id""",
+            [*params, limit, offset],
+        )
+        return total, [dict(r) for r in cur.fetchall()]
+
+
+def drawn_enterprises(conn: psycopg2.extensions.connection) -> list[int]:
+    """The enterprises whose plant is drawn down to units or posts below its workshops, by id."""
+    with conn.cursor() as cur:
+        cur.execute("""SELECT DISTINCT e.id FROM enterprise e JOIN area a ON a.enterprise_id = e.id
+                       WHERE a.kind IN ('unit', 'post') ORDER BY e.id""")
+        return [r[0] for r in cur.fetchall()]
 
 
 def plant_areas(

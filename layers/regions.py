@@ -74,6 +74,24 @@ def region_exists(conn: psycopg2.extensions.connection, region_id: int) -> None:
             raise NotFound(f"区域 {region_id} 不存在 (region not found)")
 
 
+def region_count(conn: psycopg2.extensions.connection) -> int:
+    """How many regions are stored (none: no city loaded yet)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM region")
+        return cur.fetchone()[0]
+
+
+def region_id_of(conn: psycopg2.extensions.connection, ref: str) -> int:
+    """The region an administrative code (adcode) or an id names; the adcode wins when both match."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT id FROM region WHERE adcode = %s OR id::text = %s ORDER BY adcode = %s DESC LIMIT 1",
+                    (ref, ref, ref))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"区域 {ref} 不存在 (region not found)")
+    return row[0]
+
+
 def supervision(conn: psycopg2.extensions.connection, *, within: int | None = None, overdue_only: bool = False,
                 limit: int = 500, offset: int = 0) -> list[dict]:
     """Each enterprise's grade, inspection frequency, last inspection and next due date."""

@@ -13,6 +13,11 @@ import re
 _MARKUP = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|/[A-Za-z]|!|\?)")
 
 
+def like_pattern(fragment: str) -> str:
+    """An ILIKE pattern matching ``fragment`` anywhere, its ``%``, ``_`` and ``\\`` taken literally."""
+    return "%" + fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def markup_problem(s: str) -> str | None:
     """Why ``s`` is refused (Chinese first), or None."""
     m = _MARKUP.search(s)

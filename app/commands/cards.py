@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection, fail
+
 app = typer.Typer(help="岗位安全风险告知卡 (post risk notification cards)", no_args_is_help=True)
 
 PaperOpt = Annotated[str, typer.Option("--paper", help="A5 (默认) 或 A4")]
@@ -14,18 +16,13 @@ BasisOpt = Annotated[str, typer.Option("--basis", help="residual 现有风险 / 
 VersionOpt = Annotated[str, typer.Option("--version", help="版本, 如 V1.0")]
 
 
-def _fail(message: str, code: int = 1) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
 def _check(paper: str, basis: str, out: Path | None, suffixes: tuple[str, ...]) -> None:
     if paper not in ("A5", "A4"):
-        _fail(f"--paper 应为 A5 或 A4, 实为 {paper!r}", 2)
+        fail(f"--paper 应为 A5 或 A4, 实为 {paper!r}", 2)
     if basis not in ("residual", "inherent"):
-        _fail(f"--basis 应为 residual 或 inherent, 实为 {basis!r}", 2)
+        fail(f"--basis 应为 residual 或 inherent, 实为 {basis!r}", 2)
     if out is not None and out.suffix.lower() not in suffixes:
-        _fail(f"输出文件应为 {'/'.join(suffixes)}: {out}", 2)
+        fail(f"输出文件应为 {'/'.join(suffixes)}: {out}", 2)
 
 
 @app.command("post")
@@ -38,20 +35,14 @@ def post_cmd(
 ) -> None:
     """一个岗位的告知卡 (二维码指向 RISKATLAS_PUBLIC_BASE_URL/cards/ID)."""
     from app.settings import web_settings
-    from db.connection import connect
     from layers.cards import card_url, post_card
     from layers.errors import NotFound
     from maps.cards import CardOptions, render_card
     from maps.settings import map_settings
 
     _check(paper, basis, out, (".pdf", ".png", ".svg"))
-    conn = connect()
-    try:
+    with connection(fails_on=(NotFound,)) as conn:
         card = post_card(conn, area_id, basis)  # type: ignore[arg-type]
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     target = out or map_settings().out_dir / f"card-{area_id}.pdf"
     url = card_url(web_settings().public_base_url, area_id)
     render_card(card, url, target, CardOptions(paper, version))
@@ -68,22 +59,16 @@ def batch_cmd(
 ) -> None:
     """企业全部告知卡, 一卡一页, 合为一个 PDF (批量打印), 逐张显示进度."""
     from app.settings import web_settings
-    from db.connection import connect
     from layers.cards import card_areas, card_url
     from layers.errors import NotFound
     from maps.cards import CardOptions, render_cards
     from maps.settings import map_settings
 
     _check(paper, basis, out, (".pdf",))
-    conn = connect()
-    try:
+    with connection(fails_on=(NotFound,)) as conn:
         cards = card_areas(conn, enterprise_id, basis)  # type: ignore[arg-type]
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     if not cards:
-        _fail(f"企业 {enterprise_id} 尚未绘制岗位或车间, 没有告知卡 (no posts drawn yet)")
+        fail(f"企业 {enterprise_id} 尚未绘制岗位或车间, 没有告知卡 (no posts drawn yet)")
     target = out or map_settings().out_dir / f"cards-{enterprise_id}.pdf"
     base = web_settings().public_base_url
 

@@ -7,19 +7,16 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection, fail
+
 app = typer.Typer(help="安全风险比较图 (comparison charts)", no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 def _render(data, out: Path, dpi: int) -> None:
     from maps.charts import FORMATS, render_chart
 
     if out.suffix.lower().lstrip(".") not in FORMATS:
-        _fail(f"输出格式应为 {'/'.join(FORMATS)}: {out}", 2)
+        fail(f"输出格式应为 {'/'.join(FORMATS)}: {out}", 2)
     drawn = render_chart(data, out, dpi=dpi)
     t = data.totals()
     typer.echo(f"{drawn.path}  ({len(data.bars)} 项; 重大 {t['major']} 较大 {t['significant']} "
@@ -35,18 +32,15 @@ def posts_cmd(
     dpi: Annotated[int, typer.Option(min=72, max=600)] = 200,
 ) -> None:
     """企业作业安全风险比较图: 各岗位 (或车间) 的风险点数, 按等级堆叠."""
-    from db.connection import connect
     from layers.charts import post_risk_counts
     from layers.errors import InvalidInput, NotFound
     from maps.settings import map_settings
 
-    conn = connect()
-    try:
-        data = post_risk_counts(conn, enterprise_id, basis=basis, by=by)  # type: ignore[arg-type]
-    except (NotFound, InvalidInput) as exc:
-        _fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1)
-    finally:
-        conn.close()
+    with connection() as conn:
+        try:
+            data = post_risk_counts(conn, enterprise_id, basis=basis, by=by)  # type: ignore[arg-type]
+        except (NotFound, InvalidInput) as exc:
+            fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1)
     _render(data, out or map_settings().out_dir / f"posts-chart-{enterprise_id}.png", dpi)
 
 
@@ -58,16 +52,13 @@ def industries_cmd(
     dpi: Annotated[int, typer.Option(min=72, max=600)] = 200,
 ) -> None:
     """行业安全风险比较图: 区域内各行业的企业数, 按企业风险等级堆叠."""
-    from db.connection import connect
     from layers.charts import industry_level_counts
     from layers.errors import InvalidInput, NotFound
     from maps.settings import map_settings
 
-    conn = connect()
-    try:
-        data = industry_level_counts(conn, region_id, basis=basis)  # type: ignore[arg-type]
-    except (NotFound, InvalidInput) as exc:
-        _fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1)
-    finally:
-        conn.close()
+    with connection() as conn:
+        try:
+            data = industry_level_counts(conn, region_id, basis=basis)  # type: ignore[arg-type]
+        except (NotFound, InvalidInput) as exc:
+            fail(str(exc), 2 if isinstance(exc, InvalidInput) else 1)
     _render(data, out or map_settings().out_dir / f"industries-chart-{region_id}.png", dpi)

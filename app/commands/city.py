@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection, fail
+
 app = typer.Typer(help="城市/区县安全风险四色分布图、热力图、图层导出 (city maps and exports)", no_args_is_help=True)
 
 WithinOpt = Annotated[int | None, typer.Option(help="区域 id: 只画此区域之内 (辖区)")]
@@ -14,21 +16,14 @@ IndustryOpt = Annotated[str | None, typer.Option(help="行业代码或名称, �
 LevelOpt = Annotated[str | None, typer.Option(help="风险等级, 逗号分隔 (重大,较大 / major,significant)")]
 
 
-def _fail(message: str, code: int = 1) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
 def render_static(within, industry, level, out: Path, kind: str, paper: str, dpi: int) -> Path:
-    from db.connection import connect
     from layers import city
     from layers.errors import InvalidInput, NotFound
     from maps.city_static import CityStaticLayers, render_city_static
 
     if out.suffix.lower() not in (".png", ".pdf"):
-        _fail(f"不支持的输出格式 {out.suffix!r}: 应为 .png 或 .pdf (unsupported format)", 2)
-    conn = connect()
-    try:
+        fail(f"不支持的输出格式 {out.suffix!r}: 应为 .png 或 .pdf (unsupported format)", 2)
+    with connection(fails_on=(InvalidInput, NotFound, ValueError)) as conn:
         page = city.city_layers(conn, within=within, industry=industry, level=level, heat_limit=50_000)
         districts, towns = city.outlined_regions(conn, page)
         layers = CityStaticLayers(
@@ -37,11 +32,6 @@ def render_static(within, industry, level, out: Path, kind: str, paper: str, dpi
             hazard_sources=page.hazard_sources, heat=page.heat, is_city=page.is_city,
         )
         return render_city_static(layers, out, kind=kind, paper=paper, dpi=dpi)
-    except (InvalidInput, NotFound, ValueError) as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
-    raise AssertionError
 
 
 @app.command("map")
@@ -75,28 +65,22 @@ def export_cmd(
     """导出图层为 GeoPackage (QGIS 打开即为四色样式) 或 GeoJSON."""
     import json
 
-    from db.connection import connect
     from layers import city, exports
     from layers.errors import InvalidInput, NotFound
 
     names = list(exports.LAYERS) if layer == "all" else [layer]
     if any(n not in exports.LAYERS for n in names):
-        _fail(f"图层 {layer!r} 不存在, 可选 {'/'.join(exports.LAYERS)}/all (unknown layer)", 2)
+        fail(f"图层 {layer!r} 不存在, 可选 {'/'.join(exports.LAYERS)}/all (unknown layer)", 2)
     suffix = out.suffix.lower()
     if suffix not in (".gpkg", ".geojson", ".json") or (suffix != ".gpkg" and len(names) > 1):
-        _fail("输出应为 .gpkg (可含多个图层) 或 .geojson (单个图层) (unsupported output)", 2)
-    conn = connect()
-    try:
+        fail("输出应为 .gpkg (可含多个图层) 或 .geojson (单个图层) (unsupported output)", 2)
+    with connection(fails_on=(InvalidInput, NotFound)) as conn:
         f = city.parse_filter(conn, within=within, industry=industry, level=level)
         if suffix == ".gpkg":
             exports.write_gpkg(conn, names, out, f)
         else:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(exports.to_geojson(conn, names[0], f), ensure_ascii=False), encoding="utf-8")
-    except (InvalidInput, NotFound) as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     typer.echo(str(out))
 
 
@@ -108,6 +92,6 @@ def assets_cmd(force: Annotated[bool, typer.Option("--force", help="重新下载
     try:
         done = vendor.install(force=force, log=lambda m: typer.echo(m, err=True))
     except (vendor.AssetsMissing, RuntimeError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"{vendor.vendor_dir()}: {len(done)} 个已安装 (installed now), "
                f"{len(vendor.PACKAGES) - len(vendor.missing())}/{len(vendor.PACKAGES)} 就绪 (ready)")

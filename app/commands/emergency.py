@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import fail, run
 from layers.consequences import LEVELS, MODEL_NAMES
 
 app = typer.Typer(help="应急规划: 事故情景、威胁区、受影响目标、资源与路线 (emergency planning)",
@@ -16,16 +17,11 @@ scenario_app = typer.Typer(help="事故情景 (scenarios)", no_args_is_help=True
 app.add_typer(scenario_app, name="scenario")
 
 
-def _fail(message: str) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
 def _kv(items: list[str], what: str) -> dict:
     out: dict = {}
     for it in items:
         if "=" not in it:
-            _fail(f"{what} 应写作 名称=值 (expected NAME=VALUE): {it!r}")
+            fail(f"{what} 应写作 名称=值 (expected NAME=VALUE): {it!r}")
         k, v = it.split("=", 1)
         try:
             out[k.strip()] = float(v)
@@ -34,21 +30,9 @@ def _kv(items: list[str], what: str) -> dict:
     return out
 
 
-def _run(fn, *, actor: str | None = "cli"):
-    """Call fn(conn) in one transaction; domain errors become a red message and exit 1."""
-    from db.connection import connect
-    from layers.errors import InvalidInput, NotFound
-
-    conn = connect(actor=actor)
-    try:
-        with conn:
-            return fn(conn)
-    except InvalidInput as exc:
-        _fail(str(exc) + "".join(f"\n  {e.get('field', '')}: {e.get('message', '')}" for e in exc.errors))
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
+def _run(fn):
+    """``fn(conn)`` in one transaction, recorded in the audit trail as the command line's."""
+    return run(fn, actor="cli")
 
 
 def _echo_json(obj) -> None:

@@ -7,12 +7,9 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection
+
 app = typer.Typer(help="重大危险源辨识与分级 (major hazard sources, GB 18218-2018)", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def _num(x) -> str:
@@ -29,17 +26,11 @@ def list_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """列出危险源及其 S、R、α、500 m 内人口与级别 (最严重的在前)."""
-    from db.connection import connect
     from layers import hazard_source as hs
     from layers.errors import NotFound
 
-    conn = connect()
-    try:
+    with connection(fails_on=(NotFound,)) as conn:
         gdf = hs.hazard_sources(conn, region_id=region, enterprise_id=enterprise, major_only=major_only)
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     cols = ["id", "code", "name", "enterprise_id", "enterprise_name", "s_value", "beta_sum", "population_500m",
             "alpha", "r_value", "is_major", "grade", "grade_zh"]
     if as_json:
@@ -61,17 +52,11 @@ def explain_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """解释一处危险源的辨识与分级: 各物质、S、500 m 内防护目标、α、R、级别."""
-    from db.connection import connect
     from layers import hazard_source as hs
     from layers.errors import NotFound
 
-    conn = connect()
-    try:
+    with connection(fails_on=(NotFound,)) as conn:
         e = hs.explain(conn, hazard_source_id)
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     if as_json:
         typer.echo(json.dumps(e, ensure_ascii=False, indent=2, default=str))
         return
@@ -98,13 +83,8 @@ def explain_cmd(
 @app.command("refresh")
 def refresh_cmd() -> None:
     """重新计算全部危险源的 S、α、R 与级别."""
-    from db.connection import connect
     from layers import hazard_source as hs
 
-    conn = connect(actor="cli")
-    try:
-        with conn:
-            n = hs.refresh_all(conn)
-    finally:
-        conn.close()
+    with connection("cli") as conn, conn:
+        n = hs.refresh_all(conn)
     typer.echo(f"已更新 {n} 处危险源 (hazard sources updated)")

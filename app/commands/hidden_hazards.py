@@ -7,33 +7,11 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import run
+
 app = typer.Typer(help="隐患排查治理 (hidden hazards: report, move through the closed loop)", no_args_is_help=True)
 
 STATUS_HELP = "reported 上报 / rectifying 整改中 / pending_review 待验收 / closed 已闭环"
-
-
-def _fail(message: str, errors: list[dict] | None = None) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    for e in errors or []:
-        typer.secho(f"  {e.get('field', '')}: {e.get('message', '')}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-def _run(fn):
-    """Run ``fn(conn)`` in one transaction; domain errors become a clear message and exit code 1."""
-    from db.connection import connect
-    from layers.errors import Conflict, InvalidInput, NotFound
-
-    conn = connect()
-    try:
-        with conn:
-            return fn(conn)
-    except InvalidInput as exc:
-        _fail(str(exc), exc.errors)
-    except (NotFound, Conflict) as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
 
 
 def _line(h) -> str:
@@ -57,7 +35,7 @@ def list_cmd(
     """列出隐患 (未闭环、逾期、重大的在前)."""
     from layers.hidden_hazards import list_hazards
 
-    total, items = _run(lambda c: list_hazards(c, enterprise_id=enterprise, region_id=region, status=status,
+    total, items = run(lambda c: list_hazards(c, enterprise_id=enterprise, region_id=region, status=status,
                                                grade=grade, overdue=True if overdue else None, limit=limit))
     if as_json:
         typer.echo(json.dumps({"total": total, "items": [h.as_dict() for h in items]}, ensure_ascii=False,
@@ -76,7 +54,7 @@ def show_cmd(
     """隐患详情与处理记录."""
     from layers.hidden_hazards import get
 
-    h = _run(lambda c: get(c, hazard_id))
+    h = run(lambda c: get(c, hazard_id))
     if as_json:
         typer.echo(json.dumps(h.as_dict(), ensure_ascii=False, default=str, indent=1))
         return
@@ -110,7 +88,7 @@ def report_cmd(
     """上报一条隐患 (重大隐患自动挂牌督办、停产停业)."""
     from layers.hidden_hazards import report
 
-    h = _run(lambda c: report(c, enterprise_id, description=description, grade=grade, found_by=found_by,
+    h = run(lambda c: report(c, enterprise_id, description=description, grade=grade, found_by=found_by,
                               actor=found_by, area_id=area, deadline=deadline, measures=measures,
                               responsible_dept=dept, responsible_person=person, funds_yuan=funds,
                               emergency_plan=plan))
@@ -140,5 +118,5 @@ def move_cmd(
              "deadline": deadline, "emergency_plan": plan, "rectifier": rectifier, "verified_by": reviewer,
              "verify_result": result}
     fields = {k: v for k, v in given.items() if v is not None}
-    h = _run(lambda c: move(c, hazard_id, to, actor=actor, note=note, **fields))
+    h = run(lambda c: move(c, hazard_id, to, actor=actor, note=note, **fields))
     typer.echo(f"已流转 (moved): {_line(h)}")

@@ -7,21 +7,17 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection, fail
 from layers.assessment import METHODS, SCORED_METHODS
 
 app = typer.Typer(help="风险评价与等级 (assessment and levels)", no_args_is_help=True)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def _parse_inputs(pairs: list[str]) -> dict:
     out: dict = {}
     for p in pairs:
         if "=" not in p:
-            _fail(f"输入项应写作 名称=值, 如 L=3: {p!r}")
+            fail(f"输入项应写作 名称=值, 如 L=3: {p!r}")
         k, v = p.split("=", 1)
         v = v.strip()
         if v.lower() in ("true", "false", "是", "否"):
@@ -41,17 +37,11 @@ def assess_cmd(
     profile: Annotated[str, typer.Option(help="评价方案")] = "default",
 ) -> None:
     """按评价方案计算一条风险的分值与等级 (不保存)."""
-    from db.connection import connect
     from layers.assessment import assess, load_profile
     from layers.errors import InvalidInput, NotFound
 
-    conn = connect()
-    try:
+    with connection(fails_on=(InvalidInput, NotFound)) as conn:
         r = assess(method, _parse_inputs(inputs), load_profile(conn, profile))
-    except (InvalidInput, NotFound) as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     typer.echo(r.reason)
     typer.echo(f"等级 (level): {r.level.name_zh} [{r.level.value}]  评价方案 {r.profile} v{r.profile_version}")
 
@@ -59,18 +49,14 @@ def assess_cmd(
 @app.command("profiles")
 def profiles_cmd() -> None:
     """列出评价方案及其阈值."""
-    from db.connection import connect
     from layers.assessment import list_profiles
 
-    conn = connect()
-    try:
+    with connection() as conn:
         for p in list_profiles(conn):
             typer.echo(f"{p.name} v{p.version}  {p.title_zh}")
             for m in SCORED_METHODS:
                 if m in p.definition:
                     typer.echo(f"  {m}: {p.thresholds(m).describe()}")
-    finally:
-        conn.close()
 
 
 @app.command("explain")
@@ -81,20 +67,14 @@ def explain_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
 ) -> None:
     """解释区域或企业的等级由哪些风险、规则、隐患决定."""
-    from db.connection import connect
     from layers import rollup
     from layers.errors import NotFound
 
     if kind not in ("area", "enterprise") or basis not in ("current", "residual", "inherent"):
-        _fail("用法: riskatlas levels explain area|enterprise ID [--basis current|residual|inherent]")
-    conn = connect()
-    try:
+        fail("用法: riskatlas levels explain area|enterprise ID [--basis current|residual|inherent]")
+    with connection(fails_on=(NotFound,)) as conn:
         tree = (rollup.explain_area(conn, object_id, basis) if kind == "area"  # type: ignore[arg-type]
                 else rollup.explain_enterprise(conn, object_id, basis))  # type: ignore[arg-type]
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     if as_json:
         typer.echo(json.dumps(tree, ensure_ascii=False, indent=2, default=str))
         return
@@ -122,14 +102,10 @@ def refresh_cmd(
     """重新计算全部等级 (或只处理新近超期的隐患)."""
     import time
 
-    from db.connection import connect
     from layers import rollup
 
-    conn = connect(actor="cli")
-    t0 = time.perf_counter()
-    try:
+    with connection("cli") as conn:
+        t0 = time.perf_counter()
         with conn:
             n = rollup.refresh_overdue(conn) if overdue_only else rollup.refresh_all(conn)
-    finally:
-        conn.close()
     typer.echo(f"已更新 {n} 个区域等级 (areas updated) in {time.perf_counter() - t0:.2f}s")

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection, fail
+
 app = typer.Typer(help="厂区/车间安全风险四色分布图 (printable plant and workshop maps)", no_args_is_help=True)
 
 
@@ -43,36 +45,25 @@ DpiOpt = Annotated[int, typer.Option("--dpi", min=72, max=600, help="PNG 分辨�
 TextOpt = Annotated[str, typer.Option()]
 
 
-def _fail(message: str, code: int = 1) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
 def _target(out: Path | None, fmt: Fmt | None, default_stem: str) -> Path:
     from maps.settings import map_settings
 
     if out is not None:
         suffix = out.suffix.lower().lstrip(".")
         if suffix not in ("png", "pdf", "svg"):
-            _fail(f"--out 的后缀应为 .png/.pdf/.svg, 实为 {out.suffix!r} (unsupported format)", 2)
+            fail(f"--out 的后缀应为 .png/.pdf/.svg, 实为 {out.suffix!r} (unsupported format)", 2)
         if fmt is not None and fmt.value != suffix:
-            _fail(f"--format {fmt.value} 与 --out 的后缀 {out.suffix} 不一致 (format and file suffix disagree)", 2)
+            fail(f"--format {fmt.value} 与 --out 的后缀 {out.suffix} 不一致 (format and file suffix disagree)", 2)
         return out
     return map_settings().out_dir / f"{default_stem}.{(fmt or Fmt.pdf).value}"
 
 
 def _render(target: Path, **kw) -> None:
-    from db.connection import connect
     from layers.errors import InvalidInput, NotFound
     from maps.plant_map import render_enterprise_map
 
-    conn = connect()
-    try:
+    with connection(fails_on=(NotFound, InvalidInput, ValueError)) as conn:
         r = render_enterprise_map(conn, target, **kw)
-    except (NotFound, InvalidInput, ValueError) as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     typer.echo(f"{r.pages[0]}  (第 1 页, 共 {r.page_count} 页; 比例 1:{r.scale:,}; 清单 {len(set(r.listed))} 项)")
     for p in r.pages[1:]:
         typer.echo(str(p))

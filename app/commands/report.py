@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection, fail
+
 app = typer.Typer(help="安全风险辨识管控报告 (PDF)", context_settings={"allow_interspersed_args": True})
 
 
@@ -25,15 +27,10 @@ def report(
     """安全风险辨识管控报告: 封面、目录、企业概况、风险汇总与比较图、厂区四色分布图、较大及以上风险管控清单、
     附件清单与岗位告知卡, 合为一个 PDF; 逐节显示进度."""
     from app.settings import web_settings
-    from db.connection import connect
     from layers.errors import NotFound
     from layers.report import report_data
     from maps.report import ReportMeta, render_report
     from maps.settings import map_settings
-
-    def fail(message: str, code: int = 1) -> None:
-        typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code)
 
     if basis not in ("residual", "inherent"):
         fail(f"--basis 应为 residual 或 inherent, 实为 {basis!r}", 2)
@@ -41,13 +38,8 @@ def report(
     if target.suffix.lower() != ".pdf":
         fail(f"输出文件应为 .pdf: {target}", 2)
     t0 = time.perf_counter()
-    conn = connect()
-    try:
+    with connection(fails_on=(NotFound,)) as conn:
         data = report_data(conn, enterprise_id, basis)  # type: ignore[arg-type]
-    except NotFound as exc:
-        fail(str(exc))
-    finally:
-        conn.close()
     typer.echo(f"[0/8] 读取数据 (data read) {time.perf_counter() - t0:.1f}s", err=True)
 
     def progress(i: int, n: int, message: str) -> None:

@@ -9,14 +9,11 @@ from typing import Annotated
 
 import typer
 
+from app.commands.common import connection, fail
+
 app = typer.Typer(help="岗位风险清单 Excel 导入导出 (risk lists as .xlsx)", no_args_is_help=True)
 
 EnterpriseArg = Annotated[int, typer.Argument(min=1, help="企业 id")]
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"错误 (error): {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def _target(out: Path | None, default: str) -> Path:
@@ -24,8 +21,7 @@ def _target(out: Path | None, default: str) -> Path:
 
     target = out or map_settings().out_dir / default
     if target.suffix.lower() != ".xlsx":
-        typer.secho(f"错误 (error): 输出文件应为 .xlsx: {target}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        fail(f"输出文件应为 .xlsx: {target}", 2)
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
@@ -36,19 +32,13 @@ def export_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx (默认 out/risk-lists-ID.xlsx)")] = None,
 ) -> None:
     """导出企业的操作岗位与管理岗位风险管控与隐患排查清单 (seed 003 附件1/附件2)."""
-    from db.connection import connect
     from layers.errors import NotFound
     from layers.risk_lists import risk_list_tables
     from maps.excel import write_workbook
 
     target = _target(out, f"risk-lists-{enterprise_id}.xlsx")
-    conn = connect()
-    try:
+    with connection(fails_on=(NotFound,)) as conn:
         name, tables = risk_list_tables(conn, enterprise_id)
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     target.write_bytes(write_workbook(tables, title=f"{name} 岗位风险管控与隐患排查清单"))
     rows = {t.sheet: len(t.rows) for t in tables}
     typer.echo(f"{target}  ({', '.join(f'{k} {v} 行' for k, v in rows.items())})")
@@ -61,22 +51,15 @@ def significant_cmd(
     basis: Annotated[str, typer.Option(help="residual 现有风险 / inherent 固有风险")] = "residual",
 ) -> None:
     """导出较大及以上风险管控清单 (编号与厂区四色图的风险点编号一致)."""
-    from db.connection import connect
     from layers.errors import NotFound
     from layers.risk_lists import significant_tables
     from maps.excel import write_workbook
 
     if basis not in ("residual", "inherent"):
-        typer.secho(f"错误 (error): --basis 应为 residual 或 inherent, 实为 {basis!r}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        fail(f"--basis 应为 residual 或 inherent, 实为 {basis!r}", 2)
     target = _target(out, f"significant-risks-{enterprise_id}.xlsx")
-    conn = connect()
-    try:
+    with connection(fails_on=(NotFound,)) as conn:
         name, tables = significant_tables(conn, enterprise_id, basis)  # type: ignore[arg-type]
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
     target.write_bytes(write_workbook(tables, title=f"{name} 较大及以上风险管控清单"))
     typer.echo(f"{target}  ({len(tables[0].rows)} 条较大及以上风险)")
 
@@ -100,26 +83,18 @@ def import_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果")] = False,
 ) -> None:
     """导入岗位风险清单: 全部校验通过才在一个事务中写入; 否则列出每个错误, 不写入任何数据."""
-    from db.connection import connect
     from layers.errors import InvalidInput, NotFound
     from layers.risk_lists import MAX_WORKBOOK_BYTES, import_workbook
 
     if file.stat().st_size > MAX_WORKBOOK_BYTES:
-        _fail(f"文件超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB 上限 (file too large): {file}")
+        fail(f"文件超过 {MAX_WORKBOOK_BYTES // (1024 * 1024)} MB 上限 (file too large): {file}")
     data = file.read_bytes()
-    conn = connect()
-    try:
-        with conn:
-            result = import_workbook(conn, enterprise_id, data, actor=f"cli:{getpass.getuser()}", dry_run=dry_run)
-    except InvalidInput as exc:
-        typer.secho(f"错误 (error): {exc}", fg=typer.colors.RED, err=True)
-        for e in exc.errors:
-            typer.echo("  " + _describe_error(e), err=True)
-        raise typer.Exit(1) from None
-    except NotFound as exc:
-        _fail(str(exc))
-    finally:
-        conn.close()
+    with connection(fails_on=(NotFound,)) as conn:
+        try:
+            with conn:
+                result = import_workbook(conn, enterprise_id, data, actor=f"cli:{getpass.getuser()}", dry_run=dry_run)
+        except InvalidInput as exc:
+            fail(str(exc), details=[_describe_error(e) for e in exc.errors])
     if as_json:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
         return

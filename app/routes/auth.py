@@ -6,15 +6,16 @@ import html
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from app.auth import COOKIE, AdminUser, CurrentUser, token_of
-from app.db import get_conn
+from app.auth import COOKIE, token_of
+from app.deps import MAX_ID, AdminUser, Conn, CurrentUser
 from app.settings import web_settings
 from layers import accounts
 from layers.accounts import AuthError
+from layers.audit import set_actor
 
 router = APIRouter(tags=["accounts"])
 
@@ -29,18 +30,14 @@ class UserIn(BaseModel):
     password: str = Field(min_length=1, max_length=200, description=f"至少 {accounts.MIN_PASSWORD} 个字符")
     role: Literal["admin", "regulator", "enterprise"]
     display_name: str | None = Field(default=None, max_length=100)
-    region_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="监管人员的辖区")
-    enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="企业用户所属企业")
+    region_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="监管人员的辖区")
+    enterprise_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="企业用户所属企业")
 
 
 def _login(request: Request, username: str, password: str):
-    pool = request.app.state.pool
-    conn = pool.getconn()
-    try:
+    with request.app.state.pool.connection() as conn:
         return accounts.login(conn, username, password, hours=web_settings().session_hours,
                               user_agent=request.headers.get("user-agent"))
-    finally:
-        pool.putconn(conn)
 
 
 def _set_cookie(resp, token: str) -> None:
@@ -59,12 +56,8 @@ def login(request: Request, body: LoginIn):
 
 
 def _end_session(request: Request) -> None:
-    pool = request.app.state.pool
-    conn = pool.getconn()
-    try:
+    with request.app.state.pool.connection() as conn:
         accounts.logout(conn, token_of(request) or "")
-    finally:
-        pool.putconn(conn)
 
 
 @router.post("/api/auth/logout", summary="退出登录 (令牌作废)")
@@ -90,23 +83,17 @@ def me(user: CurrentUser) -> dict:
 
 
 @router.get("/api/users", summary="账号列表 (管理员)")
-def users(admin: AdminUser, conn: Annotated[object, Depends(get_conn)]) -> list[dict]:
+def users(admin: AdminUser, conn: Conn) -> list[dict]:
     return [u.to_dict() for u in accounts.list_users(conn)]
 
 
 @router.post("/api/users", status_code=201, summary="创建账号 (管理员)")
 def create_user(admin: AdminUser, body: UserIn, request: Request) -> dict:
     # account rows are not visible to the request role (password hashes): the owner writes them
-    pool = request.app.state.pool
-    conn = pool.getconn()
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT set_config('riskatlas.actor', %s, true)", (admin.actor,))
+    with request.app.state.pool.connection() as conn, conn:
+        set_actor(conn, admin.actor)
         user = accounts.create_user(conn, body.username, body.password, body.role, display_name=body.display_name,
                                     region_id=body.region_id, enterprise_id=body.enterprise_id)
-        conn.commit()
-    finally:
-        pool.putconn(conn)
     return user.to_dict()
 
 

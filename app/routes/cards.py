@@ -12,12 +12,10 @@ from html import escape
 from pathlib import Path
 from typing import Annotated, Literal
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from app.db import get_conn, get_publishing_conn
+from app.deps import MAX_ID, Conn, EnterpriseId, PublishingConn, path_id
 from app.files import file_download
 from app.settings import web_settings
 from layers.cards import GENERAL_EMERGENCY, PostCard, card_areas, card_url, post_card
@@ -27,9 +25,7 @@ from maps.cards import CardOptions, render_card, render_cards
 
 router = APIRouter(tags=["cards"])
 
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-AreaId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="岗位 (区域) id")]
-EnterpriseId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="企业 id")]
+AreaId = Annotated[int, path_id("岗位 (区域) id")]
 PaperQ = Annotated[Literal["A5", "A4"], Query(description="纸张: A5 (默认) 或 A4, 纵向")]
 BasisQ = Annotated[Literal["residual", "inherent"], Query(description="风险等级依据: residual 现有 / inherent 固有")]
 VersionQ = Annotated[str, Query(max_length=20, pattern=r"^[\w.\-]+$", description="版本, 如 V1.0")]
@@ -163,9 +159,9 @@ def card_page_html(card: PostCard) -> str:
 
 
 @router.get("/cards/{card_id}", response_class=HTMLResponse, include_in_schema=False)
-def card_page(conn: Annotated[psycopg2.extensions.connection, Depends(get_publishing_conn)], card_id: str):
+def card_page(conn: PublishingConn, card_id: str):
     """The public card (no login: it is what the QR code on the printed card opens)."""
-    if not card_id.isascii() or not card_id.isdigit() or not 1 <= int(card_id) <= 2**31 - 1:
+    if not card_id.isascii() or not card_id.isdigit() or not 1 <= int(card_id) <= MAX_ID:
         return _not_found(f"告知卡编号 {card_id!r} 无效, 应为数字 (invalid card id)")
     try:
         card = post_card(conn, int(card_id))

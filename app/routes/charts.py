@@ -6,19 +6,16 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
-from app.db import get_conn
+from app.deps import Conn, Id
 from app.files import file_download
 from layers.charts import industry_level_counts, post_risk_counts
 from maps.charts import render_chart
 
 router = APIRouter(prefix="/api", tags=["charts"])
 
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 Fmt = Annotated[Literal["png", "svg", "pdf"], PathParam(description="png / svg / pdf")]
 DpiQ = Annotated[int, Query(ge=72, le=300, description="PNG 分辨率")]
 

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query, Response
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from app.auth import CurrentUser
-from app.db import get_conn
+from app.deps import Conn, CurrentUser, path_id, query_id
 from layers.consequences import MODEL_NAMES
 from layers.emergency import affected as aff
 from layers.emergency import evacuation as rt
@@ -25,10 +22,9 @@ from layers.emergency import scenarios as sc
 
 router = APIRouter(prefix="/api", tags=["emergency"])
 
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-ScenarioId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="情景 id")]
-SourceId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="危险源 id")]
-RegionId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="区域 id")]
+ScenarioId = Annotated[int, path_id("情景 id")]
+SourceId = Annotated[int, path_id("危险源 id")]
+RegionId = Annotated[int, path_id("区域 id")]
 
 
 class ScenarioIn(BaseModel):
@@ -62,7 +58,7 @@ def models(user: CurrentUser):   # login required like every other route
 
 
 @router.get("/emergency/scenarios", summary="事故情景列表")
-def list_scenarios(conn: Conn, hazard_source_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None):
+def list_scenarios(conn: Conn, hazard_source_id: Annotated[int | None, query_id()] = None):
     return sc.scenarios(conn, hazard_source_id=hazard_source_id)
 
 

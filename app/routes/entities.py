@@ -23,25 +23,21 @@ and changing a USCC: admins. Row-level security decides what exists for the call
 
 from typing import Annotated, Any
 
-import psycopg2.extensions
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from app.auth import AdminUser, WriterUser
-from app.db import get_conn
+from app.deps import AdminUser, Conn, Id, Offset, WriterUser, page_limit, path_id, query_id
 from layers import entities as ent_mod
 from layers.entities import ENTITIES, Entity
 from layers.errors import InvalidInput
 
 router = APIRouter(prefix="/api", tags=["objects (REST)"])
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 IfMatch = Annotated[str | None, Header(max_length=200, description="读取时得到的 ETag (乐观锁)")]
 CrsQ = Annotated[str | None, Query(max_length=200, description="几何的坐标系, 默认 EPSG:4326 (如 EPSG:4490、GCJ-02)")]
-LimitQ = Annotated[int, Query(ge=1, le=1000)]
-OffsetQ = Annotated[int, Query(ge=0, le=10_000_000)]
+LimitQ = Annotated[int, page_limit(1000)]
 Q = Annotated[str | None, Query(max_length=100, description="名称关键字")]
 BboxQ = Annotated[str | None, Query(max_length=200, description="范围 west,south,east,north (EPSG:4326)")]
-IdQ = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+IdQ = Annotated[int | None, query_id()]
 CodeQ = Annotated[str | None, Query(max_length=40)]
 GEOJSON = "application/geo+json"
 
@@ -80,17 +76,17 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 def _register(ent: Entity) -> None:
     name, param = ent.name, PARAM[ent.name]
-    Id = Annotated[int, Path(alias=param, ge=1, le=2**31 - 1, description=f"{ent.zh} id")]
+    ObjId = Annotated[int, path_id(f"{ent.zh} id", alias=param)]
     shared = name in SHARED
 
     if name not in GET_ELSEWHERE:
-        def get_one(conn: Conn, obj_id: Id) -> JSONResponse:
+        def get_one(conn: Conn, obj_id: ObjId) -> JSONResponse:
             return _feature_response(ent_mod.get(conn, ent, obj_id))
 
         router.get(f"/{name}/{{{param}}}", summary=f"{ent.zh} (GeoJSON Feature; ETag 为其版本)",
                    response_class=JSONResponse)(get_one)
 
-    def patch(conn: Conn, obj_id: Id, user: AdminUser if shared else WriterUser,  # type: ignore[valid-type]
+    def patch(conn: Conn, obj_id: ObjId, user: AdminUser if shared else WriterUser,  # type: ignore[valid-type]
               body: Annotated[dict[str, Any], FEATURE_BODY], if_match: IfMatch = None, crs: CrsQ = None) -> JSONResponse:
         with conn:
             feature = ent_mod.update(conn, ent, obj_id, body, expected_version=if_match, crs=crs,
@@ -104,7 +100,7 @@ def _register(ent: Entity) -> None:
 
     delete_user = AdminUser if (shared or name == "enterprises") else WriterUser
 
-    def delete(conn: Conn, obj_id: Id, user: delete_user, if_match: IfMatch = None) -> Response:  # type: ignore[valid-type]
+    def delete(conn: Conn, obj_id: ObjId, user: delete_user, if_match: IfMatch = None) -> Response:  # type: ignore[valid-type]
         with conn:
             ent_mod.delete(conn, ent, obj_id, expected_version=if_match)
         return Response(status_code=204)
@@ -125,38 +121,38 @@ def _page(conn, ent: Entity, limit, offset, q, bbox, **filters) -> JSONResponse:
 
 
 @router.get("/enterprises.geojson", summary="企业 (GeoJSON, 分页; 按辖区、行业、等级、范围筛选)", response_class=JSONResponse)
-def list_enterprises_geojson(conn: Conn, limit: LimitQ = 100, offset: OffsetQ = 0, q: Q = None, bbox: BboxQ = None,
+def list_enterprises_geojson(conn: Conn, limit: LimitQ = 100, offset: Offset = 0, q: Q = None, bbox: BboxQ = None,
                              within: IdQ = None, industry: CodeQ = None, level: CodeQ = None):
     return _page(conn, ENTITIES["enterprises"], limit, offset, q, bbox, within=within, industry=industry, level=level)
 
 
 @router.get("/areas", summary="区域 (厂区/车间/单元/岗位, GeoJSON, 分页)", response_class=JSONResponse)
-def list_areas(conn: Conn, limit: LimitQ = 100, offset: OffsetQ = 0, q: Q = None, bbox: BboxQ = None,
+def list_areas(conn: Conn, limit: LimitQ = 100, offset: Offset = 0, q: Q = None, bbox: BboxQ = None,
                enterprise_id: IdQ = None, kind: CodeQ = None, level: CodeQ = None):
     return _page(conn, ENTITIES["areas"], limit, offset, q, bbox, enterprise_id=enterprise_id, kind=kind, level=level)
 
 
 @router.get("/risks", summary="风险 (分页; 按企业、区域、现有风险等级筛选; 无几何)", response_class=JSONResponse)
-def list_risks(conn: Conn, limit: LimitQ = 100, offset: OffsetQ = 0, q: Q = None,
+def list_risks(conn: Conn, limit: LimitQ = 100, offset: Offset = 0, q: Q = None,
                enterprise_id: IdQ = None, area_id: IdQ = None, level: CodeQ = None):
     return _page(conn, ENTITIES["risks"], limit, offset, q, None, enterprise_id=enterprise_id, area_id=area_id,
                  level=level)
 
 
 @router.get("/resources", summary="应急资源 (消防站、医院、避难场所…; GeoJSON, 分页)", response_class=JSONResponse)
-def list_resources(conn: Conn, limit: LimitQ = 100, offset: OffsetQ = 0, q: Q = None, bbox: BboxQ = None,
+def list_resources(conn: Conn, limit: LimitQ = 100, offset: Offset = 0, q: Q = None, bbox: BboxQ = None,
                    within: IdQ = None, kind: CodeQ = None):
     return _page(conn, ENTITIES["resources"], limit, offset, q, bbox, within=within, kind=kind)
 
 
 @router.get("/targets", summary="防护目标 (学校、医院、居民区…; GeoJSON, 分页)", response_class=JSONResponse)
-def list_targets(conn: Conn, limit: LimitQ = 100, offset: OffsetQ = 0, q: Q = None, bbox: BboxQ = None,
+def list_targets(conn: Conn, limit: LimitQ = 100, offset: Offset = 0, q: Q = None, bbox: BboxQ = None,
                  within: IdQ = None, kind: CodeQ = None):
     return _page(conn, ENTITIES["targets"], limit, offset, q, bbox, within=within, kind=kind)
 
 
 @router.get("/regions", summary="行政区域与网格 (GeoJSON, 分页; 按上级、层级、辖区筛选)", response_class=JSONResponse)
-def list_regions(conn: Conn, limit: LimitQ = 100, offset: OffsetQ = 0, q: Q = None, bbox: BboxQ = None,
+def list_regions(conn: Conn, limit: LimitQ = 100, offset: Offset = 0, q: Q = None, bbox: BboxQ = None,
                  within: IdQ = None, level: CodeQ = None, parent_id: IdQ = None):
     return _page(conn, ENTITIES["regions"], limit, offset, q, bbox, within=within, level=level, parent_id=parent_id)
 
@@ -184,7 +180,7 @@ def create_enterprises(conn: Conn, user: AdminUser, body: Annotated[dict[str, An
 
 @router.post("/enterprises/{enterprise_id}/areas", status_code=201, response_class=JSONResponse,
              responses=CREATE_RESPONSES, summary="新增企业的区域 (厂区/车间/单元/岗位; GeoJSON 面)")
-def create_areas(conn: Conn, user: WriterUser, enterprise_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+def create_areas(conn: Conn, user: WriterUser, enterprise_id: Id,
                  body: Annotated[dict[str, Any], CREATE_BODY], crs: CrsQ = None):
     return _created(conn, ENTITIES["areas"], body, crs, user.actor, enterprise_id)
 
@@ -204,7 +200,7 @@ def create_targets(conn: Conn, user: AdminUser, body: Annotated[dict[str, Any], 
 @router.post("/enterprises/{enterprise_id}/hazard-sources", status_code=201, response_class=JSONResponse,
              responses=CREATE_RESPONSES,
              summary="登记重大危险源 (GeoJSON 点或范围面; 编号、名称、类型 储存/生产单元); 之后以 PUT …/inventory 填写存量")
-def create_hazard_source(conn: Conn, user: WriterUser, enterprise_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+def create_hazard_source(conn: Conn, user: WriterUser, enterprise_id: Id,
                          body: Annotated[dict[str, Any], FEATURE_BODY], crs: CrsQ = None):
     from layers.imports.targets import enterprise_for_import
 
@@ -225,7 +221,7 @@ RISK_BODY = Body(description="风险的描述字段 (properties) 与评价 (asse
 
 @router.post("/areas/{area_id}/risks", status_code=201, response_class=JSONResponse, responses=CREATE_RESPONSES,
              summary="在区域 (厂区/车间/单元/岗位) 新增一条风险并评价; 区域与企业等级随之更新")
-def create_risk(conn: Conn, user: WriterUser, area_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+def create_risk(conn: Conn, user: WriterUser, area_id: Id,
                 body: Annotated[dict[str, Any], RISK_BODY]):
     from layers.assessment import create_risk as create
 
@@ -242,7 +238,7 @@ def create_risk(conn: Conn, user: WriterUser, area_id: Annotated[int, Path(ge=1,
 @router.post("/regions/{region_id}/children", status_code=201, response_class=JSONResponse,
              responses=CREATE_RESPONSES,
              summary="划分下级区域 (区县下的镇街、镇街下的网格): GeoJSON 面; 其内的企业、应急资源、防护目标随之归入")
-def create_sub_region(conn: Conn, user: AdminUser, region_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+def create_sub_region(conn: Conn, user: AdminUser, region_id: Id,
                       body: Annotated[dict[str, Any], FEATURE_BODY], crs: CrsQ = None):
     from layers.regions import create_region
 

@@ -7,19 +7,16 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
-from app.db import get_conn
+from app.deps import Conn, WithinQ
 from layers import exports
 from layers.city import parse_filter
 from layers.errors import NotFound
 
 router = APIRouter(prefix="/api", tags=["exports"])
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-WithinQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")]
 
 
 @router.get("/export/{layer}.{fmt}", summary="导出图层: GeoPackage (含 QGIS 四色样式) 或 GeoJSON",

@@ -5,22 +5,18 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from app.auth import WriterUser
-from app.db import get_conn
+from app.deps import Conn, WriterUser, path_id, query_id
 from layers import entities
 from layers import hazard_source as hs
 
 router = APIRouter(prefix="/api", tags=["hazard sources"])
 
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-SourceId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="重大危险源 id")]
-RegionQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看该区域 (含下级) 的企业")]
+SourceId = Annotated[int, path_id("重大危险源 id")]
+RegionQ = Annotated[int | None, query_id("只看该区域 (含下级) 的企业")]
 
 
 class InventoryItemIn(BaseModel):
@@ -37,7 +33,7 @@ class InventoryIn(BaseModel):
 def list_hazard_sources(
     conn: Conn,
     region_id: RegionQ = None,
-    enterprise_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    enterprise_id: Annotated[int | None, query_id()] = None,
     major_only: Annotated[bool, Query(description="只列构成重大危险源的 (S ≥ 1)")] = False,
 ):
     gdf = hs.hazard_sources(conn, region_id=region_id, enterprise_id=enterprise_id, major_only=major_only)
@@ -64,7 +60,7 @@ def explain_hazard_source(conn: Conn, hazard_source_id: SourceId, region_id: Reg
 @router.put("/hazard-sources/{hazard_source_id}/inventory",
             summary="整体替换危险化学品存量 (一个事务); 分级随之更新, 返回解释")
 def put_inventory(writer: WriterUser, conn: Conn, hazard_source_id: SourceId, body: InventoryIn, region_id: RegionQ = None):
-    # the audit records the logged-in user (set on the connection by app.db.get_conn)
+    # the audit records the logged-in user (set on the connection by app.deps.get_conn)
     with conn:
         return hs.replace_inventory(conn, hazard_source_id, [i.model_dump() for i in body.items],
                                     region_id=region_id)

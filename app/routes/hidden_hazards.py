@@ -13,23 +13,18 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-import psycopg2.extensions
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
-from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.auth import CurrentUser
-from app.db import get_conn
+from app.deps import MAX_ID, Conn, CurrentUser, Id, Offset, page_limit, query_id
 from app.uploads import read_upload
 from layers import hidden_hazards as hh
 
 router = APIRouter(prefix="/api", tags=["hidden hazards"])
 
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 Status = Literal["reported", "rectifying", "pending_review", "closed"]
 Name = Annotated[str, Field(min_length=1, max_length=hh.MAX_NAME)]
 Text = Annotated[str, Field(max_length=hh.MAX_TEXT)]
@@ -44,7 +39,7 @@ class ReportIn(BaseModel):
     description: Text = Field(min_length=1, description="隐患描述")
     grade: Literal["general", "major"] = Field(description="general 一般隐患 / major 重大隐患")
     found_by: Name = Field(description="排查人")
-    area_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="隐患部位: 本企业的区域 id")
+    area_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="隐患部位: 本企业的区域 id")
     lon: float | None = Field(default=None, ge=-180, le=180, description="隐患位置经度 (EPSG:4326), 默认取区域内一点")
     lat: float | None = Field(default=None, ge=-90, le=90)
     found_at: dt.datetime | None = Field(default=None, description="排查时间, 默认现在")
@@ -112,13 +107,13 @@ def post_hidden_hazard(conn: Conn, user: CurrentUser, enterprise_id: Id, body: R
 
 def _hazard_page(
     conn: Conn,
-    enterprise_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    region_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="区域 id: 含其全部下级区域")] = None,
+    enterprise_id: Annotated[int | None, query_id()] = None,
+    region_id: Annotated[int | None, query_id("区域 id: 含其全部下级区域")] = None,
     status: Annotated[Status | None, Query()] = None,
     grade: Annotated[Literal["general", "major"] | None, Query()] = None,
     overdue: Annotated[bool | None, Query(description="true: 只看逾期 (超过整改期限且未闭环)")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, page_limit(1000)] = 100,
+    offset: Offset = 0,
 ) -> dict:
     """The filters and page shared by the list and the GeoJSON layer, and what they select."""
     total, items = hh.list_hazards(conn, enterprise_id=enterprise_id, region_id=region_id, status=status,

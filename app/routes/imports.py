@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from app.auth import CurrentUser, Forbidden
-from app.db import get_conn
+from app.deps import Conn, CurrentUser, query_id
 from app.uploads import read_upload
+from layers.accounts import Forbidden
 from layers.errors import InvalidInput
 from layers.imports import TARGETS, ImportOptions, import_file
 from layers.imports.source import max_upload_bytes
 
 router = APIRouter(prefix="/api", tags=["imports"])
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 Target = Literal["enterprises", "areas", "risks", "resources", "targets"]
 #: Targets holding one enterprise's data; the others are shared and loaded by admins.
 ENTERPRISE_TARGETS = ("areas", "risks")
@@ -73,7 +71,7 @@ async def post_import(
     conn: Conn,
     target: Target,
     crs: Annotated[str | None, Query(max_length=200, description="声明的坐标系, 如 EPSG:4490、CGCS2000 / 3-degree Gauss-Kruger CM 120E、GCJ-02")] = None,
-    enterprise_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="areas/risks: 导入到哪个企业")] = None,
+    enterprise_id: Annotated[int | None, query_id("areas/risks: 导入到哪个企业")] = None,
     layer: Annotated[str | None, Query(max_length=200, description="GeoPackage 图层 / zip 中的 Shapefile / Excel 工作表")] = None,
     control_points: Annotated[str | None, Query(max_length=20000, description="DXF: 控制点 JSON [[x, y, lon, lat], ...]")] = None,
     layer_map: Annotated[str | None, Query(max_length=20000, description='DXF: {"图层": "区域类型"}')] = None,

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import psycopg2.extensions
-import psycopg2.extras
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from app.auth import AdminUser, WriterUser
-from app.db import get_conn
-from layers import assessment, rollup
-from layers.errors import NotFound
+from app.deps import AdminUser, Conn, Id, WriterUser
+from layers import assessment, entities, rollup
 
 router = APIRouter(prefix="/api", tags=["levels"])
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Method = Literal[assessment.METHODS]  # type: ignore[valid-type]  # LEC / LS / MES / direct
 BasisQ = Annotated[Literal["current", "residual", "inherent"], Query(description="current 现状(含动态调整) / residual 现有 / inherent 固有")]
 
@@ -71,19 +65,9 @@ def put_enterprise_profile(writer: WriterUser, conn: Conn, enterprise_id: Id, na
 
 @router.get("/risks/{risk_id}", summary="一条风险: 评价方法、输入、等级; ETag 为其版本 (修改时以 If-Match 回传)")
 def get_risk(conn: Conn, risk_id: Id, response: Response):
-    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute("""SELECT r.id, r.area_id, a.enterprise_id, a.name AS area_name, r.code, r.name, r.hazard_factors,
-                              r.method::text AS method, r.inputs, r.score::float AS score, r.residual_inputs,
-                              r.inherent_level::text AS inherent_level, r.residual_level::text AS residual_level,
-                              r.control_tier::text AS control_tier, r.responsible, r.assessed_at, r.assessed_by,
-                              r.xmin::text AS version
-                       FROM risk r JOIN area a ON a.id = r.area_id WHERE r.id = %s""", (risk_id,))
-        row = cur.fetchone()
-    if row is None:
-        raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
-    row["assessed_at"] = row["assessed_at"].isoformat() if row["assessed_at"] else None
-    response.headers["ETag"] = f'"risk-{risk_id}-{row["version"]}"'
-    return row
+    risk = entities.read_risk(conn, risk_id)
+    response.headers["ETag"] = entities.etag(entities.RISKS.table, risk_id, risk["version"])
+    return risk
 
 
 @router.post("/risks/{risk_id}/assessment",
@@ -96,10 +80,8 @@ def assess_risk(user: WriterUser, conn: Conn, risk_id: Id, body: RiskAssessIn, r
         inh, res_level, version = assessment.reassess_risk(
             conn, risk_id, body.method, body.inputs, expected_version=if_match or body.version, actor=user.actor,
             residual_inputs=body.residual_inputs, residual_level=body.residual_level, basis=body.basis)
-        with conn.cursor() as cur:
-            cur.execute("SELECT area_id FROM risk WHERE id = %s", (risk_id,))
-            area_id = cur.fetchone()[0]
-    response.headers["ETag"] = f'"risk-{risk_id}-{version}"'
+        area_id = entities.read_risk(conn, risk_id)["area_id"]
+    response.headers["ETag"] = entities.etag(entities.RISKS.table, risk_id, version)
     return {"risk_id": risk_id, "inherent": inh.as_dict(), "residual_level": res_level.value, "version": version,
             "area": rollup.explain_area(conn, area_id, "current")}
 

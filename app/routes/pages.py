@@ -9,20 +9,17 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 import jinja2
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from app.auth import CurrentUser, WriterUser
-from app.db import get_conn
+from app.deps import Conn, CurrentUser, WriterUser
 from layers import city, console
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 
 router = APIRouter(include_in_schema=False)
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),

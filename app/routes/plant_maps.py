@@ -16,19 +16,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
 
-from app.db import get_conn
+from app.deps import Conn, Id
 from layers.errors import InvalidInput
 from layers.plant import BASIS_ZH
 from maps.plant_map import FORMATS, render_enterprise_map
 
 router = APIRouter(prefix="/api", tags=["maps"])
 
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 Fmt = Annotated[Literal["png", "pdf", "svg"], PathParam(description="文件格式 png/pdf/svg")]
 Paper = Annotated[Literal["A4", "A3"], Query(description="纸张 A4/A3")]
 Orient = Annotated[Literal["landscape", "portrait"], Query(description="landscape 横向 / portrait 纵向")]

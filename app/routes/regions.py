@@ -6,19 +6,15 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from app.db import get_conn
+from app.deps import Conn, Id, Offset, WithinQ, page_limit
 from layers import regions
 
 router = APIRouter(prefix="/api", tags=["regions"])
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 LevelQ = Annotated[Literal[regions.REGION_LEVELS], Query(description="区域层级")]  # type: ignore[valid-type]
-WithinQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")]
 
 
 @router.get("/regions/stats", summary="区域统计: 各等级企业数与风险点数、风险指数、区域颜色")
@@ -38,7 +34,7 @@ def stats_geojson(conn: Conn, level: LevelQ = "district", within: WithinQ = None
 
 @router.get("/supervision", summary="差异化监管: 企业等级、检查频次、下次检查日期")
 def supervision(conn: Conn, within: WithinQ = None, overdue: bool = False,
-                limit: Annotated[int, Query(ge=1, le=5000)] = 500, offset: Annotated[int, Query(ge=0)] = 0):
+                limit: Annotated[int, page_limit(5000)] = 500, offset: Offset = 0):
     return regions.supervision(conn, within=within, overdue_only=overdue, limit=limit, offset=offset)
 
 

@@ -7,11 +7,9 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Query
 
-from app.db import get_conn
+from app.deps import Conn, EnterpriseId
 from app.files import file_download
 from app.settings import web_settings
 from layers.report import report_data
@@ -19,7 +17,6 @@ from maps.report import ReportMeta, render_report
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 Name = Annotated[str, Query(max_length=40)]
 
 
@@ -27,7 +24,7 @@ Name = Annotated[str, Query(max_length=40)]
             summary="安全风险辨识管控报告 (封面、汇总、厂区四色图、较大及以上风险管控清单、附件清单、告知卡)")
 def get_report(
     conn: Conn,
-    enterprise_id: Annotated[int, PathParam(ge=1, le=2**31 - 1, description="企业 id")],
+    enterprise_id: EnterpriseId,
     basis: Annotated[Literal["residual", "inherent"], Query(description="residual 现有 / inherent 固有")] = "residual",
     compiled_by: Name = "",
     reviewed_by: Name = "",

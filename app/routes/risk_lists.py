@@ -11,22 +11,17 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi import Path as PathParam
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from app.auth import WriterUser
-from app.db import get_conn
+from app.deps import Conn, EnterpriseId, WriterUser
 from app.uploads import read_upload
 from layers.risk_lists import MAX_WORKBOOK_BYTES, import_workbook, risk_list_tables, significant_tables
 from maps.excel import MEDIA_TYPE, write_workbook
 
 router = APIRouter(prefix="/api", tags=["risk lists"])
 
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-EnterpriseId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="企业 id")]
 
 
 

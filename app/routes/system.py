@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends
-
-from app.db import get_public_conn
+from app.deps import PublicConn
+from db.connection import server_version
 
 router = APIRouter(prefix="/api", tags=["system"])
 
 
 @router.get("/health", summary="健康检查: 服务与数据库可用 (health: the app answers and the database replies)")
-def health(conn: Annotated[psycopg2.extensions.connection, Depends(get_public_conn)]) -> dict:
-    with conn.cursor() as cur:
-        cur.execute("SELECT current_setting('server_version')")
-        version = cur.fetchone()[0]
-    return {"status": "ok", "database": f"PostgreSQL {version}"}
+def health(conn: PublicConn) -> dict:
+    return {"status": "ok", "database": f"PostgreSQL {server_version(conn)}"}

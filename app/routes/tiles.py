@@ -1,22 +1,19 @@
-"""Mapbox vector tiles of enterprises and areas: GET /tiles/{layer}/{z}/{x}/{y}.pbf (SQL in layers/tiles.py)."""
+"""Mapbox vector tiles of enterprises and areas: GET /tiles/{layer}/{z}/{x}/{y}.pbf (SQL in db/tiles.py)."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Annotated
 
-import psycopg2.extensions
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.db import get_conn
+from app.deps import Conn, WithinQ
 from layers import tiles
 from layers.city import parse_filter
 from layers.errors import InvalidInput, NotFound
 
 router = APIRouter(tags=["tiles"])
-Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
-WithinQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")]
 IndustryQ = Annotated[str | None, Query(max_length=200, description="行业代码, 逗号分隔 (e.g. hazchem,machinery)")]
 LevelQ = Annotated[str | None, Query(max_length=100, description="风险等级, 逗号分隔 (major,significant,…,unassessed)")]
 

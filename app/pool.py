@@ -1,15 +1,14 @@
-"""The connection pool of the web app and the dependency that lends a connection to a request."""
+"""The connection pool of the web app (the dependencies lending its connections to requests are in
+:mod:`app.deps`)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg2
 import psycopg2.extensions
-from fastapi import Request
-
-from app.auth import accept, required_token
 
 
 class PoolBusy(RuntimeError):
@@ -65,72 +64,19 @@ class Pool:
         finally:
             self._slots.release()
 
+    @contextmanager
+    def connection(self) -> Iterator[psycopg2.extensions.connection]:
+        """A connection lent for the ``with`` block and given back after it (unscoped: the owner's
+        view of every row, for the few callers that need it, such as logging in)."""
+        conn = self.getconn()
+        try:
+            yield conn
+        finally:
+            self.putconn(conn)
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
-
-
-def _release(pool: Pool, conn: psycopg2.extensions.connection) -> None:
-    """Give a scoped connection back without its scope (the next borrower may be anyone)."""
-    from layers.accounts import clear_scope
-
-    try:
-        conn.rollback()
-        clear_scope(conn)
-    except psycopg2.Error:
-        conn.close()          # never hand a connection with someone's scope to the next request
-    pool.putconn(conn)
-
-
-def _scoped(pool: Pool, user) -> Iterator[psycopg2.extensions.connection]:
-    from layers.accounts import apply_scope
-
-    conn = pool.getconn()
-    try:
-        apply_scope(conn, user)
-        yield conn
-    finally:
-        _release(pool, conn)
-
-
-def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
-    """A connection that sees only what the logged-in user may see (row-level security).
-
-    The session is checked on this connection by the statement that scopes it to its user, one
-    round trip (:func:`layers.accounts.session_scope`); when a dependency before this one already
-    checked it in this request (:func:`app.auth.current_user`), that user's scope is applied."""
-    from layers.accounts import apply_scope, session_scope
-
-    pool = request.app.state.pool
-    user = getattr(request.state, "user", None)
-    token = required_token(request) if user is None else None
-    conn = pool.getconn()
-    try:
-        if user is None:
-            accept(request, token, session_scope(conn, token))
-        else:
-            apply_scope(conn, user)
-        yield conn
-    finally:
-        _release(pool, conn)
-
-
-def get_public_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
-    """A connection for pages without login (health, a notification card's QR landing page): it
-    sees no enterprise's rows; such routes read what they publish through narrow functions."""
-    yield from _scoped(request.app.state.pool, None)
-
-
-def get_publishing_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
-    """A connection without row-level scope, for the few pages that publish a fixed public view of
-    one object to anyone (the QR landing page of a post's notification card, which hangs on the
-    workshop wall anyway). Such a route must read only what it publishes, by the object's id."""
-    pool = request.app.state.pool
-    conn = pool.getconn()
-    try:
-        yield conn
-    finally:
-        pool.putconn(conn)

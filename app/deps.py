@@ -1,0 +1,124 @@
+"""What the routes ask FastAPI for, each declared once: the request's connection (scoped to its user),
+the user and the roles a route needs, ids and pages.
+
+A route module writes ``conn: Conn``, ``user: WriterUser``, ``enterprise_id: EnterpriseId``,
+``limit: Annotated[int, page_limit(500)] = 50, offset: Offset = 0``; the rules behind them (row-level
+scope, the session check, ids within PostgreSQL's integer, bounded pages) live here only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import psycopg2
+import psycopg2.extensions
+from fastapi import Depends, Path, Query, Request
+
+from app.auth import accept, current_user, required_token
+from app.pool import Pool
+from layers.accounts import Forbidden, User, apply_scope, clear_scope, session_scope
+
+# -- connections -----------------------------------------------------------------------------------
+
+
+def _release(pool: Pool, conn: psycopg2.extensions.connection) -> None:
+    """Give a scoped connection back without its scope (the next borrower may be anyone)."""
+    try:
+        conn.rollback()
+        clear_scope(conn)
+    except psycopg2.Error:
+        conn.close()          # never hand a connection with someone's scope to the next request
+    pool.putconn(conn)
+
+
+def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
+    """A connection that sees only what the logged-in user may see (row-level security).
+
+    The session is checked on this connection by the statement that scopes it to its user, one
+    round trip (:func:`layers.accounts.session_scope`); when a dependency before this one already
+    checked it in this request (:func:`app.auth.current_user`), that user's scope is applied."""
+    pool = request.app.state.pool
+    user = getattr(request.state, "user", None)
+    token = required_token(request) if user is None else None
+    conn = pool.getconn()
+    try:
+        if user is None:
+            accept(request, token, session_scope(conn, token))
+        else:
+            apply_scope(conn, user)
+        yield conn
+    finally:
+        _release(pool, conn)
+
+
+def get_public_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
+    """A connection for pages without login (health, a notification card's QR landing page): it
+    sees no enterprise's rows; such routes read what they publish through narrow functions."""
+    pool = request.app.state.pool
+    conn = pool.getconn()
+    try:
+        apply_scope(conn, None)
+        yield conn
+    finally:
+        _release(pool, conn)
+
+
+def get_publishing_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
+    """A connection without row-level scope, for the few pages that publish a fixed public view of
+    one object to anyone (the QR landing page of a post's notification card, which hangs on the
+    workshop wall anyway). Such a route must read only what it publishes, by the object's id."""
+    with request.app.state.pool.connection() as conn:
+        yield conn
+
+
+Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
+PublicConn = Annotated[psycopg2.extensions.connection, Depends(get_public_conn)]
+PublishingConn = Annotated[psycopg2.extensions.connection, Depends(get_publishing_conn)]
+
+# -- users and roles -------------------------------------------------------------------------------
+
+
+def require_role(*roles: str):
+    """A dependency refusing (403) users whose role is not in ``roles``."""
+
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"此操作需要角色 {'/'.join(roles)} (requires role {'/'.join(roles)}); "
+                            f"当前为 {user.role} (you are {user.role})")
+        return user
+
+    return check
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+AdminUser = Annotated[User, Depends(require_role("admin"))]
+WriterUser = Annotated[User, Depends(require_role("admin", "enterprise"))]
+
+# -- ids and pages ---------------------------------------------------------------------------------
+
+#: Ids are PostgreSQL integers: a larger number is the caller's mistake (422), not a database error.
+MAX_ID = 2**31 - 1
+#: The deepest page a list serves.
+MAX_OFFSET = 10_000_000
+
+
+def path_id(description: str | None = None, *, alias: str | None = None) -> Any:
+    """An id in the path (``Annotated[int, path_id("情景 id")]``)."""
+    return Path(alias=alias, ge=1, le=MAX_ID, description=description)
+
+
+def query_id(description: str | None = None) -> Any:
+    """An optional id in the query (``Annotated[int | None, query_id("区域 id")] = None``)."""
+    return Query(ge=1, le=MAX_ID, description=description)
+
+
+def page_limit(maximum: int) -> Any:
+    """A page's length, 1 to ``maximum`` (``Annotated[int, page_limit(500)] = 50``)."""
+    return Query(ge=1, le=maximum)
+
+
+Id = Annotated[int, path_id()]
+EnterpriseId = Annotated[int, path_id("企业 id")]
+WithinQ = Annotated[int | None, query_id("只看此区域之内 (辖区)")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]

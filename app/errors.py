@@ -1,0 +1,106 @@
+"""How every error the app knows is answered: one table from exception class to HTTP status.
+
+Domain errors (:mod:`layers.errors`, the accounts' and the imports'), the database's refusals and
+FastAPI's own validation all answer ``{"detail": <the reason>}`` — with ``"errors"`` (field by
+field) where the error carries them — never a 500. :func:`install` registers the table on an app;
+a subclass finds its own row before its base's (Starlette looks up the exception's MRO).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import psycopg2
+import psycopg2.errors
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from app.pool import PoolBusy
+from app.validation import validation_message_zh
+from layers.accounts import AuthError, Forbidden
+from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
+from layers.imports.problems import TooLarge, UnsupportedFormat
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one kind of error: its status, ``{"detail": str(exc)}`` and, with ``errors``,
+    the exception's ``errors`` list beside it; ``headers`` go with it."""
+
+    status: int
+    errors: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+    async def __call__(self, request: Request, exc: Exception) -> Response:
+        content = {"detail": str(exc)}
+        if self.errors:
+            content["errors"] = exc.errors  # type: ignore[attr-defined]
+        return JSONResponse(status_code=self.status, content=content, headers=self.headers or None)
+
+
+async def _unauthenticated(request: Request, exc: Exception) -> Response:
+    """401, or for a browser's page request the login page, which comes back here afterwards."""
+    if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return await Answer(401, headers={"WWW-Authenticate": "Bearer"})(request, exc)
+
+
+async def _outside_jurisdiction(request: Request, exc: Exception) -> Response:
+    """Row-level security refused a write: the target is outside the user's jurisdiction (a foreign
+    id is "not found", as for reads), or the user's role may only read it."""
+    user = getattr(request.state, "user", None)
+    if user is not None and user.role == "regulator":
+        return JSONResponse(status_code=403, content={
+            "detail": "监管人员对企业数据只读, 可记录执法检查和隐患 (regulators read enterprise data; they record "
+                      "inspections and hidden hazards)"})
+    return JSONResponse(status_code=404, content={"detail": "对象不存在或不在您的权限范围内 (not found)"})
+
+
+async def _database_refused(request: Request, exc: Exception) -> Response:
+    """A check at the door in PostGIS (invalid geometry, wrong CRS, bad code, broken nesting...)
+    refused the write: the caller's mistake, with the database's reason."""
+    diag = getattr(exc, "diag", None)
+    message = (diag.message_primary if diag else None) or str(exc).splitlines()[0]
+    return JSONResponse(status_code=422, content={"detail": message})
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """FastAPI's validation: every field named, with pydantic's reason in Chinese."""
+    problems = [
+        {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")),
+         "message": validation_message_zh(e)} for e in exc.errors()  # type: ignore[attr-defined]
+    ]
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:3])
+    return JSONResponse(status_code=422, content={"detail": f"请求参数无效 (invalid request): {summary}",
+                                                  "errors": problems})
+
+
+#: exception class -> its answer
+ANSWERS: dict[type[Exception], Handler] = {
+    NotFound: Answer(404),
+    InvalidInput: Answer(422, errors=True),
+    AuthError: _unauthenticated,
+    Forbidden: Answer(403),
+    psycopg2.errors.InsufficientPrivilege: _outside_jurisdiction,
+    PoolBusy: Answer(503, headers={"Retry-After": "5"}),
+    TooLarge: Answer(413, errors=True),
+    UnsupportedFormat: Answer(415, errors=True),
+    Stale: Answer(412),
+    VersionRequired: Answer(428, errors=True),
+    Conflict: Answer(409),
+    psycopg2.IntegrityError: _database_refused,
+    psycopg2.DataError: _database_refused,
+    RequestValidationError: _invalid_request,
+}
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of :data:`ANSWERS` as the table says."""
+    for exc_class, answer in ANSWERS.items():
+        app.add_exception_handler(exc_class, answer)
