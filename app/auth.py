@@ -1,5 +1,5 @@
 """Who is asking: the session token (``Authorization: Bearer …`` or the ``riskatlas_session``
-cookie of the console) resolved to a :class:`layers.accounts.User`, and the cross-site check of
+cookie of the console) resolved to a :class:`layers.access.accounts.User`, and the cross-site check of
 cookie-authenticated changes.
 
 What a route may do is decided elsewhere: its role in :mod:`app.deps` (``WriterUser``,
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from layers.accounts import AuthError, Forbidden, User, session_user
+from layers.access.accounts import AuthError, Forbidden, User, session_user
 
 COOKIE = "riskatlas_session"
 

@@ -176,7 +176,7 @@ def _demo_accounts() -> None:
     """The demo's three accounts (admin, a district regulator, enterprise 1's user), created once with
     random passwords written to var/demo-accounts.txt (readable by its owner only) and printed."""
     from db.settings import project_root
-    from layers.accounts import create_demo_accounts
+    from layers.access.accounts import create_demo_accounts
 
     path = project_root() / "var" / "demo-accounts.txt"
     with connection("demo") as conn, conn:

@@ -17,7 +17,7 @@ from fastapi import Depends, Path, Query, Request
 
 from app.auth import accept, current_user, required_token
 from app.pool import Pool
-from layers.accounts import Forbidden, User, apply_scope, clear_scope, session_scope
+from layers.access.accounts import Forbidden, User, apply_scope, clear_scope, session_scope
 
 # -- connections -----------------------------------------------------------------------------------
 
@@ -36,7 +36,7 @@ def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
     """A connection that sees only what the logged-in user may see (row-level security).
 
     The session is checked on this connection by the statement that scopes it to its user, one
-    round trip (:func:`layers.accounts.session_scope`); when a dependency before this one already
+    round trip (:func:`layers.access.accounts.session_scope`); when a dependency before this one already
     checked it in this request (:func:`app.auth.current_user`), that user's scope is applied."""
     pool = request.app.state.pool
     user = getattr(request.state, "user", None)

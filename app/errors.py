@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.pool import PoolBusy
 from app.validation import validation_message_zh
-from layers.accounts import AuthError, Forbidden
+from layers.access.accounts import AuthError, Forbidden
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.imports.problems import TooLarge, UnsupportedFormat
 

@@ -31,7 +31,7 @@ import time
 
 from bench.browser import free_port
 from bench.harness import Context, benchmark
-from layers.accounts import create_user
+from layers.access.accounts import create_user
 
 CLIENTS = 50
 BENCH_USER = "bench-regulator"

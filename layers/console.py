@@ -15,7 +15,7 @@ import geopandas as gpd
 import psycopg2.extensions
 
 from layers import entities, hidden_hazards
-from layers.audit import enterprise_audit
+from layers.access.audit import enterprise_audit
 from layers.city import region_level
 from layers.plant import EnterpriseInfo, enterprise_info, plant_areas
 from layers.regions import CHILD_LEVEL, REGION_LEVEL_ZH, region_stats, supervision

@@ -38,7 +38,7 @@ import shapely
 import shapely.geometry
 from psycopg2 import sql
 
-from layers.accounts import Forbidden
+from layers.access.accounts import Forbidden
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.imports import crs as crs_mod
 from layers.imports.problems import Problems, Where

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.auth import COOKIE
 from app.main import create_app
-from layers.accounts import create_user
+from layers.access.accounts import create_user
 
 PASSWORD = "correct horse battery"
 

@@ -28,7 +28,7 @@ def create(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="从标准输入读取密码")] = False,
 ) -> None:
     """创建账号 (首个管理员: riskatlas users create admin)."""
-    from layers.accounts import create_user
+    from layers.access.accounts import create_user
     from layers.errors import Conflict, InvalidInput, NotFound
     from layers.regions import region_id_of
 
@@ -44,7 +44,7 @@ def create(
 def passwd(username: Annotated[str, typer.Argument()],
            password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False) -> None:
     """重设密码 (并使该账号的全部会话失效)."""
-    from layers.accounts import set_password
+    from layers.access.accounts import set_password
     from layers.errors import InvalidInput, NotFound
 
     password = _password(password_stdin)
@@ -56,7 +56,7 @@ def passwd(username: Annotated[str, typer.Argument()],
 @app.command("list")
 def list_cmd() -> None:
     """列出账号."""
-    from layers.accounts import list_users
+    from layers.access.accounts import list_users
 
     with connection() as conn:
         for u in list_users(conn):

@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 from app.auth import COOKIE, token_of
 from app.deps import MAX_ID, AdminUser, Conn, CurrentUser
 from app.settings import web_settings
-from layers import accounts
-from layers.accounts import AuthError
-from layers.audit import set_actor
+from layers.access import accounts
+from layers.access.accounts import AuthError
+from layers.access.audit import set_actor
 
 router = APIRouter(tags=["accounts"])
 

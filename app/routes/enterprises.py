@@ -67,7 +67,7 @@ def get_audit(
     limit: Annotated[int, page_limit(500)] = 100,
     offset: Offset = 0,
 ):
-    from layers.audit import enterprise_audit
+    from layers.access.audit import enterprise_audit
 
     total, rows = enterprise_audit(conn, enterprise_id, table=table, limit=limit, offset=offset)
     return {"total": total, "limit": limit, "offset": offset, "items": rows}

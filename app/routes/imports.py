@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.deps import Conn, CurrentUser, query_id
 from app.uploads import read_upload
-from layers.accounts import Forbidden
+from layers.access.accounts import Forbidden
 from layers.errors import InvalidInput
 from layers.imports import TARGETS, ImportOptions, import_file
 from layers.imports.source import max_upload_bytes

@@ -7,7 +7,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from layers.accounts import User, apply_scope, clear_scope
+from layers.access.accounts import User, apply_scope, clear_scope
 
 
 def _one(cur, sql, params=()):

@@ -1,4 +1,4 @@
-"""Accounts: argon2id hashes, uniform login errors, lockout, sessions (layers.accounts).
+"""Accounts: argon2id hashes, uniform login errors, lockout, sessions (layers.access.accounts).
 
 login() commits (a session must survive the request), so these tests use their own connection
 to the test database and delete their accounts afterwards."""
@@ -10,7 +10,7 @@ import uuid
 import psycopg2
 import pytest
 
-from layers import accounts
+from layers.access import accounts
 from layers.errors import Conflict, InvalidInput, NotFound
 
 PASSWORD = "a long enough password"
