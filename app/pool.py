@@ -21,7 +21,7 @@ class Pool:
     given back open for the next request. (psycopg2's own pool closed all but ``minconn`` of them: a
     request's connection comes back only after its response is sent, when the client's next request
     already wants one, so it opened a new connection, password exchange and all, for almost every
-    request — 4–10 ms of a 1 ms vector tile.)"""
+    request: several times the cost of a small query.)"""
 
     def __init__(self, url: str, minconn: int = 1, maxconn: int = 20, wait: float = 30.0):
         self.url = url

@@ -1,4 +1,4 @@
-"""API latency under load (issue 4, benchmark 3): 50 concurrent clients on loopback.
+"""API latency under load (benchmark 3): 50 concurrent clients on loopback.
 
 The app runs as it would in production (``uvicorn`` with 2 workers, a separate process) on the
 bench database. A load generator (asyncio + httpx, in this process) keeps ``CLIENTS`` requests in
@@ -228,7 +228,7 @@ def api_latency(ctx: Context):
         editor = {"Authorization": f"Bearer {login(base, BENCH_EDITOR, BENCH_PASSWORD)}"}
         yield {
             "read_mix": lambda: asyncio.run(_load(base, paths, seconds, CLIENTS, headers)),
-            # issue 8: the same readers while EDITORS people save risk assessments the whole time
+            # the same readers while EDITORS people save risk assessments the whole time
             "read_mix_with_edits": lambda: asyncio.run(_load(base, paths, seconds, CLIENTS, headers, editors=EDITORS,
                                                              risks=risks, editor_headers=editor)),
             "health_floor": lambda: asyncio.run(_load(base, [("health", "/api/health")], seconds, CLIENTS)),

@@ -1,4 +1,4 @@
-"""Bulk load of polygons (issue 4, benchmark 1): the riskatlas loader vs ``ogr2ogr`` vs
+"""Bulk load of polygons (benchmark 1): the riskatlas loader vs ``ogr2ogr`` vs
 ``GeoDataFrame.to_postgis``.
 
 The polygons are the generated plants, workshops and units of the bench database (repeated with

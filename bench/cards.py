@@ -1,4 +1,4 @@
-"""Batch printing of 岗位安全风险告知卡 (issue 5): every card of an enterprise as one PDF.
+"""Batch printing of 岗位安全风险告知卡: every card of an enterprise as one PDF.
 
 ``riskatlas``: :func:`maps.cards.render_cards`, all cards into one PdfPages file, so the CJK font is
 subset and embedded once per batch (Type 3, see ``maps.typeset.pdf_fonts``).

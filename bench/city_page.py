@@ -1,4 +1,4 @@
-"""The city page vs ``GeoDataFrame.explore()`` of the same enterprises (issue 6): bytes and first paint.
+"""The city page vs ``GeoDataFrame.explore()`` of the same enterprises: bytes and first paint.
 
 - ``riskatlas_page``: GET /maps/city from the real app in headless chromium (DevTools protocol, cache
   off, only loopback reachable): the server renders the page (regions, heat points, hazard layers) and

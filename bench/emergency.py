@@ -1,4 +1,4 @@
-"""One emergency scenario end to end on the province-scale data (issue 7).
+"""One emergency scenario end to end on the province-scale data.
 
 ``riskatlas_end_to_end``: store the threat zones of a scenario at a hazard source (placed from local
 metres), then who is inside each zone (enterprises and their areas, protection targets and

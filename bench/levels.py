@@ -1,4 +1,4 @@
-"""Risk-level maintenance at province scale (issue 3): a full recompute and one incremental change.
+"""Risk-level maintenance at province scale: a full recompute and one incremental change.
 
 ``levels_full``: ``ra_refresh_all_levels()`` (own levels from every risk, dynamic rules from open
 hidden hazards, roll-up unit → workshop → plant → enterprise) after the stored levels are wiped,

@@ -1,4 +1,4 @@
-"""A3 300 dpi 厂区安全风险四色分布图 of a synthetic plant with 1,000 units (issue 5).
+"""A3 300 dpi 厂区安全风险四色分布图 of a synthetic plant with 1,000 units.
 
 Set-up builds the plant in memory (no database): 20 workshops in a 5 × 4 grid, 50 units each (smoke:
 2 workshops × 25 units), two other buildings, levels drawn with a fixed seed (低 40 %, 一般 40 %, 较大

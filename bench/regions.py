@@ -1,4 +1,4 @@
-"""Region statistics for every district, town and grid (issue 4, benchmark 2).
+"""Region statistics for every district, town and grid (benchmark 2).
 
 ``riskatlas``: :func:`layers.regions.region_stats` for the three levels — enterprises by current
 level, risk points by residual level, the risk index and the region colour, through the

@@ -1,4 +1,4 @@
-"""Vector tiles of enterprises at zooms 8, 12 and 16 on the province data (issue 6).
+"""Vector tiles of enterprises at zooms 8, 12 and 16 on the province data.
 
 Three subjects, measured in one run per zoom over the same fixed tile set (tiles holding enterprises,
 picked deterministically by enterprise id):

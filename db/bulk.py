@@ -37,8 +37,8 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 def ewkb_hex(geoms: Sequence[shapely.Geometry | None] | np.ndarray, srid: int = 4326) -> np.ndarray:
     """Hex EWKB (with SRID) of an array of shapely geometries, vectorised; None stays None.
 
-    Binary WKB from shapely then ``bytes.hex`` is ~5× quicker than shapely's own ``hex=True``
-    (measured on 200,000 polygons: 0.24 s vs 1.45 s)."""
+    Binary WKB from shapely then ``bytes.hex`` is several times quicker than shapely's own
+    ``hex=True``."""
     arr = np.asarray(geoms, dtype=object)
     out = np.full(len(arr), None, dtype=object)
     present = np.array([g is not None for g in arr], dtype=bool)

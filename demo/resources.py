@@ -1,7 +1,7 @@
 """Emergency resources (fire stations, shelters, hospitals, depots, rescue teams) and protection
 targets (schools, kindergartens, hospitals, nursing homes, residential blocks, markets, offices).
 
-All synthetic. Fire stations keep at least 200 m from hazardous-chemical plants (DOMAIN.md §6);
+All synthetic. Fire stations keep at least 200 m from hazardous-chemical plants (docs/domain.md §6);
 some protection targets are put within 500 m of the drawn plants (most of them around the chemical
 warehouse) and around the industrial clusters, so that threat zones and GB 18218's α find people.
 """

@@ -1,4 +1,4 @@
-"""Risk assessment methods (DOMAIN.md §3): LEC, LS, MES and 直接判定 (seed 003 第七条).
+"""Risk assessment methods (docs/domain.md §3): LEC, LS, MES and 直接判定 (seed 003 第七条).
 
 Value scales, thresholds and the direct-determination rules are data in named, versioned profiles
 (table ``assessment_profile``; the defaults are seeded by db/migrations/0006). This module is the one

@@ -1,6 +1,6 @@
 """岗位安全风险告知卡 (post risk notification cards): the fields of one card, gathered from the data.
 
-DOMAIN.md §4 lists a card's fields: 岗位/区域名称, 编号, 风险等级 colour band, 主要危险有害因素, 可能导致的
+docs/domain.md §4 lists a card's fields: 岗位/区域名称, 编号, 风险等级 colour band, 主要危险有害因素, 可能导致的
 事故类型及后果, 管控措施, 应急处置措施, 责任人与电话, 应急电话, safety signs, QR code linking to the online
 record, 发布日期/版本. Seed 003 第十一条: the card names the post, the accident types and their
 consequences, the hazard factors and the control measures.

@@ -1,4 +1,4 @@
-"""The stored objects one at a time (issue 8): read one as a GeoJSON Feature with its version, list a
+"""The stored objects one at a time: read one as a GeoJSON Feature with its version, list a
 page of them, change part of one, delete one.
 
 Every change quotes the version it is based on — the ETag of the read, which is PostgreSQL's row

@@ -1,6 +1,6 @@
 """重大危险源 (major hazard sources): identification and grading by GB 18218-2018, and the layer.
 
-The rules (GB 18218-2018 §4.2 and §4.3; DOMAIN.md §5):
+The rules (GB 18218-2018 §4.2 and §4.3; docs/domain.md §5):
 
 * identification: S = Σ qᵢ/Qᵢ ≥ 1 (q the maximum quantity present, Q the critical quantity, both in
   tonnes; a single substance with q ≥ Q is the same rule with one term);

@@ -1,4 +1,4 @@
-"""隐患排查治理: the closed loop of a hidden hazard (DOMAIN.md §4; seed 003 第十六条–第十八条; seed 001).
+"""隐患排查治理: the closed loop of a hidden hazard (docs/domain.md §4; seed 003 第十六条–第十八条; seed 001).
 
 Lifecycle: 上报 ``reported`` → 整改中 ``rectifying`` → 待验收 ``pending_review`` → 已闭环 ``closed``;
 a failed review (复查不合格) sends a hazard from 待验收 back to 整改中, with the reason as its 复查结果.
@@ -288,7 +288,7 @@ def overdue(conn: psycopg2.extensions.connection, *, enterprise_id: int | None =
     return list_hazards(conn, enterprise_id=enterprise_id, region_id=region_id, overdue=True, limit=1_000_000)[1]
 
 
-#: The 隐患排查治理台账 columns (DOMAIN.md §4) and where each comes from.
+#: The 隐患排查治理台账 columns (docs/domain.md §4) and where each comes from.
 LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("编号", "id"), ("排查时间", "found_at"), ("排查人", "found_by"), ("隐患部位", "area"),
     ("隐患描述", "description"), ("隐患等级", "grade_zh"), ("整改措施", "measures"), ("整改期限", "deadline"),

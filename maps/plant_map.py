@@ -1,4 +1,4 @@
-"""厂区/车间安全风险四色分布图: printable four-colour maps of a plant or one workshop (issue 5).
+"""厂区/车间安全风险四色分布图: printable four-colour maps of a plant or one workshop.
 
 A sheet is drawn like a site plan, at a round scale (1:N, N in 1/2/2.5/5 × 10ⁿ) in a local metric
 projection (the UTM zone of the plant):

@@ -119,7 +119,7 @@ def add_target(conn, x: float, y: float, population: int, name: str = "测试居
         return cur.fetchone()[0]
 
 
-# -- emergency planning helpers (issue 7) ------------------------------------------------------------
+# -- emergency planning helpers ------------------------------------------------------------
 @dataclass(frozen=True)
 class Zone:
     """A stand-in with the attributes of ``layers.consequences.ThreatZone``: tests of storage, affected
@@ -134,7 +134,7 @@ class Zone:
 
 
 def circle_zones(red_m: float = 100.0, orange_m: float = 250.0, yellow_m: float = 500.0) -> list[Zone]:
-    """Three concentric circles (overpressure thresholds of DOMAIN.md §6: 55 / 24 / 6.9 kPa)."""
+    """Three concentric circles (overpressure thresholds of docs/domain.md §6: 55 / 24 / 6.9 kPa)."""
     from shapely.geometry import Point
 
     return [Zone(lv, p, "kPa", f"超压 {p} kPa", r, Point(0, 0).buffer(r, 64))

@@ -1,4 +1,4 @@
-"""REST for the stored objects (issue 8): GeoJSON in and out, pages, filters, versions.
+"""REST for the stored objects: GeoJSON in and out, pages, filters, versions.
 
 For each entity of :mod:`layers.entities` (enterprises, areas, risks, hazard sources, emergency
 resources, protection targets, regions):

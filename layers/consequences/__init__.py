@@ -1,4 +1,4 @@
-"""Consequence models for emergency planning: ALOHA-style threat zones (DOMAIN.md §6, issue 7).
+"""Consequence models for emergency planning: ALOHA-style threat zones (docs/domain.md §6).
 
 Four models, each turning a release (and the weather) into up to three threat zones — red, orange,
 yellow, red the most severe — as shapely polygons in LOCAL METRES: the source at (0, 0), x east,

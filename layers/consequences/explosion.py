@@ -32,15 +32,15 @@ class VceTntParams:
     # Propane (LPG): lower heat of combustion 2043 kJ/mol / 44.10 g/mol (NIST Chemistry WebBook).
     heat_of_combustion_kj_kg: float = param(46_350.0, unit="kJ/kg", lo=1_000.0, hi=150_000.0,
                                             zh="燃烧热 ΔH_c（默认丙烷/液化石油气 46 350 kJ/kg）")
-    # α = 0.04: the "蒸气云当量系数，统计平均值 0.04" of Chinese 安全评价 practice (DOMAIN.md §6); CCPS
+    # α = 0.04: the "蒸气云当量系数，统计平均值 0.04" of Chinese 安全评价 practice (docs/domain.md §6); CCPS
     # and Crowl & Louvar quote 1–10 % (2 % in their examples).
     yield_factor: float = param(0.04, unit="", lo=0.0, lo_open=True, hi=1.0,
                                 zh="蒸气云爆炸效率因子（当量系数）α，默认 0.04")
     # β = 1.8 "地面爆炸系数" (ground reflection) of the Chinese textbook form W = 1.8 α W_f Q_f / Q_TNT;
-    # published reports apply it inconsistently (DOMAIN.md §6): set 1.0 to leave it out.
+    # published reports apply it inconsistently (docs/domain.md §6): set 1.0 to leave it out.
     ground_reflection_factor: float = param(1.8, unit="", lo=1.0, hi=2.0,
                                             zh="地面爆炸系数（地面反射），默认 1.8；不计时取 1")
-    # Q_TNT = 4 520 kJ/kg, the TNT explosion heat of the Chinese texts (DOMAIN.md §6). CCPS (2000)
+    # Q_TNT = 4 520 kJ/kg, the TNT explosion heat of the Chinese texts (docs/domain.md §6). CCPS (2000)
     # and Crowl & Louvar use 4 686 kJ/kg (1 120 cal/g).
     tnt_blast_energy_kj_kg: float = param(4_520.0, unit="kJ/kg", lo=4_000.0, hi=5_000.0,
                                           zh="TNT 爆热 Q_TNT，默认 4 520 kJ/kg")
@@ -73,7 +73,7 @@ def kinney_graham_overpressure_ratio(z: float) -> float:
 def cn_sachs_overpressure_ratio(z: float) -> float:
     """ΔP/P₀ = 0.137 Z⁻³ + 0.119 Z⁻² + 0.269 Z⁻¹ − 0.019 with the energy-scaled (Sachs) distance
     Z = R (P₀/E)^(1/3), E = W_TNT · Q_TNT in J: the correlation of the Chinese 安全评价 textbooks
-    (DOMAIN.md §6), stated for 0.3 ≤ Z ≤ 12."""
+    (docs/domain.md §6), stated for 0.3 ≤ Z ≤ 12."""
     return 0.137 / z**3 + 0.119 / z**2 + 0.269 / z - 0.019
 
 
@@ -89,16 +89,16 @@ def vce_overpressure_kpa(distance_m: float, p: VceTntParams) -> float:
 
 
 def cn_death_radius_m(w_tnt_kg: float) -> float:
-    """死亡半径 R₀.₅ = 13.6 (W_TNT/1000)^0.37 m (Chinese 安全评价 texts, DOMAIN.md §6)."""
+    """死亡半径 R₀.₅ = 13.6 (W_TNT/1000)^0.37 m (Chinese 安全评价 texts, docs/domain.md §6)."""
     return 13.6 * (w_tnt_kg / 1000.0) ** 0.37
 
 
-#: K_II = 5.6, the 二级破坏 (property damage) coefficient of the Chinese texts (DOMAIN.md §6).
+#: K_II = 5.6, the 二级破坏 (property damage) coefficient of the Chinese texts (docs/domain.md §6).
 CN_PROPERTY_DAMAGE_K = 5.6
 
 
 def cn_property_damage_radius_m(w_tnt_kg: float, k: float = CN_PROPERTY_DAMAGE_K) -> float:
-    """财产损失半径 R = K · W_TNT^(1/3) / [1 + (3175/W_TNT)²]^(1/6) m (DOMAIN.md §6)."""
+    """财产损失半径 R = K · W_TNT^(1/3) / [1 + (3175/W_TNT)²]^(1/6) m (docs/domain.md §6)."""
     return k * w_tnt_kg ** (1.0 / 3.0) / (1.0 + (3175.0 / w_tnt_kg) ** 2) ** (1.0 / 6.0)
 
 

@@ -27,7 +27,7 @@ FIREBALL_MASS_SPLIT_KG = 30_000.0
 #: Fireball centre height H = 0.75 D (CCPS 2000 §2.2.4).
 FIREBALL_CENTRE_HEIGHT_FACTOR = 0.75
 #: Thermal-dose probits Pr = a + b ln(t · q^(4/3)), q in W/m², t in s, as in the Chinese 安全评价
-#: texts (DOMAIN.md §6): death (Eisenberg 1975), second- and first-degree burns.
+#: texts (docs/domain.md §6): death (Eisenberg 1975), second- and first-degree burns.
 PROBITS = {"red": (-37.23, 2.56, "50% 死亡"), "orange": (-43.14, 3.0188, "50% 二度烧伤（重伤）"),
            "yellow": (-39.83, 3.0186, "50% 一度烧伤（轻伤）")}
 
@@ -40,7 +40,7 @@ class BleveFireballParams:
     (M < 30 t) or 2.6 M^(1/6), centre at 0.75 D, surface emissive power E = f_rad · M · ΔH_c /
     (π D² t), view factor (D/2)²/L² for a target facing the fireball (L centre-to-target),
     transmissivity 2.02 (P_w x)^-0.09 over the path outside the fireball.
-    ``method="cn_textbook"`` (安全评价 texts, DOMAIN.md §6): R = 2.9 W^(1/3), t = 0.45 W^(1/3),
+    ``method="cn_textbook"`` (安全评价 texts, docs/domain.md §6): R = 2.9 W^(1/3), t = 0.45 W^(1/3),
     q(r) = q₀ R² r (1 − 0.058 ln r) / (R² + r²)^(3/2), q₀ = 270 kW/m² (a vertical target, fireball
     centre at height R, transmissivity 1 − 0.058 ln r).
     ``criterion="flux"``: zones at the thresholds (ALOHA 10 / 5 / 2 kW/m²); ``"probit"``: at the

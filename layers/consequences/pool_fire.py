@@ -21,7 +21,7 @@ from layers.consequences.base import (
 
 #: Thomas (1963) flame height H = 42 D [m''/(ρ_a √(g D))]^0.61 (CCPS 2000 §2.2.3).
 THOMAS_COEFF, THOMAS_EXPONENT = 42.0, 0.61
-#: The Chinese textbook form h = 84 r [m''/(ρ₀ √(2 g r))]^0.6 (DOMAIN.md §6).
+#: The Chinese textbook form h = 84 r [m''/(ρ₀ √(2 g r))]^0.6 (docs/domain.md §6).
 CN_THOMAS_COEFF, CN_THOMAS_EXPONENT = 84.0, 0.6
 
 
@@ -36,7 +36,7 @@ class PoolFireParams:
     texts; defaults benzene, CRC Handbook).
     Radiation: ``radiation_model="point_source"`` (CCPS 2000 §2.2.3): q = τ χ m'' (π D²/4) ΔH_c /
     (4π L²), the point at half the Thomas flame height above the pool centre; or ``"cn_textbook"``:
-    Q = (π r² + 2π r h) m'' η ΔH_c / (72 m''^0.61 + 1), I = Q / (4π x²) (DOMAIN.md §6).
+    Q = (π r² + 2π r h) m'' η ΔH_c / (72 m''^0.61 + 1), I = Q / (4π x²) (docs/domain.md §6).
     Wind tilt is ignored: the zones are circles centred on the pool. Distances are from the pool
     centre; a threshold not reached at the pool edge is omitted."""
 
@@ -61,7 +61,7 @@ class PoolFireParams:
     # χ 0.15–0.35 for hydrocarbon pool fires (CCPS 2000 §2.2.3); the upper value, conservative.
     radiative_fraction: float = param(0.35, unit="", lo=0.05, hi=0.6,
                                       zh="辐射热比例 χ（point_source），默认 0.35")
-    # η 0.13–0.35, the Chinese texts take the mean 0.24 (DOMAIN.md §6).
+    # η 0.13–0.35, the Chinese texts take the mean 0.24 (docs/domain.md §6).
     cn_efficiency: float = param(0.24, unit="", lo=0.05, hi=0.6,
                                  zh="效率因子 η（cn_textbook），默认 0.24")
     red_threshold: float = param(10.0, unit="kW/m2", lo=0.5, hi=500.0,
@@ -96,7 +96,7 @@ def thomas_flame_height_m(diameter_m: float, burning_rate: float, air_density: f
 
 def cn_pool_fire_total_radiation_w(radius_m: float, flame_height_m: float, burning_rate: float,
                                    heat_of_combustion_kj_kg: float, efficiency: float) -> float:
-    """Q = (π r² + 2π r h) m'' η ΔH_c / (72 m''^0.61 + 1), W (ΔH_c taken in J/kg; DOMAIN.md §6)."""
+    """Q = (π r² + 2π r h) m'' η ΔH_c / (72 m''^0.61 + 1), W (ΔH_c taken in J/kg; docs/domain.md §6)."""
     area = math.pi * radius_m**2 + 2.0 * math.pi * radius_m * flame_height_m
     return (area * burning_rate * efficiency * heat_of_combustion_kj_kg * 1e3
             / (72.0 * burning_rate**0.61 + 1.0))

@@ -1,4 +1,4 @@
-"""Accident scenarios at hazard sources and their stored threat zones (DOMAIN.md §6, ALOHA levels).
+"""Accident scenarios at hazard sources and their stored threat zones (docs/domain.md §6, ALOHA levels).
 
 A scenario is stored in PostGIS (``scenario``: hazard source, model, params, weather); its zones
 (``threat_zone``) are computed in Python by :func:`layers.consequences.threat_zones` and stored as

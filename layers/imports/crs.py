@@ -8,7 +8,7 @@ checks that catch a wrong CRS: finite coordinates, valid geometry, lon/lat in ra
   exported from Amap/Tencent are labelled so). Without either, lon/lat are taken as WGS84 (RFC 7946
   says so for GeoJSON).
 * CGCS2000 (EPSG:4490, and projected CRSs on it such as EPSG:4549) is treated as WGS84: the two
-  frames agree to centimetres (DOMAIN.md §8), so coordinates are unprojected to CGCS2000 lon/lat and
+  frames agree to centimetres (docs/domain.md §8), so coordinates are unprojected to CGCS2000 lon/lat and
   stored as they are, with no datum shift.
 * GCJ-02 is never guessed: only a caller who declares it gets :mod:`db.coords`' inverse transform.
 """

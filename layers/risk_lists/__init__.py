@@ -1,4 +1,4 @@
-"""Risk lists (DOMAIN.md §4, seed 003 附件1/附件2): their columns, the mapping to and from the data
+"""Risk lists (docs/domain.md §4, seed 003 附件1/附件2): their columns, the mapping to and from the data
 model, the numbering of significant risks, and the import of an edited workbook.
 
 Three lists:

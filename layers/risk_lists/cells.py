@@ -16,7 +16,7 @@ import psycopg2.extras
 
 from layers.levels import Level
 
-#: Default 管控层级 by level (DOMAIN.md §3): 重大→公司, 较大→车间(部门), 一般→班组, 低→岗位.
+#: Default 管控层级 by level (docs/domain.md §3): 重大→公司, 较大→车间(部门), 一般→班组, 低→岗位.
 DEFAULT_TIER = {Level.MAJOR: "company", Level.SIGNIFICANT: "workshop", Level.GENERAL: "team", Level.LOW: "post"}
 
 

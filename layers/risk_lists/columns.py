@@ -65,7 +65,7 @@ MANAGEMENT = ListSpec(
     ("管理岗位风险清单", "安全管理岗位风险管控与隐患排查清单", "附件2"),
 )
 
-#: 较大及以上风险管控清单, posted beside the plant map (DOMAIN.md §4). Export only.
+#: 较大及以上风险管控清单, posted beside the plant map (docs/domain.md §4). Export only.
 SIGNIFICANT = ListSpec(
     "significant",
     "较大及以上风险管控清单",

@@ -1,4 +1,4 @@
-"""The bad-input corpus (issue 8): over HTTP, as a logged-in enterprise user and an admin, every case
+"""The bad-input corpus: over HTTP, as a logged-in enterprise user and an admin, every case
 gets a clear 4xx — a message in Chinese naming what is wrong — and nothing is written (row counts
 and the audit log are the same after the whole corpus as before)."""
 

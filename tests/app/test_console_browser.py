@@ -1,4 +1,4 @@
-"""The console walk in a real headless chromium (issue 8): log in → edit a risk → the plant map's
+"""The console walk in a real headless chromium: log in → edit a risk → the plant map's
 colour changes → report a hidden hazard with a photo → move it to closed. The demo is put back."""
 
 from __future__ import annotations

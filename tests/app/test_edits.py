@@ -1,4 +1,4 @@
-"""Optimistic locking on edits (issue 8): a stale edit is refused with a clear message, never lost."""
+"""Optimistic locking on edits: a stale edit is refused with a clear message, never lost."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""REST for every stored object (issue 8): GeoJSON in and out, pages and filters, versions (If-Match),
+"""REST for every stored object: GeoJSON in and out, pages and filters, versions (If-Match),
 deletes that lose nothing, the audit trail of each change, and the import checks on creation."""
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def test_add_a_risk_to_an_area_graded_with_the_enterprise_profile(owner, worksho
     (foreign,), = _sql(demo_url, "SELECT id FROM area WHERE enterprise_id <> 1 ORDER BY id LIMIT 1")
     risk = {"properties": {"name": "REST 新增: 储罐区动火作业", "hazard_factors": "可燃气体积聚, 动火", "accident_type": "火灾",
                            "check_period": "每周"},
-            # LEC D = 3 × 6 × 7 = 126: 一般风险 (70 < D ≤ 160, the default profile's LEC bands, DOMAIN.md §3)
+            # LEC D = 3 × 6 × 7 = 126: 一般风险 (70 < D ≤ 160, the default profile's LEC bands, docs/domain.md §3)
             "assessment": {"method": "LEC", "inputs": {"L": 3, "E": 6, "C": 7}, "residual_level": "low"}}
     assert owner.post(f"/api/areas/{foreign}/risks", json=risk).status_code == 404
     bad = owner.post(f"/api/areas/{workshop}/risks", json={**risk, "properties": {**risk["properties"], "accident_type": "飞碟"}})

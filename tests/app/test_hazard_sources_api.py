@@ -3,7 +3,7 @@
 The API commits its writes, so this module works in a database of its own (migrated from empty,
 dropped at the end) holding the constructed scene (tests/scene.py), never the shared test database.
 Numbers: GB 18218-2018 表1 (甲醇 Q 500 t, 液化石油气 Q 50 t), 表4 (β 1 and 1.5), 表5 (α), 表6 (grades);
-DOMAIN.md §5 (42 t LPG → S 0.84).
+docs/domain.md §5 (42 t LPG → S 0.84).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The permission matrix (issue 8): every role × every route of the app × own / foreign object.
+"""The permission matrix: every role × every route of the app × own / foreign object.
 
 Routes are enumerated from the application itself, so a route added later without an entry here
 fails ``test_every_route_is_in_the_matrix`` until its author says how it is reached. Reads are

@@ -1,4 +1,4 @@
-"""schemathesis against the app's OpenAPI finds no 5xx (issue 8).
+"""schemathesis against the app's OpenAPI finds no 5xx.
 
 Every operation of ``/openapi.json`` is called in-process (ASGI, no network) with cases that
 schemathesis generates from the schema, both valid ones (positive) and ones that break it on purpose

@@ -30,7 +30,7 @@ def test_seeded_profiles(scene_conn):
 
 
 @pytest.mark.parametrize("inputs,score,level", [
-    ({"L": 3, "E": 6, "C": 15}, 270, Level.SIGNIFICANT),  # DOMAIN.md §3 worked example (自动线造型作业)
+    ({"L": 3, "E": 6, "C": 15}, 270, Level.SIGNIFICANT),  # docs/domain.md §3 worked example (自动线造型作业)
     ({"L": 10, "E": 2, "C": 15}, 300, Level.SIGNIFICANT),
     ({"L": 10, "E": 2, "C": 40}, 800, Level.MAJOR),
     ({"L": 1, "E": 10, "C": 7}, 70, Level.GENERAL),       # 70 is the inclusive lower bound of 一般

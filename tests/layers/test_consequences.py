@@ -282,7 +282,7 @@ def test_briggs_rural_agrees_with_pasquill_gifford_curves():
 
 
 def test_ppm_conversion_at_25_c():
-    # mg/m³ = ppm · M / 24.45 at 25 °C, 1 atm (DOMAIN.md §6; US EPA/ACGIH convention): ±0.1 %.
+    # mg/m³ = ppm · M / 24.45 at 25 °C, 1 atm (docs/domain.md §6; US EPA/ACGIH convention): ±0.1 %.
     assert rel(cq.ppm_to_mg_m3(20.0, 70.9, 25.0), 20.0 * 70.9 / 24.45) <= 1e-3
     assert cq.mg_m3_to_ppm(cq.ppm_to_mg_m3(2.0, 70.9, 5.0), 70.9, 5.0) == pytest.approx(2.0)
 

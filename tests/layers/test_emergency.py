@@ -1,7 +1,7 @@
 """Emergency planning on the constructed scene: stored zones, who is inside them, routes, coverage.
 
 No physics here: zones are circles of known radius (tests/scene.py ``circle_zones``; the thresholds
-are the ALOHA overpressure levels of DOMAIN.md §6, 55 / 24 / 6.9 kPa, only as labels) and, where a
+are the ALOHA overpressure levels of docs/domain.md §6, 55 / 24 / 6.9 kPa, only as labels) and, where a
 model must run, a stand-in module replaces ``layers.consequences``. Distances in the scene are set in
 metres from the hazard source and were worked out by hand (1° of longitude at 30.5° N ≈ 95 917 m,
 1° of latitude ≈ 110 857 m).

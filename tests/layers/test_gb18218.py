@@ -6,7 +6,7 @@ Sources of the numbers:
   (氯 4, 二氧化硫 2); 表4 β by category (易燃气体 W2 1.5, 易燃液体 W5.3 1); 表5 α bands; 表6 grades.
   The same formula and tables were first published as 附件1 of 原国家安全监管总局令第40号
   《危险化学品重大危险源监督管理暂行规定》(2011). Neither text contains a numeric worked example.
-* [DOMAIN] /work/shared/DOMAIN.md §5: "one 42 t LPG tank → S = 0.84, not a major hazard source".
+* [DOMAIN] docs/domain.md §5: "one 42 t LPG tank → S = 0.84, not a major hazard source".
 * [EXAM] a published worked example, a 注册安全工程师 exam question (single choice, answer C): SO₂,
   q = 200 t, Q = 20 t, β = 2, 60 people → α = 1.5, R = 1.5 × 2 × 200/20 = 30 → 三级重大危险源
   (https://www.8fe.cn/test-question-282515.html; also http://www.cquc.net:8089/YFB12/examTab_getExam.action?ex_Id=29970&su_Id=7).

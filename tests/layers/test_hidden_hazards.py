@@ -350,7 +350,7 @@ def test_overdue_per_enterprise_and_region_subtree(scene_conn, scene):
 
 
 def test_overdue_general_hazard_raises_the_area_one_level(scene_conn, scene):
-    """DOMAIN.md §2 dynamic rule (0002): an overdue 一般隐患 raises its area one level."""
+    """docs/domain.md §2 dynamic rule (0002): an overdue 一般隐患 raises its area one level."""
     add_risk(scene_conn, scene.units[0], "general", "low")
     _report(scene_conn, scene, grade="general", found_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=9),
             deadline=dt.date.today() - dt.timedelta(days=1))

@@ -40,7 +40,7 @@ def test_parse_level_rejects_unknown():
 
 
 def test_lec_worked_example_from_domain():
-    # DOMAIN.md §3: 自动线造型作业 机械伤害, L=3 E=6 C=15 -> D=270 -> 较大
+    # docs/domain.md §3: 自动线造型作业 机械伤害, L=3 E=6 C=15 -> D=270 -> 较大
     r = lec(3, 6, 15)
     assert r.score == 270 and r.level is Level.SIGNIFICANT
 

@@ -87,7 +87,7 @@ def build_list_scene(conn, code_suffix: str = "A") -> ListScene:
         cur.execute("UPDATE area SET headcount = 6 WHERE id = %s", (areas["W2-U1"],))
 
         risks = {}
-        # DOMAIN.md §3 worked example: L=3 E=6 C=15 → D=270 → 较大; controls bring it to 一般.
+        # docs/domain.md §3 worked example: L=3 E=6 C=15 → D=270 → 较大; controls bring it to 一般.
         risks["punch"] = _risk(
             cur, areas["W1-U1"], 3, "LEC", {"L": 3, "E": 6, "C": 15}, "significant", "general", name="冲床冲压",
             causes="未安装光电保护装置\n双手进入模具区", responsible="张三", check_content="光电保护装置是否有效",
@@ -96,7 +96,7 @@ def build_list_scene(conn, code_suffix: str = "A") -> ListScene:
         risks["punch_hit"] = _risk(
             cur, areas["W1-U1"], 1, "direct", {"level": "low", "basis": "历史无事故"}, "low", "low",
             name="工件飞出", basis="历史无事故", measures=[("administrative", "工件摆放整齐")], period="weekly")
-        # L=6 E=6 C=15 → D=540 → 重大 (DOMAIN.md §3 LEC default mapping, D ≥ 320); controls → 较大.
+        # L=6 E=6 C=15 → D=540 → 重大 (docs/domain.md §3 LEC default mapping, D ≥ 320); controls → 较大.
         risks["crane"] = _risk(
             cur, areas["W1-U2"], 4, "LEC", {"L": 6, "E": 6, "C": 15}, "major", "significant", name="行车吊装",
             causes="钢丝绳断裂", responsible="李四", measures=[("engineering", "安装限位器"), ("emergency", "制定起重事故应急预案")],
@@ -252,7 +252,7 @@ def test_headers_are_the_seeds_wording():
     expected_mg = ("岗位名称", "风险等级", "职责分工", "管控措施", "排查内容", "责任人", "排查周期")
     assert OPERATING.headers == expected_op and MANAGEMENT.headers == expected_mg
     assert SIGNIFICANT.headers == ("编号", "风险点", "位置", "事故类型", "风险等级", "管控层级", "责任单位/责任人",
-                                   "主要管控措施")  # DOMAIN.md §4
+                                   "主要管控措施")  # docs/domain.md §4
     seed = _seed_headers()
     if seed is None:
         pytest.skip("shared/seeds/003 not beside the checkout")
