@@ -1,4 +1,4 @@
-"""Mapbox vector tiles of enterprises and areas: GET /tiles/{layer}/{z}/{x}/{y}.pbf (SQL in db/tiles.py)."""
+"""Mapbox vector tiles of enterprises and areas: GET /tiles/{layer}/{z}/{x}/{y}.pbf (SQL in layers/tiles.py)."""
 
 from __future__ import annotations
 
