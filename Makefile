@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 # make demo SERVE=0 renders the maps and exits instead of serving the web app.
 SERVE ?= 1
 
-.PHONY: setup demo test bench lint db-start db-stop db-status clean
+.PHONY: setup demo test check lint typecheck imports bench db-start db-stop db-status clean
 
 setup:
 	scripts/setup.sh
@@ -12,9 +12,13 @@ setup:
 demo: setup
 	$(BIN)/riskatlas demo run $(if $(filter 0 no false,$(SERVE)),--no-serve,--serve)
 
+# make test: what CI runs: the linter, the type checker and the import contracts, then the tests.
 test:
 	scripts/setup.sh --test
+	$(MAKE) --no-print-directory check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: lint typecheck imports
 
 # make bench: every benchmark at full (province) size, by hand; make bench SIZE=smoke: the CI size.
 SIZE ?= full
@@ -22,7 +26,15 @@ bench: setup
 	$(BIN)/python -m bench run all --size $(SIZE)
 
 lint:
-	$(BIN)/ruff check app db layers maps tests bench
+	$(BIN)/ruff check app db layers maps demo tests bench
+
+# db/ strict, the rest with check_untyped_defs (pyproject.toml [tool.mypy])
+typecheck:
+	$(BIN)/mypy app db layers maps demo bench
+
+# the data flows db -> layers -> maps -> app (pyproject.toml [tool.importlinter])
+imports:
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-cache
 
 db-start:
 	$(BIN)/riskatlas db start

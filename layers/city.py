@@ -23,8 +23,7 @@ from layers.filters import EVERYTHING, LEVEL_KEYS, LayerFilter
 from layers.levels import NAMES, PALETTE, UNASSESSED, parse_level
 from layers.regions import REGION_LEVELS
 
-#: Region levels drawn as choropleths on the city page, coarse to fine.
-#: The levels drawn as choropleths: districts, towns and supervision grids.
+#: The region levels drawn as choropleths on the city page, coarse to fine: districts, towns, grids.
 CHOROPLETH_LEVELS: tuple[str, ...] = REGION_LEVELS[REGION_LEVELS.index("district"):]
 
 

@@ -102,7 +102,7 @@ def _map(fig: Figure, o: Overlay, rect: Sequence[float], *, detail: bool) -> Non
                      label=f"{LEVEL_ZH[lv]} {z.threshold_zh} ({z.distance_m:.0f} m)")
                for lv in LEVELS for z in o.zones[o.zones["level"] == lv].itertuples()]
     handles += [Line2D([], [], marker="^", color="black", linestyle="", label="危险源"),
-                Line2D([], [], marker="o", markerfacecolor="#BFBFBF", color=DARK, linestyle="", label="防护目标 (按所在区着色)"),
+                Line2D([], [], marker="o", markerfacecolor=PALETTE.colour(None), color=DARK, linestyle="", label="防护目标 (按所在区着色)"),
                 Line2D([], [], color=ROUTE_COLOURS["fire_station"], lw=2, label="消防站→危险源"),
                 Line2D([], [], color=ROUTE_COLOURS["hospital"], lw=2, label="危险源→医院"),
                 Line2D([], [], color=ROUTE_COLOURS["shelter"], lw=2, label="危险源→避难场所"),
