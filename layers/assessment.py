@@ -62,7 +62,7 @@ class Profile:
     definition: dict[str, Any]
     title_zh: str = ""
 
-    def _part(self, method: str, part: str) -> dict:
+    def _part(self, method: str, part: str) -> dict[str, Any]:
         """``definition[method][part]``; a definition of another shape (a list, a number... from an
         admin's PUT) is the caller's mistake, named, not a TypeError."""
         m = self.definition.get(method)
@@ -93,16 +93,15 @@ class Profile:
                             for k in ("major", "significant", "general")))
 
     @classmethod
-    def from_row(cls, name: str, version: int, definition: dict | str, title_zh: str = "") -> Profile:
-        if isinstance(definition, str):
-            definition = json.loads(definition)
-        return cls(name, int(version), definition, title_zh)
+    def from_row(cls, name: str, version: int, definition: dict[str, Any] | str, title_zh: str = "") -> Profile:
+        parsed: dict[str, Any] = json.loads(definition) if isinstance(definition, str) else definition
+        return cls(name, int(version), parsed, title_zh)
 
 
 @dataclass(frozen=True)
 class Result:
     method: str
-    inputs: dict
+    inputs: dict[str, Any]
     score: float | None
     level: Level
     profile: str
@@ -110,7 +109,7 @@ class Result:
     reason: str = ""
     basis: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "method": self.method, "inputs": self.inputs, "score": self.score, "level": self.level.value,
             "level_zh": self.level.name_zh, "profile": self.profile, "profile_version": self.profile_version,
@@ -127,8 +126,8 @@ def _number(method: str, name: str, value: Any) -> float:
         raise AssessmentError(f"{method} 的 {name} 取值 {value!r} 不是数值 (not a number)") from None
 
 
-def _product(method: str, inputs: dict, profile: Profile) -> Result:
-    values = {}
+def _product(method: str, inputs: dict[str, Any], profile: Profile) -> Result:
+    values: dict[str, float] = {}
     for name in FACTORS[method]:
         v = _number(method, name, inputs.get(name))
         scale = profile.scale(method, name)
@@ -149,7 +148,7 @@ def _product(method: str, inputs: dict, profile: Profile) -> Result:
     return Result(method, clean, score, level, profile.name, profile.version, reason)
 
 
-def _condition(cond: dict, inputs: dict) -> bool:
+def _condition(cond: dict[str, Any], inputs: dict[str, Any]) -> bool:
     if "any" in cond:
         return any(_condition(c, inputs) for c in cond["any"])
     if "all" in cond:
@@ -174,7 +173,7 @@ DIRECT_INPUTS = {
 }
 
 
-def _direct(inputs: dict, profile: Profile) -> Result:
+def _direct(inputs: dict[str, Any], profile: Profile) -> Result:
     """直接判定法 (seed 003 第七条). The profile's rules (highest level first) are minimums: the first
     rule whose condition holds sets the level. A level may also be stated with its basis — 第七条(一)4
     and (二)3 allow 重大/较大 "经评价或直接判定法确定", (三) allows 一般/低 — and the result is the
@@ -189,7 +188,8 @@ def _direct(inputs: dict, profile: Profile) -> Result:
             raise AssessmentError(f"直接判定的 level 应为 major/significant/general/low, 实为 {stated!r}")
         if not basis:
             raise AssessmentError("直接判定给出等级时必须填写判定依据 basis (basis is mandatory)")
-    fired_level, fired = None, []
+    fired_level: Level | None = None
+    fired: list[str] = []
     for rule in profile.definition.get("direct", {}).get("rules", []):
         fired = [c.get("basis", str(c)) for c in rule.get("any", []) if _condition(c, inputs)]
         if fired:
@@ -203,12 +203,14 @@ def _direct(inputs: dict, profile: Profile) -> Result:
     if fired_level is not None and (stated is None or fired_level >= Level(stated)):
         return Result("direct", dict(inputs), None, fired_level, profile.name, profile.version,
                       f"直接判定为{fired_level.name_zh}: " + "; ".join(fired), fired)
+    if stated is None:   # a rule fired (returned above) or a level was stated (refused above otherwise)
+        raise RuntimeError("直接判定既无适用规则也无给出的等级 (neither a rule nor a stated level)")
     level = Level(stated)
     return Result("direct", dict(inputs), None, level, profile.name, profile.version,
                   f"直接判定为{level.name_zh}: {basis}", [basis])
 
 
-def assess(method: str, inputs: dict, profile: Profile) -> Result:
+def assess(method: str, inputs: dict[str, Any], profile: Profile) -> Result:
     """Grade one assessment with a profile. Raises :class:`AssessmentError` naming the bad input."""
     if method not in METHODS:
         raise AssessmentError(f"评价方法 {method!r} 未知, 应为 {'/'.join(METHODS)} (unknown method)")
@@ -298,7 +300,7 @@ def _validate_direct(direct: Any) -> None:
         _validate_condition({"any": rule.get("any", [])}, f"rules[{i}]")
 
 
-def _validate_definition(definition: dict) -> None:
+def _validate_definition(definition: dict[str, Any]) -> None:
     probe = Profile("probe", 1, definition)
     if "direct" in definition:
         _validate_direct(definition["direct"])
@@ -313,7 +315,7 @@ def _validate_definition(definition: dict) -> None:
                 raise AssessmentError(f"{method} 的 {factor} 分值表为空")
 
 
-def save_profile(conn: psycopg2.extensions.connection, name: str, definition: dict, *,
+def save_profile(conn: psycopg2.extensions.connection, name: str, definition: dict[str, Any], *,
                  title_zh: str | None = None, title_en: str | None = None) -> tuple[Profile, int]:
     """Create or change a profile (a change bumps its version) and re-grade every risk that uses
     it. Returns the profile and the number of risks whose stored result changed. One transaction."""
@@ -353,8 +355,8 @@ def regrade(conn: psycopg2.extensions.connection, profile: Profile, *, enterpris
             (profile.name, enterprise_id, enterprise_id),
         )
         rows = cur.fetchall()
-    updates = []
-    errors = []
+    updates: list[tuple[Any, ...]] = []
+    errors: list[dict[str, Any]] = []
     for rid, method, inputs, residual_inputs, residual_level, name in rows:
         try:
             inh = assess(method, inputs or {}, profile)
@@ -386,7 +388,7 @@ def regrade(conn: psycopg2.extensions.connection, profile: Profile, *, enterpris
                      OR r.residual_level <> g.res OR r.profile <> %s OR r.profile_version <> g.ver)""",
             (profile.name, profile.name),
         )
-        changed = cur.rowcount
+        changed = int(cur.rowcount)
         cur.execute("DROP TABLE _regrade")
     return changed
 
@@ -399,10 +401,10 @@ def risk_version(conn: psycopg2.extensions.connection, risk_id: int) -> str:
         row = cur.fetchone()
     if row is None:
         raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
-    return row[0]
+    return str(row[0])
 
 
-def _graded(method: str, inputs: dict, profile: Profile, *, residual_inputs: dict | None,
+def _graded(method: str, inputs: dict[str, Any], profile: Profile, *, residual_inputs: dict[str, Any] | None,
             residual_level: str | None, basis: str | None) -> tuple[Result, Level, float | None, str | None]:
     """(inherent result, residual level, residual score, 判定依据) of one assessment, checked: a
     residual assessment is required and may not be above the inherent one."""
@@ -428,8 +430,8 @@ def _graded(method: str, inputs: dict, profile: Profile, *, residual_inputs: dic
     return inh, res_level, res_score, basis or ("; ".join(inh.basis) if inh.basis else None)
 
 
-def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: str, inputs: dict, *,
-                  expected_version: str | None, actor: str, residual_inputs: dict | None = None,
+def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: str, inputs: dict[str, Any], *,
+                  expected_version: str | None, actor: str, residual_inputs: dict[str, Any] | None = None,
                   residual_level: str | None = None, basis: str | None = None) -> tuple[Result, Level, str]:
     """Assess a risk again and save it (inherent from ``inputs``; residual from ``residual_inputs``
     or ``residual_level``); the area and enterprise levels follow through the triggers. Refused
@@ -456,12 +458,12 @@ def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: st
              psycopg2.extras.Json(residual_inputs) if residual_inputs is not None else None,
              res_score, res_level.value, profile.name, profile.version, basis, actor, risk_id),
         )
-        version = cur.fetchone()[0]
+        version = str(cur.fetchone()[0])
     return inh, res_level, version
 
 
 def create_risk(conn: psycopg2.extensions.connection, area_id: int, properties: Any, assessment: Any, *,
-                actor: str, admin: bool = False) -> dict:
+                actor: str, admin: bool = False) -> dict[str, Any]:
     """Add one risk to an area: its descriptive ``properties`` (checked as an edit of a risk is, by
     :func:`layers.entities.insert`; 事故类型 as a GB 6441 name or code) and its ``assessment``
     ({"method", "inputs", "residual_inputs" or "residual_level", "basis"}), graded with the

@@ -7,6 +7,7 @@ Every layer query that a regulator filters (vector tiles, the city page's layers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from layers.levels import DESCENDING, UNASSESSED
 
@@ -27,9 +28,10 @@ class LayerFilter:
         if bad:
             raise ValueError(f"风险等级 {bad[0]!r} 未知, 应为 {'/'.join(LEVEL_KEYS)} (unknown level)")
 
-    def sql(self, level_expr: str) -> tuple[str, dict]:
+    def sql(self, level_expr: str) -> tuple[str, dict[str, Any]]:
         """Conditions on ``e`` (enterprise) and ``level_expr``, with their named parameters."""
-        cond, params = "", {}
+        cond = ""
+        params: dict[str, Any] = {}
         if self.within is not None:
             cond += " AND e.region_id IN (SELECT id FROM sub)"
             params["within"] = self.within
@@ -50,9 +52,6 @@ class LayerFilter:
                 SELECT id FROM region WHERE id = %(within)s
                 UNION ALL SELECT r.id FROM region r JOIN s ON r.parent_id = s.id)
             SELECT id FROM s),"""
-
-
-EVERYTHING = LayerFilter()
 
 
 #: No filter: every region, industry and level.

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Real
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -107,22 +108,26 @@ class Item:
         return _frac(self.beta, "校正系数 β") * self.ratio()
 
 
-def _items(items: Iterable[Item | Sequence]) -> list[Item]:
+#: A substance as an :class:`Item` or a plain tuple (q, Q), (q, Q, β) or (q, Q, β, name).
+ItemLike: TypeAlias = Item | Sequence[Any]
+
+
+def _items(items: Iterable[ItemLike]) -> list[Item]:
     """Items, or tuples (q, Q) / (q, Q, β) / (q, Q, β, name)."""
     return [i if isinstance(i, Item) else Item(*i) for i in items]
 
 
-def identify(items: Iterable[Item | Sequence]) -> float:
+def identify(items: Iterable[ItemLike]) -> float:
     """S = Σ q/Q (GB 18218-2018 式(1)). A major hazard source when S ≥ 1 (see :func:`is_major`)."""
     return float(sum((i.ratio() for i in _items(items)), Fraction(0)))
 
 
-def is_major(items: Iterable[Item | Sequence]) -> bool:
+def is_major(items: Iterable[ItemLike]) -> bool:
     """S ≥ 1, compared exactly (1/3 + 1/3 + 1/3 is major)."""
     return sum((i.ratio() for i in _items(items)), Fraction(0)) >= 1
 
 
-def beta_sum(items: Iterable[Item | Sequence]) -> float:
+def beta_sum(items: Iterable[ItemLike]) -> float:
     """Σ β q/Q."""
     return float(sum((i.beta_ratio() for i in _items(items)), Fraction(0)))
 
@@ -162,7 +167,7 @@ def grade_colour(g: int | None) -> str:
     return PALETTE.colour(GRADE_COLOUR_LEVEL.get(g) if g is not None else None)
 
 
-def r_value(items: Iterable[Item | Sequence], people: int, bands: Sequence[tuple[int, Number]] = ALPHA_BANDS) -> float:
+def r_value(items: Iterable[ItemLike], people: int, bands: Sequence[tuple[int, Number]] = ALPHA_BANDS) -> float:
     """R = α Σ β q/Q."""
     return float(_alpha(people, bands) * sum((i.beta_ratio() for i in _items(items)), Fraction(0)))
 
@@ -179,7 +184,7 @@ class Grading:
     grade_zh: str
 
 
-def assess(items: Iterable[Item | Sequence], people: int, *, alpha_bands: Sequence[tuple[int, Number]] = ALPHA_BANDS,
+def assess(items: Iterable[ItemLike], people: int, *, alpha_bands: Sequence[tuple[int, Number]] = ALPHA_BANDS,
            grade_bands: Sequence[tuple[int, Number]] = GRADE_BANDS) -> Grading:
     """Identification and grade of one hazard source, exactly as the database computes them."""
     its = _items(items)
@@ -237,10 +242,12 @@ def _fmt(x: Number | None) -> str:
 # ---------------------------------------------------------------------------------------------
 # Queries
 # ---------------------------------------------------------------------------------------------
-def _filters(conn, *, region_id: int | None, enterprise_id: int | None) -> tuple[str, list]:
+def _filters(conn: psycopg2.extensions.connection, *, region_id: int | None, enterprise_id: int | None
+             ) -> tuple[str, list[int]]:
     """SQL conditions on ``e`` (enterprise) for the region subtree and the enterprise; the
     jurisdiction check plugs in here."""
-    cond, params = "", []
+    cond = ""
+    params: list[int] = []
     with conn.cursor() as cur:
         if region_id is not None:
             region_exists(conn, region_id)
@@ -272,7 +279,8 @@ def hazard_sources(conn: psycopg2.extensions.connection, *, region_id: int | Non
     return gdf
 
 
-def _source(cur, hazard_source_id: int, region_id: int | None, *, lock: bool = False) -> dict:
+def _source(cur: psycopg2.extensions.cursor, hazard_source_id: int, region_id: int | None, *,
+            lock: bool = False) -> dict[str, Any]:
     cond, params = "", [hazard_source_id]
     if region_id is not None:
         cond = " AND " + subtree_sql("e.region_id")
@@ -291,14 +299,14 @@ def _source(cur, hazard_source_id: int, region_id: int | None, *, lock: bool = F
     return dict(row)
 
 
-def _state(cur, hazard_source_id: int) -> dict | None:
+def _state(cur: psycopg2.extensions.cursor, hazard_source_id: int) -> dict[str, Any] | None:
     cur.execute("""SELECT s_value, beta_sum, population_500m, alpha, r_value, is_major, grade, computed_at
                    FROM hazard_source_state WHERE hazard_source_id = %s""", (hazard_source_id,))
     row = cur.fetchone()
     return dict(row) if row else None
 
 
-def _inventory(cur, hazard_source_id: int) -> list[dict]:
+def _inventory(cur: psycopg2.extensions.cursor, hazard_source_id: int) -> list[dict[str, Any]]:
     cur.execute("""SELECT c.id AS chemical_id, c.name_zh, c.name_en, c.cas, c.category,
                           i.quantity_t, c.critical_t, c.beta
                    FROM hazard_source_inventory i JOIN chemical c ON c.id = i.chemical_id
@@ -307,7 +315,7 @@ def _inventory(cur, hazard_source_id: int) -> list[dict]:
     return [dict(r) for r in cur.fetchall()]
 
 
-def _state_out(st: dict | None) -> dict:
+def _state_out(st: dict[str, Any] | None) -> dict[str, Any]:
     if st is None:
         return {"s_value": None, "beta_sum": None, "population_500m": None, "alpha": None, "r_value": None,
                 "is_major": None, "grade": None, "grade_zh": NOT_MAJOR_ZH, "colour": grade_colour(None),
@@ -320,7 +328,7 @@ def _state_out(st: dict | None) -> dict:
 
 
 def hazard_source(conn: psycopg2.extensions.connection, hazard_source_id: int, *,
-                  region_id: int | None = None) -> dict:
+                  region_id: int | None = None) -> dict[str, Any]:
     """One hazard source: its record, its inventory and its maintained grade."""
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         src = _source(cur, hazard_source_id, region_id)
@@ -333,7 +341,7 @@ def hazard_source(conn: psycopg2.extensions.connection, hazard_source_id: int, *
     return {**src, **_state_out(st)}
 
 
-def explain(conn: psycopg2.extensions.connection, hazard_source_id: int, *, region_id: int | None = None) -> dict:
+def explain(conn: psycopg2.extensions.connection, hazard_source_id: int, *, region_id: int | None = None) -> dict[str, Any]:
     """Why a hazard source has its grade: each substance (q, Q, q/Q, β, βq/Q), S, the protection
     targets within 500 m of the plant boundary and their people, α, R and the grade, with the
     steps written out; ``consistent`` says the maintained state equals this recomputation."""
@@ -435,11 +443,11 @@ def chemical_index(conn: psycopg2.extensions.connection) -> dict[str, tuple[int,
     return out
 
 
-def _validate_inventory(items: Sequence[Mapping], index: dict[str, tuple[int, str]]) -> dict[int, Decimal]:
+def _validate_inventory(items: Sequence[Mapping[str, Any]], index: dict[str, tuple[int, str]]) -> dict[int, Decimal]:
     """chemical id -> quantity (t) of valid items; InvalidInput naming every bad row otherwise."""
     if isinstance(items, str | bytes) or not isinstance(items, Sequence):
         raise InvalidInput("items 应为列表 (items must be a list)", [{"field": "items", "message": "expected a list"}])
-    errors: list[dict] = []
+    errors: list[dict[str, str]] = []
     resolved: dict[int, Decimal] = {}
     for k, item in enumerate(items):
         where = f"items[{k}]"
@@ -484,8 +492,8 @@ def _validate_inventory(items: Sequence[Mapping], index: dict[str, tuple[int, st
     return resolved
 
 
-def replace_inventory(conn: psycopg2.extensions.connection, hazard_source_id: int, items: Sequence[Mapping], *,
-                      region_id: int | None = None) -> dict:
+def replace_inventory(conn: psycopg2.extensions.connection, hazard_source_id: int, items: Sequence[Mapping[str, Any]], *,
+                      region_id: int | None = None) -> dict[str, Any]:
     """Make the hazard source's inventory exactly ``items`` ([{"chemical": name, "quantity_t": q}, ...])
     in the caller's transaction: everything is validated first (unknown chemical, negative or
     non-numeric quantity, a chemical listed twice: InvalidInput naming every bad row), then rows no
@@ -513,4 +521,4 @@ def refresh_all(conn: psycopg2.extensions.connection) -> int:
     number of states that changed."""
     with conn.cursor() as cur:
         cur.execute("SELECT ra_refresh_all_hazard_sources()")
-        return cur.fetchone()[0]
+        return int(cur.fetchone()[0])

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 import psycopg2.extensions
 import psycopg2.extras
@@ -245,7 +245,8 @@ def list_hazards(
 ) -> tuple[int, list[HiddenHazard]]:
     """Hidden hazards filtered by enterprise, region subtree (via the enterprise's region and the
     region parent chain), status, grade and overdue; ``(total, page)``, most urgent first."""
-    where, params = ["true"], []
+    where: list[str] = ["true"]
+    params: list[int | str | bool] = []
     with conn.cursor() as cur:
         if enterprise_id is not None:
             _enterprise_name(cur, enterprise_id)
@@ -315,7 +316,13 @@ def ledger(conn: psycopg2.extensions.connection, enterprise_id: int) -> list[dic
 
 
 # -- checks --------------------------------------------------------------------------------------
+@overload
+def _text(name: str, value: Any, *, required: Literal[True], max_len: int = MAX_TEXT) -> str: ...
+@overload
+def _text(name: str, value: Any, *, required: bool = False, max_len: int = MAX_TEXT) -> str | None: ...
 def _text(name: str, value: Any, *, required: bool = False, max_len: int = MAX_TEXT) -> str | None:
+    """``value`` as stripped text, None when empty (InvalidInput when ``required``); checked for
+    length and markup."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput(f"{name} 必填 (required)", [{"field": name, "message": "必填 (required)"}])
@@ -417,7 +424,7 @@ def report(
     _check_deadline(fields["deadline"], found_at or dt.date.today())
     if (lon is None) != (lat is None):
         raise InvalidInput("lon 与 lat 须同时给出 (give both lon and lat)", [{"field": "lon/lat", "message": "both"}])
-    if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+    if lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidInput(f"坐标 ({lon}, {lat}) 超出经纬度范围 (coordinates out of lon/lat range)",
                            [{"field": "lon/lat", "message": "out of range"}])
     with conn.cursor() as cur:

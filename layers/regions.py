@@ -9,6 +9,7 @@ jurisdiction check plugs in; :func:`subtree_sql` is the same filter for other la
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import geopandas as gpd
 import psycopg2.extensions
@@ -37,7 +38,7 @@ def subtree_sql(column: str) -> str:
 
 
 def region_stats(conn: psycopg2.extensions.connection, *, level: str = "district",
-                 within: int | None = None) -> list[dict]:
+                 within: int | None = None) -> list[dict[str, Any]]:
     """Counts by level, risk index and colour of every region at ``level`` (inside ``within``)."""
     if level not in REGION_LEVELS:
         raise InvalidInput(f"区域层级 {level!r} 未知, 应为 {'/'.join(REGION_LEVELS)} (unknown region level)")
@@ -93,9 +94,9 @@ def region_id_of(conn: psycopg2.extensions.connection, ref: str) -> int:
 
 
 def supervision(conn: psycopg2.extensions.connection, *, within: int | None = None, overdue_only: bool = False,
-                limit: int = 500, offset: int = 0) -> list[dict]:
+                limit: int = 500, offset: int = 0) -> list[dict[str, Any]]:
     """Each enterprise's grade, inspection frequency, last inspection and next due date."""
-    params: list = []
+    params: list[int] = []
     cond = ""
     if within is not None:
         region_exists(conn, within)
@@ -135,7 +136,7 @@ def record_inspection(conn: psycopg2.extensions.connection, enterprise_id: int, 
             raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
         cur.execute("INSERT INTO inspection (enterprise_id, inspected_at, inspector, findings) VALUES (%s,%s,%s,%s) "
                     "RETURNING id", (enterprise_id, inspected_at, inspector.strip(), findings))
-        return cur.fetchone()[0]
+        return int(cur.fetchone()[0])
 
 
 #: share of a new sub-region's area that may lie outside its parent or over a sibling: boundaries
@@ -143,7 +144,8 @@ def record_inspection(conn: psycopg2.extensions.connection, enterprise_id: int, 
 OVERLAP_TOLERANCE = 0.01
 
 
-def create_region(conn: psycopg2.extensions.connection, parent_id: int, body, *, crs: str | None = None) -> dict:
+def create_region(conn: psycopg2.extensions.connection, parent_id: int, body: Any, *,
+                  crs: str | None = None) -> dict[str, Any]:
     """Add a sub-region under ``parent_id`` (a town under a district, a supervision grid 网格 under a
     town, seed 004) from a GeoJSON Feature: 区划代码, 名称 and for a grid its 专管员 name and phone,
     checked as an edit of a region is (:func:`layers.entities.insert`). Its outline must lie within the
@@ -182,7 +184,7 @@ def create_region(conn: psycopg2.extensions.connection, parent_id: int, body, *,
         if worst is not None and (worst[1] or 0.0) > OVERLAP_TOLERANCE:
             raise InvalidInput(f"新区域与同级区域「{worst[0]}」重叠 {worst[1]:.1%} (overlaps a sibling region by "
                                f"{worst[1]:.1%})", [{"field": "geometry", "message": "overlaps a sibling"}])
-        moved = {}
+        moved: dict[str, int] = {}
         for table, column in (("enterprise", "location"), ("emergency_resource", "geom"), ("protection_target", "geom")):
             cur.execute(f"""UPDATE {table} t SET region_id = c.id FROM region c
                             WHERE c.id = %s AND t.region_id = %s AND t.{column} && c.geom

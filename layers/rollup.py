@@ -7,7 +7,7 @@ bottom of the chain.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import psycopg2.extensions
 import psycopg2.extras
@@ -16,6 +16,8 @@ from layers.errors import NotFound
 from layers.levels import NAMES, UNASSESSED
 
 Basis = Literal["inherent", "residual", "current"]
+#: A row or explanation node as a dict (JSON for the API).
+Node = dict[str, Any]
 _RANK = {None: 0, "low": 1, "general": 2, "significant": 3, "major": 4}
 
 
@@ -28,7 +30,7 @@ class _Tree:
     hazards, read in three queries (the explanation walks it in memory: it used to ask the
     database two to four times per area on its way down)."""
 
-    def __init__(self, cur, enterprise_id: int):
+    def __init__(self, cur: psycopg2.extensions.cursor, enterprise_id: int) -> None:
         cur.execute(
             """SELECT a.id, a.enterprise_id, a.parent_id, a.kind::text AS kind, a.code, a.name,
                       s.own_inherent::text AS own_inherent, s.own_residual::text AS own_residual,
@@ -39,8 +41,8 @@ class _Tree:
                WHERE a.enterprise_id = %s ORDER BY a.code""",
             (enterprise_id,),
         )
-        self.areas: dict[int, dict] = {}
-        self.children: dict[int | None, list[dict]] = {}
+        self.areas: dict[int, Node] = {}
+        self.children: dict[int | None, list[Node]] = {}
         for row in cur.fetchall():              # in code order: children lists keep it
             a = dict(row)
             self.areas[a["id"]] = a
@@ -53,7 +55,7 @@ class _Tree:
                WHERE a.enterprise_id = %s ORDER BY r.id""",
             (enterprise_id,),
         )
-        self.risks: dict[int, list[dict]] = {}
+        self.risks: dict[int, list[Node]] = {}
         for r in cur.fetchall():
             self.risks.setdefault(r["area_id"], []).append(dict(r))
         cur.execute(
@@ -62,21 +64,21 @@ class _Tree:
                FROM hidden_hazard WHERE enterprise_id = %s AND status <> 'closed' ORDER BY id""",
             (enterprise_id,),
         )
-        self.open_hazards: dict[int, list[dict]] = {}
+        self.open_hazards: dict[int, list[Node]] = {}
         for h in cur.fetchall():
             self.open_hazards.setdefault(h["area_id"], []).append(dict(h))
 
 
-def _area_enterprise(cur, area_id: int) -> int:
+def _area_enterprise(cur: psycopg2.extensions.cursor, area_id: int) -> int:
     cur.execute("SELECT enterprise_id FROM area WHERE id = %s", (area_id,))
     row = cur.fetchone()
     if row is None:
         raise NotFound(f"区域 {area_id} 不存在 (area not found)")
-    return row["enterprise_id"]
+    return int(row["enterprise_id"])
 
 
 def explain_area(conn: psycopg2.extensions.connection, area_id: int, basis: Basis = "current",
-                 *, enterprise_id: int | None = None) -> dict:
+                 *, enterprise_id: int | None = None) -> Node:
     """The chain that set ``basis`` level of an area. With ``enterprise_id`` an area of another
     enterprise is reported as not found."""
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
@@ -89,16 +91,16 @@ def explain_area(conn: psycopg2.extensions.connection, area_id: int, basis: Basi
     return _explain(tree, tree.areas[area_id], basis)
 
 
-def _explain(tree: _Tree, a: dict, basis: Basis) -> dict:
+def _explain(tree: _Tree, a: Node, basis: Basis) -> Node:
     level = a[basis]
-    node = {"area_id": a["id"], "code": a["code"], "name": a["name"], "kind": a["kind"], "basis": basis,
+    node: Node = {"area_id": a["id"], "code": a["code"], "name": a["name"], "kind": a["kind"], "basis": basis,
             "level": level, "level_zh": _zh(level), "because": []}
     if level is None:
         node["summary"] = f"{a['name']}: 未评估 (no assessed risk in this area or below)"
         return node
     risk_col = "inherent_level" if basis == "inherent" else "residual_level"
     own = a["own_inherent"] if basis == "inherent" else a["own_residual"]
-    because = node["because"]
+    because: list[Node] = node["because"]
     if _RANK[own] == _RANK[level] or (basis == "current" and own and a["overdue_steps"]):
         for r in tree.risks.get(a["id"], []):
             if r[risk_col] != own:
@@ -131,7 +133,7 @@ def _explain(tree: _Tree, a: dict, basis: Basis) -> dict:
     return node
 
 
-def explain_enterprise(conn: psycopg2.extensions.connection, enterprise_id: int, basis: Basis = "current") -> dict:
+def explain_enterprise(conn: psycopg2.extensions.connection, enterprise_id: int, basis: Basis = "current") -> Node:
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute(
             f"""SELECT e.id, e.name, s.{basis}_level::text AS level FROM enterprise e
@@ -141,7 +143,7 @@ def explain_enterprise(conn: psycopg2.extensions.connection, enterprise_id: int,
         e = cur.fetchone()
         if e is None:
             raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
-        node = {"enterprise_id": e["id"], "name": e["name"], "basis": basis, "level": e["level"],
+        node: Node = {"enterprise_id": e["id"], "name": e["name"], "basis": basis, "level": e["level"],
                 "level_zh": _zh(e["level"]), "because": []}
         if e["level"] is None:
             node["summary"] = f"{e['name']}: 未评估"
@@ -159,7 +161,7 @@ def refresh_all(conn: psycopg2.extensions.connection) -> int:
     change). Returns the number of area level rows that changed."""
     with conn.cursor() as cur:
         cur.execute("SELECT ra_refresh_all_levels()")
-        n = cur.fetchone()[0]
+        n = int(cur.fetchone()[0])
         cur.execute("SELECT ra_refresh_all_risk_tallies()")
         return n
 
@@ -168,12 +170,12 @@ def refresh_overdue(conn: psycopg2.extensions.connection) -> int:
     """Pick up hidden hazards whose deadline passed since the last refresh."""
     with conn.cursor() as cur:
         cur.execute("SELECT ra_refresh_overdue()")
-        return cur.fetchone()[0]
+        return int(cur.fetchone()[0])
 
 
-def leaf_chain(explanation: dict) -> list[dict]:
+def leaf_chain(explanation: Node) -> list[Node]:
     """The items at the bottom of an explanation (risks and rules), for short displays."""
-    out = []
+    out: list[Node] = []
     for b in explanation.get("because", []):
         if b["type"] == "child":
             out.extend(leaf_chain(b))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,12 +22,14 @@ class PaletteSettings(BaseSettings):
 
     @field_validator("major", "significant", "general", "low", "unassessed")
     @classmethod
-    def _hex(cls, v: str, info) -> str:
+    def _hex(cls, v: str, info: ValidationInfo) -> str:
         try:
             ok = len(v) == 7 and v.startswith("#") and int(v[1:], 16) >= 0
         except ValueError:
             ok = False
         if not ok:
+            if info.field_name is None:   # pydantic names the field for a field validator
+                raise RuntimeError("颜色校验缺少字段名 (colour validator called without a field name)")
             raise ValueError(f"RISKATLAS_COLOUR_{info.field_name.upper()} 应为 #RRGGBB 格式: {v!r}")
         return v.upper()
 

@@ -19,6 +19,8 @@ industries and levels.
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import psycopg2.extensions
 
 from layers.filters import EVERYTHING, LEVEL_KEYS, LayerFilter
@@ -35,12 +37,13 @@ POINT_BUFFER = 128           # tile units (8 screen px): a point marker near the
 AREA_BUFFER = 64
 WORLD_M = 2 * 20037508.342789244
 
+#: A tile query: its SQL and named parameters.
+Query: TypeAlias = tuple[str, dict[str, Any]]
 
 
-
-def check_tile(z: int, x: int, y: int) -> list[dict]:
-    """Problems with a tile address (empty when it exists)."""
-    problems = []
+def check_tile(z: int, x: int, y: int) -> list[dict[str, str]]:
+    """Problems with a tile address (empty when it exists), as {"field", "message"}."""
+    problems: list[dict[str, str]] = []
     if not 0 <= z <= MAX_ZOOM:
         problems.append({"field": "z", "message": f"缩放级别应在 0–{MAX_ZOOM} 之间 (zoom out of range)"})
         return problems
@@ -57,7 +60,7 @@ def _envelope(buffer: int) -> str:
                    ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => {buffer / EXTENT}), 4326) AS g4326)"""
 
 
-def enterprise_points_sql(f: LayerFilter) -> tuple[str, dict]:
+def enterprise_points_sql(f: LayerFilter) -> Query:
     cond, params = f.sql("el.current_level")
     return f"""WITH {f.cte()} {_envelope(POINT_BUFFER)},
         rows AS (
@@ -76,7 +79,7 @@ MERC_X = "ST_X(e.location) * (20037508.342789244 / 180)"
 MERC_Y = "ln(tan(radians(90 + ST_Y(e.location)) / 2)) * 6378137"
 
 
-def enterprise_clusters_sql(f: LayerFilter) -> tuple[str, dict]:
+def enterprise_clusters_sql(f: LayerFilter) -> Query:
     # Cells are aligned on the world grid and the margin is one whole cell, so a cell at a tile's edge
     # has the same aggregate in both tiles and its circle is drawn whole across the seam.
     cond, params = f.sql("el.current_level")
@@ -100,7 +103,7 @@ def enterprise_clusters_sql(f: LayerFilter) -> tuple[str, dict]:
         SELECT ST_AsMVT(rows, 'enterprise_clusters', {EXTENT}, 'geom') FROM rows""", params
 
 
-def areas_sql(f: LayerFilter, z: int) -> tuple[str, dict]:
+def areas_sql(f: LayerFilter, z: int) -> Query:
     cond, params = f.sql("al.current_level")
     if z < AREA_ALL_ZOOM:
         cond += " AND a.kind = 'plant'"
@@ -115,7 +118,7 @@ def areas_sql(f: LayerFilter, z: int) -> tuple[str, dict]:
         SELECT ST_AsMVT(rows, 'areas', {EXTENT}, 'geom', 'fid') FROM rows WHERE geom IS NOT NULL""", params
 
 
-def tile_sql(layer: str, z: int, x: int, y: int, f: LayerFilter = EVERYTHING) -> tuple[str, dict] | None:
+def tile_sql(layer: str, z: int, x: int, y: int, f: LayerFilter = EVERYTHING) -> Query | None:
     """The SQL and parameters of one tile, or None when the layer has nothing at this zoom."""
     if layer not in LAYERS:
         raise KeyError(layer)

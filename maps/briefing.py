@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import matplotlib.patheffects as pe
 import psycopg2.extensions
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -40,7 +41,11 @@ def _km(m) -> str:
     return "—" if m is None or m != m else f"{m / 1000:.2f}"
 
 
-def _map(fig: Figure, o: Overlay, rect: Sequence[float], *, detail: bool) -> None:
+#: A box in figure fractions: (left, bottom, width, height).
+Rect = tuple[float, float, float, float]
+
+
+def _map(fig: Figure, o: Overlay, rect: Rect, *, detail: bool) -> None:
     """The map: ``detail`` frames the threat zones (with room around them), else the zones and every
     route (the overview of resources and shelters)."""
     ax = fig.add_axes(rect)
@@ -98,9 +103,9 @@ def _map(fig: Figure, o: Overlay, rect: Sequence[float], *, detail: bool) -> Non
                         color=FACILITY_COLOURS.get(p.kind, OUTLINE), zorder=9, path_effects=HALO)
     s = o.source.to_crs(crs).geometry.iloc[0]
     ax.scatter([s.x], [s.y], s=110, marker="^", c="black", edgecolors="white", linewidths=1, zorder=10)
-    handles = [Patch(facecolor=level_colour(lv), alpha=0.5, edgecolor=level_colour(lv),
-                     label=f"{LEVEL_ZH[lv]} {z.threshold_zh} ({z.distance_m:.0f} m)")
-               for lv in LEVELS for z in o.zones[o.zones["level"] == lv].itertuples()]
+    handles: list[Artist] = [Patch(facecolor=level_colour(lv), alpha=0.5, edgecolor=level_colour(lv),
+                                   label=f"{LEVEL_ZH[lv]} {z.threshold_zh} ({z.distance_m:.0f} m)")
+                             for lv in LEVELS for z in o.zones[o.zones["level"] == lv].itertuples()]
     handles += [Line2D([], [], marker="^", color="black", linestyle="", label="危险源"),
                 Line2D([], [], marker="o", markerfacecolor=PALETTE.colour(None), color=DARK, linestyle="", label="防护目标 (按所在区着色)"),
                 Line2D([], [], color=ROUTE_COLOURS["fire_station"], lw=2, label="消防站→危险源"),
@@ -173,7 +178,7 @@ def _pages(pdf: PdfPages, title: str, sections: list[tuple]) -> None:
                 fig.text(0.06, 0.97, title, fontsize=9, color=MUTED)
                 used, y = 0, 0.94
             h = need * 0.0215
-            ax = fig.add_axes([0.06, y - h, 0.88, h])
+            ax = fig.add_axes((0.06, y - h, 0.88, h))
             _table(ax, name + (f" (续 {k + 1})" if k else ""), header, chunk, widths,
                    zones[k * ROWS_PER_PAGE:(k + 1) * ROWS_PER_PAGE] if zones else None)
             used += need
@@ -203,7 +208,7 @@ def _render(o: Overlay, now: dt.datetime | None) -> bytes:
         fig.text(0.06, 0.93, f"参数: {params}    气象: {weather}", fontsize=7.5, color=OUTLINE)
         fig.text(0.06, 0.917, f"计算于 {str(sc['computed_at'])[:16].replace('T', ' ')} · 输入版本 {sc['inputs_version']}"
                               f" · 生成于 {stamp}", fontsize=7.5, color=MUTED)
-        _map(fig, o, [0.06, 0.30, 0.88, 0.60], detail=True)
+        _map(fig, o, (0.06, 0.30, 0.88, 0.60), detail=True)
         s = a["summary"]
         rows = [[LEVEL_ZH[lv], z_thr(o, lv), s[lv]["enterprises"], s[lv]["employees"], s[lv]["protection_targets"],
                  s[lv]["population"], f"{s[lv]['road_m'] / 1000:.2f}", s[lv]["resources"]]
@@ -211,7 +216,7 @@ def _render(o: Overlay, now: dt.datetime | None) -> bytes:
         t = s["total"]
         rows.append(["合计", "", t["enterprises"], t["employees"], t["protection_targets"], t["population"],
                      f"{t['road_m'] / 1000:.2f}", t["resources"]])
-        ax = fig.add_axes([0.06, 0.13, 0.88, 0.14])
+        ax = fig.add_axes((0.06, 0.13, 0.88, 0.14))
         _table(ax, "受影响范围汇总 (每个对象计入其所在的最内层区)", ["威胁区", "阈值", "企业", "从业人员", "防护目标", "人口",
                                                       "道路 km", "应急资源"],
                rows, [0.1, 0.22, 0.08, 0.1, 0.1, 0.1, 0.1, 0.1],
@@ -227,7 +232,7 @@ def _render(o: Overlay, now: dt.datetime | None) -> bytes:
         fig.text(0.06, 0.965, "应急资源与疏散路线总图 (道路网最短时间路线)", fontsize=13)
         fig.text(0.06, 0.947, "图例同第 1 页; 消防站为驶向危险源的路线, 医院与避难场所为自危险源出发的路线.", fontsize=8,
                  color=MUTED)
-        _map(fig, o, [0.06, 0.06, 0.88, 0.87], detail=False)
+        _map(fig, o, (0.06, 0.06, 0.88, 0.87), detail=False)
         pdf.savefig(fig)
 
         targets = a["protection_targets"]

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from layers.charts import KEYS, ChartData
@@ -57,7 +58,9 @@ def draw_chart(ax: Axes, data: ChartData, *, label_size: float = 8.5, show_title
     ax.set_yticks(ys, [b.label for b in data.bars], fontsize=label_size)
     ax.tick_params(axis="y", length=0, pad=4)
     ax.tick_params(axis="x", labelsize=label_size - 0.5, colors=OUTLINE)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    locator = ax.xaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):   # the AutoLocator of a linear axis: whole counts only
+        locator.set_params(integer=True)
     ax.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -105,6 +108,8 @@ def _count_table(ax: Axes, data: ChartData, size: float) -> None:
     """The exact counts of every bar in columns right of the axes (narrow segments have no room for
     their number): one column per level, headed in the level's colour, then 合计."""
     fig = ax.figure
+    if not isinstance(fig, Figure):
+        raise TypeError("计数表需要顶层图的坐标轴 (the count table needs axes of a Figure, not of a SubFigure)")
     ax_w_mm = ax.get_position().width * fig.get_figwidth() * 25.4
     step = TABLE_COL_MM / ax_w_mm
     tr = blended_transform_factory(ax.transAxes, ax.transData)

@@ -410,8 +410,8 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
     # Font Awesome and awesome-markers (installed for folium pages that do) would be ~400 kB for nothing.
     m.default_js = [(n, vendor.url(vendor.FOLIUM_JS[n])) for n in CITY_PAGE_JS]
     m.default_css = [(n, vendor.url(vendor.FOLIUM_CSS[n])) for n in CITY_PAGE_CSS]
-    m.get_root().header.add_child(Element('<meta charset="utf-8"><title>'
-                                          f'{escape(layers.title)} 安全风险四色分布图 (riskatlas)</title>'))
+    vendor.page(m).header.add_child(Element('<meta charset="utf-8"><title>'
+                                            f'{escape(layers.title)} 安全风险四色分布图 (riskatlas)</title>'))
     m.add_child(_Head(layers.industries))
     _basemap(m, s)
 
@@ -458,7 +458,7 @@ def city_map(layers: CityLayers, settings: MapSettings | None = None) -> folium.
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     title = (f'<div class="ra-panel ra-title" id="ra-title">{escape(layers.title)} 安全风险四色分布图'
              f'<small>企业 {sum(layers.counts.values())} 家</small></div>')
-    m.get_root().html.add_child(Element(title + _filter_panel(layers) + _legend(layers)))
+    vendor.page(m).html.add_child(Element(title + _filter_panel(layers) + _legend(layers)))
     return m
 
 

@@ -15,6 +15,7 @@ import geopandas as gpd
 import matplotlib.patheffects as pe
 import numpy as np
 import shapely
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.figure import Figure
@@ -66,7 +67,7 @@ def _outline_path(geom) -> MplPath:
     return MplPath.make_compound_path(*paths)
 
 
-def _legend_handles(kind: str, layers: CityStaticLayers) -> list:
+def _legend_handles(kind: str, layers: CityStaticLayers) -> list[Artist]:
     counts = {k: 0 for k in _ORDER}
     for lv in layers.enterprises.get("level", []):
         counts[lv or UNASSESSED] += 1
@@ -74,8 +75,8 @@ def _legend_handles(kind: str, layers: CityStaticLayers) -> list:
         return [Line2D([], [], color=OUTLINE, linewidth=1.6, label="区县界"),
                 Line2D([], [], marker="^", linestyle="", markerfacecolor=CITY_SOURCE_MARK, markeredgecolor="black",
                        markersize=8, label=f"重大危险源 ({len(layers.hazard_sources)})")]
-    handles = [Patch(facecolor=to_rgba(PALETTE.colour(lv), 0.35), edgecolor=OUTLINE,
-                     label=f"区域: {lv.name_zh}({NAMES[lv.value]['colour_zh']})") for lv in DESCENDING]
+    handles: list[Artist] = [Patch(facecolor=to_rgba(PALETTE.colour(lv), 0.35), edgecolor=OUTLINE,
+                                   label=f"区域: {lv.name_zh}({NAMES[lv.value]['colour_zh']})") for lv in DESCENDING]
     handles.append(Patch(facecolor=to_rgba(PALETTE.colour(None), 0.35), edgecolor=OUTLINE,
                          label=f"区域: {NAMES[UNASSESSED]['zh']} / 无企业"))
     handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor=PALETTE.colour(lv), markeredgecolor="black",
@@ -184,7 +185,7 @@ def render_city_static(layers: CityStaticLayers, out: Path, *, kind: str = "four
     leg.get_frame().set_edgecolor(OUTLINE)
     if kind == "heat":
         cax = fig.add_axes((1 - 10 / w_mm - panel_w + 4 / w_mm, 0.2, panel_w - 8 / w_mm, 0.025))
-        cb = fig.colorbar(ax.images[0] if ax.images else None, cax=cax, orientation="horizontal") if ax.images else None
+        cb = fig.colorbar(ax.images[0], cax=cax, orientation="horizontal") if ax.images else None
         if cb is not None:
             cb.set_ticks([0.02, 0.5, 0.98])
             cb.set_ticklabels(["低", "中", "高"])

@@ -110,8 +110,8 @@ def render_overlay(o: Overlay) -> str:
     dx, dy = (b[2] - b[0]) * 0.5 + 0.003, (b[3] - b[1]) * 0.5 + 0.003
     b = [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy]
     m.fit_bounds([[b[1], b[0]], [b[3], b[2]]], padding=(20, 20))
-    m.get_root().html.add_child(folium.Element(_panel(o)))
-    m.get_root().header.add_child(folium.Element(
+    vendor.page(m).html.add_child(folium.Element(_panel(o)))
+    vendor.page(m).header.add_child(folium.Element(
         f"<title>{escape(o.scenario['name'])} · 应急威胁区叠加图</title><style>{_PANEL_CSS}</style>"))
     return vendor.localise(m.get_root().render())
 

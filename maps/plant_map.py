@@ -31,6 +31,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -193,7 +194,7 @@ def render_plant_map(
     else:
         for i, fig in enumerate(figures, 1):
             target = out if i == 1 else out.with_name(f"{out.stem}-{i}{out.suffix}")
-            kw = {"pil_kwargs": {"compress_level": 3}} if suffix == ".png" else {}  # zlib 3: half the time of 6
+            kw: dict[str, Any] = {"pil_kwargs": {"compress_level": 3}} if suffix == ".png" else {}  # zlib 3: half the time of 6
             fig.savefig(target, dpi=dpi, facecolor="white", **kw)
             pages.append(target)
     first.path = out

@@ -80,7 +80,7 @@ def _cover(data: ReportData, meta: ReportMeta) -> Figure:
     sh.rect(14, 14, W - 28, sh.height - 28, edge="#000000", lw=FRAME_LW)
     sh.rect(17, 17, W - 34, sh.height - 34, edge="#000000", lw=0.5)
     name_lines = wrap(data.info.name, W - 60, 22, True)
-    y = 78
+    y: float = 78
     for ln in name_lines:
         sh.text(W / 2, y, ln, 22, bold=True, ha="center", va="center")
         y += line_mm(22, 1.4)
@@ -396,10 +396,10 @@ def render_report(data: ReportData, out: Path, meta: ReportMeta | None = None,
         writer = PdfWriter(clone_from=str(body))
         if plant_page is not None:
             plant_pdf = tmp / "plant.pdf"
-            title = TitleBlock(data.info.name, basis_zh=data.basis_zh, compiled_by=meta.compiled_by,
-                               reviewed_by=meta.reviewed_by, version=meta.version, date=meta.date)
+            title_block = TitleBlock(data.info.name, basis_zh=data.basis_zh, compiled_by=meta.compiled_by,
+                                     reviewed_by=meta.reviewed_by, version=meta.version, date=meta.date)
             with pdf_fonts():  # Type 3 here too: 5 s -> 1 s for the map page
-                render_plant_map(data.areas, title, plant_pdf, paper="A4", landscape=True, dpi=300)
+                render_plant_map(data.areas, title_block, plant_pdf, paper="A4", landscape=True, dpi=300)
             plant = PdfReader(plant_pdf).pages[0]
             size = (float(plant.mediabox.width), float(plant.mediabox.height))
             placed = writer.insert_page(plant, plant_page - 1)

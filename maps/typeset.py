@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -127,7 +128,7 @@ class Page:
     origin top left, y downwards; :meth:`axes` places further axes on it (a map, a chart)."""
 
     fig: Figure
-    ax: object
+    ax: Axes
     width: float
     height: float
 
@@ -135,7 +136,7 @@ class Page:
     def new(cls, paper: str = "A4", landscape: bool = False, dpi: float | None = None) -> Page:
         cjk_family()
         w, h = paper_mm(paper, landscape)
-        fig = Figure(figsize=(w * MM, h * MM), **({"dpi": dpi} if dpi else {}))
+        fig = Figure(figsize=(w * MM, h * MM), dpi=dpi or None)   # None: matplotlib's default
         FigureCanvasAgg(fig)
         fig.patch.set_facecolor("white")
         ax = fig.add_axes((0, 0, 1, 1))
@@ -144,7 +145,7 @@ class Page:
         ax.set_axis_off()
         return cls(fig, ax, w, h)
 
-    def axes(self, x: float, y: float, w: float, h: float):
+    def axes(self, x: float, y: float, w: float, h: float) -> Axes:
         """New axes over the box (x, y, w, h) in millimetres, y from the top of the page."""
         return self.fig.add_axes((x / self.width, 1 - (y + h) / self.height, w / self.width, h / self.height))
 
@@ -214,7 +215,7 @@ def draw_table(page: Page, x: float, y: float, widths_mm: list[float], head: lis
     lefts = [x + sum(widths_mm[:i]) for i in range(len(widths_mm))]
     page.rect(x, y, total_w, head_h, fill=HEADER_FILL, edge=None, z=0.5)
     cy = y
-    all_rows = [(head, head_h, None, False), *[(c, h, (fills or [None] * len(rows))[i],
+    all_rows = [(head, head_h, None, False), *[(c, h, fills[i] if fills else None,
                                                  bool(continues and continues[i])) for i, (c, h) in enumerate(rows)]]
     for r, (cells, h, fill, cont) in enumerate(all_rows):
         header = r == 0

@@ -21,8 +21,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from maps.settings import map_settings
+
+if TYPE_CHECKING:
+    import folium
+    from branca.element import Figure
 
 URL_PREFIX = "/static/vendor/"
 
@@ -179,6 +184,17 @@ def resolve(rel: str, dest: Path | None = None) -> Path | None:
     if not path.is_relative_to(d) or not path.is_file():
         return None
     return path
+
+
+def page(m: folium.Map) -> Figure:
+    """The HTML page (branca Figure: header, html, script) a folium map is drawn in, where its
+    scripts and stylesheets go."""
+    from branca.element import Figure
+
+    root = m.get_root()
+    if not isinstance(root, Figure):   # folium puts every Map in a Figure: anything else is a bug
+        raise TypeError(f"地图不在网页中 (the map's root is a {type(root).__name__}, not a page)")
+    return root
 
 
 _REF = re.compile(r"""(<script[^>]*\bsrc=|<link[^>]*\bhref=)(["'])(https?:)?//([^"']+)\2""", re.I)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field
-from typing import Any
+from typing import Any, cast  # `float ** float` is typed Any (it may be complex); bases here are > 0
 
 import numpy as np
 from shapely.geometry import Point, Polygon
@@ -192,7 +192,7 @@ def atmospheric_transmissivity(path_length_m: float, weather: Weather) -> float:
     pw_x = weather.water_vapour_pressure_pa * max(path_length_m, 1e-6)
     if pw_x <= 0.0:  # dry air: no absorption by water vapour
         return 1.0
-    return min(1.0, 2.02 * pw_x ** -0.09)
+    return min(1.0, cast(float, 2.02 * pw_x ** -0.09))
 
 
 def check_decreasing(p: Any, names: tuple[str, str, str] = ("red_threshold", "orange_threshold",

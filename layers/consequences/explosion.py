@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast  # `float ** float` is typed Any (it may be complex); bases here are > 0
 
 from layers.consequences.base import (
     LEVELS,
@@ -90,7 +91,7 @@ def vce_overpressure_kpa(distance_m: float, p: VceTntParams) -> float:
 
 def cn_death_radius_m(w_tnt_kg: float) -> float:
     """死亡半径 R₀.₅ = 13.6 (W_TNT/1000)^0.37 m (Chinese 安全评价 texts, docs/domain.md §6)."""
-    return 13.6 * (w_tnt_kg / 1000.0) ** 0.37
+    return cast(float, 13.6 * (w_tnt_kg / 1000.0) ** 0.37)
 
 
 #: K_II = 5.6, the 二级破坏 (property damage) coefficient of the Chinese texts (docs/domain.md §6).
@@ -99,7 +100,7 @@ CN_PROPERTY_DAMAGE_K = 5.6
 
 def cn_property_damage_radius_m(w_tnt_kg: float, k: float = CN_PROPERTY_DAMAGE_K) -> float:
     """财产损失半径 R = K · W_TNT^(1/3) / [1 + (3175/W_TNT)²]^(1/6) m (docs/domain.md §6)."""
-    return k * w_tnt_kg ** (1.0 / 3.0) / (1.0 + (3175.0 / w_tnt_kg) ** 2) ** (1.0 / 6.0)
+    return cast(float, k * w_tnt_kg ** (1.0 / 3.0) / (1.0 + (3175.0 / w_tnt_kg) ** 2) ** (1.0 / 6.0))
 
 
 def vce_zones(p: VceTntParams, weather: Weather) -> list[ThreatZone]:

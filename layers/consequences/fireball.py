@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast  # `float ** float` is typed Any (it may be complex); bases here are > 0
 
 from layers.consequences.base import (
     LEVELS,
@@ -68,7 +69,7 @@ class BleveFireballParams:
 
 
 def fireball_diameter_m(mass_kg: float) -> float:
-    return FIREBALL_DIAMETER_COEFF * mass_kg ** (1.0 / 3.0)
+    return cast(float, FIREBALL_DIAMETER_COEFF * mass_kg ** (1.0 / 3.0))
 
 
 def fireball_duration_s(mass_kg: float, method: str = "ccps") -> float:
@@ -77,7 +78,7 @@ def fireball_duration_s(mass_kg: float, method: str = "ccps") -> float:
     a, b = FIREBALL_DURATION_SMALL
     if method == "ccps" and mass_kg >= FIREBALL_MASS_SPLIT_KG:
         a, b = FIREBALL_DURATION_LARGE
-    return a * mass_kg**b
+    return cast(float, a * mass_kg**b)
 
 
 def fireball_view_factor(ground_distance_m: float, diameter_m: float, centre_height_m: float,
@@ -87,7 +88,7 @@ def fireball_view_factor(ground_distance_m: float, diameter_m: float, centre_hei
     r2 = (diameter_m / 2.0) ** 2
     l2 = ground_distance_m**2 + centre_height_m**2
     if target == "vertical":
-        return r2 * ground_distance_m / l2**1.5
+        return cast(float, r2 * ground_distance_m / l2**1.5)
     return min(1.0, r2 / l2)
 
 
@@ -105,7 +106,7 @@ def fireball_flux_kw_m2(ground_distance_m: float, p: BleveFireballParams, weathe
     if p.method == "cn_textbook":
         r = d / 2.0  # R = 2.9 W^(1/3)
         tau = max(0.0, 1.0 - 0.058 * math.log(x)) if x > 1.0 else 1.0
-        return p.cn_emissive_power_kw_m2 * r**2 * x * tau / (r**2 + x**2) ** 1.5
+        return cast(float, p.cn_emissive_power_kw_m2 * r**2 * x * tau / (r**2 + x**2) ** 1.5)
     h = FIREBALL_CENTRE_HEIGHT_FACTOR * d
     length = math.hypot(x, h)
     tau = atmospheric_transmissivity(max(length - d / 2.0, 0.0), weather)
@@ -114,7 +115,7 @@ def fireball_flux_kw_m2(ground_distance_m: float, p: BleveFireballParams, weathe
 
 def probit_flux_kw_m2(a: float, b: float, duration_s: float, probit: float = 5.0) -> float:
     """The flux q (kW/m²) at which a + b ln(t q^(4/3)) = probit (q in W/m² inside the probit)."""
-    q_w = (math.exp((probit - a) / b) / duration_s) ** 0.75
+    q_w = cast(float, (math.exp((probit - a) / b) / duration_s) ** 0.75)
     return q_w / 1e3
 
 

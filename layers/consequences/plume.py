@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast  # `float ** float` is typed Any (it may be complex); bases here are > 0
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -143,7 +144,7 @@ def plume_wind_speed_m_s(p: GaussianPlumeParams, weather: Weather) -> float:
     """u at the release height: u_ref (max(H, z_ref)/z_ref)^p (EPA ISC3 power law)."""
     exponent = WIND_PROFILE_EXPONENT[weather.terrain][weather.stability]
     z = max(p.release_height_m, p.wind_reference_height_m)
-    return weather.wind_speed_m_s * (z / p.wind_reference_height_m) ** exponent
+    return cast(float, weather.wind_speed_m_s * (z / p.wind_reference_height_m) ** exponent)
 
 
 def plume_centreline_mg_m3(x_m: np.ndarray | float, p: GaussianPlumeParams, weather: Weather) -> np.ndarray:
@@ -152,7 +153,7 @@ def plume_centreline_mg_m3(x_m: np.ndarray | float, p: GaussianPlumeParams, weat
     sy, sz = plume_sigmas_m(x, weather.stability, weather.terrain, p.sigma_scheme)
     u = plume_wind_speed_m_s(p, weather)
     q_mg_s = p.release_rate_kg_s * 1e6
-    return q_mg_s / (math.pi * u * sy * sz) * np.exp(-(p.release_height_m**2) / (2.0 * sz**2))
+    return cast(np.ndarray, q_mg_s / (math.pi * u * sy * sz) * np.exp(-(p.release_height_m**2) / (2.0 * sz**2)))
 
 
 def _threshold_mg_m3(value: float, p: GaussianPlumeParams, weather: Weather) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast  # `float ** float` is typed Any (it may be complex); bases here are > 0
 
 from layers.consequences.base import (
     G_M_S2,
@@ -89,17 +90,18 @@ def thomas_flame_height_m(diameter_m: float, burning_rate: float, air_density: f
     """Thomas (1963): H = 42 D [m''/(ρ_a √(g D))]^0.61; ``form="cn"``: h = 84 r [m''/(ρ₀ √(2 g r))]^0.6."""
     if form == "cn":
         r = diameter_m / 2.0
-        return CN_THOMAS_COEFF * r * (burning_rate / (air_density * math.sqrt(2.0 * G_M_S2 * r))) ** CN_THOMAS_EXPONENT
-    return (THOMAS_COEFF * diameter_m
-            * (burning_rate / (air_density * math.sqrt(G_M_S2 * diameter_m))) ** THOMAS_EXPONENT)
+        return cast(float, CN_THOMAS_COEFF * r
+                    * (burning_rate / (air_density * math.sqrt(2.0 * G_M_S2 * r))) ** CN_THOMAS_EXPONENT)
+    return cast(float, THOMAS_COEFF * diameter_m
+                * (burning_rate / (air_density * math.sqrt(G_M_S2 * diameter_m))) ** THOMAS_EXPONENT)
 
 
 def cn_pool_fire_total_radiation_w(radius_m: float, flame_height_m: float, burning_rate: float,
                                    heat_of_combustion_kj_kg: float, efficiency: float) -> float:
     """Q = (π r² + 2π r h) m'' η ΔH_c / (72 m''^0.61 + 1), W (ΔH_c taken in J/kg; docs/domain.md §6)."""
     area = math.pi * radius_m**2 + 2.0 * math.pi * radius_m * flame_height_m
-    return (area * burning_rate * efficiency * heat_of_combustion_kj_kg * 1e3
-            / (72.0 * burning_rate**0.61 + 1.0))
+    return cast(float, area * burning_rate * efficiency * heat_of_combustion_kj_kg * 1e3
+                / (72.0 * burning_rate**0.61 + 1.0))
 
 
 def pool_fire_flux_kw_m2(distance_m: float, p: PoolFireParams, weather: Weather) -> float:

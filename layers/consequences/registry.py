@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import MISSING, fields
-from typing import Any
+from typing import Any, TypedDict
 
 from layers.consequences.base import ModelSpec, ThreatZone, Weather
 from layers.consequences.explosion import VceTntParams, vce_zones
@@ -42,11 +42,25 @@ def _spec(model: str) -> ModelSpec:
             errors=[{"field": "model", "message": f"one of {', '.join(MODELS)}"}]) from None
 
 
-def params_schema(model: str) -> list[dict]:
+class ParamSchema(TypedDict):
+    """One parameter of a model as :func:`params_schema` describes it."""
+
+    name: str
+    unit: str
+    default: Any                 # None when required
+    required: bool
+    min: float | None
+    max: float | None
+    min_exclusive: bool
+    choices: list[str] | None    # the allowed values of a choice parameter
+    description_zh: str
+
+
+def params_schema(model: str) -> list[ParamSchema]:
     """The parameters of a model, for forms and API docs: name, unit, default (None = required),
     required, min, max, min_exclusive, choices, description_zh."""
     spec = _spec(model)
-    out = []
+    out: list[ParamSchema] = []
     for f in fields(spec.params):
         md = f.metadata
         required = f.default is MISSING
@@ -67,7 +81,7 @@ def build_params(model: str, params: Mapping[str, float | str]) -> Any:
     """The params dataclass of ``model`` from a mapping, every problem named (InvalidInput)."""
     spec = _spec(model)
     known = {f.name: f for f in fields(spec.params)}
-    errors: list[dict] = []
+    errors: list[dict[str, str]] = []
     if not isinstance(params, Mapping):
         raise InvalidInput("参数应为名称到数值的映射 (params must be a mapping)",
                            errors=[{"field": "params", "message": "mapping expected"}])

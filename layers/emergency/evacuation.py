@@ -20,6 +20,7 @@ Times are seconds at each road's own ``speed_kmh``; a point joins the graph at i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import psycopg2.extensions
@@ -239,7 +240,7 @@ def evacuation(conn: psycopg2.extensions.connection, scenario_id: int, *, red_pe
         for s in shelters:
             s["assigned"] = 0
         order = {"red": 0, "orange": 1, "yellow": 2}
-        plan = []
+        plan: list[tuple[dict[str, Any], dict[str, Any] | None, bool]] = []   # (target, shelter, over capacity)
         for t in sorted(targets, key=lambda t: (order[t["level"]], -t["population"], t["id"])):
             def c(s, t=t):
                 return 0.0 if s["node"] == t["node"] else cost.get((t["node"], s["node"]))
@@ -252,15 +253,16 @@ def evacuation(conn: psycopg2.extensions.connection, scenario_id: int, *, red_pe
             plan.append((t, pick, not room))
         paths = _paths(cur, edges, [(t["node"], s["node"]) for t, s, _ in plan if s is not None], scenario_id)
     routes = []
-    for t, s, over in plan:
+    for t, shelter, over in plan:
         r = {"target_id": t["id"], "target_name": t["name"], "target_kind_zh": t["kind_zh"], "level": t["level"],
              "population": t["population"], "shelter_id": None, "shelter_name": None, "capacity": None,
              "over_capacity": False, "time_s": None, "length_m": None, "red_m": None, "geom": None,
              "access_m": t["access_m"],
              "from_lon": t["lon"], "from_lat": t["lat"]}
-        if s is not None:
-            p = paths.get((t["node"], s["node"]), {})
-            r.update(shelter_id=s["id"], shelter_name=s["name"], capacity=s["capacity"], over_capacity=over, **p)
+        if shelter is not None:
+            p = paths.get((t["node"], shelter["node"]), {})
+            r.update(shelter_id=shelter["id"], shelter_name=shelter["name"], capacity=shelter["capacity"],
+                     over_capacity=over, **p)
         routes.append(r)
     population = sum(t["population"] for t in targets)
     capacity = sum(s["capacity"] or 0 for s in shelters)

@@ -28,8 +28,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import psycopg2.extensions
-
+from db.bulk import Conn
 from layers.errors import InvalidInput
 from layers.imports import crs as crs_mod
 from layers.imports import source as src
@@ -38,8 +37,6 @@ from layers.imports.dxf import DEFAULT_TOLERANCE_M, read_dxf
 from layers.imports.problems import MAX_ERRORS, Problems, TooLarge, UnsupportedFormat
 
 __all__ = ["TARGETS", "ImportOptions", "ImportResult", "import_file", "TooLarge", "UnsupportedFormat", "MAX_ERRORS"]
-
-Conn = psycopg2.extensions.connection
 
 TARGETS: dict[str, str] = {
     "enterprises": "企业 (enterprises)",
@@ -112,11 +109,18 @@ def _layer_map(value: Any, vocab: tg.Vocabulary) -> dict[str, str] | None:
     return out
 
 
+def _enterprise_id(target: str, opts: ImportOptions) -> int:
+    """The enterprise that areas and risk lists are imported into (refused when missing)."""
+    if opts.enterprise_id is None:
+        raise _refuse("enterprise_id", f"导入{TARGETS[target]}需要 enterprise_id (the enterprise to import into)")
+    return opts.enterprise_id
+
+
 def _check_options(target: str, opts: ImportOptions) -> None:
     if target not in TARGETS:
         raise _refuse("target", f"导入对象 {target!r} 无效, 应为 (target must be) {'/'.join(TARGETS)}")
-    if target in ("areas", "risks") and opts.enterprise_id is None:
-        raise _refuse("enterprise_id", f"导入{TARGETS[target]}需要 enterprise_id (the enterprise to import into)")
+    if target in ("areas", "risks"):
+        _enterprise_id(target, opts)
     if opts.transform not in ("similarity", "affine"):
         raise _refuse("transform", f"transform 应为 similarity 或 affine, 实为 {opts.transform!r}")
     if not (isinstance(opts.tolerance_m, (int, float)) and math.isfinite(opts.tolerance_m)
@@ -142,7 +146,7 @@ def import_file(conn: Conn, target: str, data: bytes, filename: str | None, opts
     if target == "risks":
         return _import_risk_lists(conn, data, opts)
     if target == "areas":
-        tg.enterprise_for_import(conn, opts.enterprise_id)   # 404 before reading anything
+        tg.enterprise_for_import(conn, _enterprise_id(target, opts))   # 404 before reading anything
     declared = crs_mod.parse_declared(opts.crs)
     vocab = tg.Vocabulary(conn)
     known = set().union(*(c.names() for c in _COLUMNS[target]))
@@ -168,7 +172,8 @@ def import_file(conn: Conn, target: str, data: bytes, filename: str | None, opts
     crs_mod.to_wgs84(source, scrs, problems)
     warnings = list(source.warnings)
     planner = {"enterprises": lambda: tg.plan_enterprises(conn, source, problems, vocab, warnings),
-               "areas": lambda: tg.plan_areas(conn, source, problems, vocab, opts.enterprise_id, warnings),
+               "areas": lambda: tg.plan_areas(conn, source, problems, vocab, _enterprise_id(target, opts),
+                                                 warnings),
                "resources": lambda: tg.plan_resources(conn, source, problems, vocab, warnings),
                "targets": lambda: tg.plan_targets(conn, source, problems, vocab, warnings)}[target]
     plan = planner()
@@ -182,6 +187,8 @@ def import_file(conn: Conn, target: str, data: bytes, filename: str | None, opts
                           georeference=source.georeference)
     if opts.dry_run:
         return result
+    if plan.write is None:
+        raise RuntimeError(f"导入计划 {plan.table} 没有写入步骤 (the plan has no write step)")
     with conn.cursor() as cur:
         if opts.actor:
             cur.execute("SELECT set_config('riskatlas.actor', %s, true)", (opts.actor,))
@@ -192,7 +199,7 @@ def import_file(conn: Conn, target: str, data: bytes, filename: str | None, opts
 def _import_risk_lists(conn: Conn, data: bytes, opts: ImportOptions) -> ImportResult:
     from layers.risk_lists import import_workbook
 
-    r = import_workbook(conn, opts.enterprise_id, data, actor=opts.actor, dry_run=opts.dry_run)
+    r = import_workbook(conn, _enterprise_id("risks", opts), data, actor=opts.actor, dry_run=opts.dry_run)
     d = r.as_dict()
     created = sum((c or {}).get("inserted", 0) for c in (r.operating, r.management))
     return ImportResult("risks", opts.dry_run, src.FORMAT_NAMES["excel"], 0, created, warnings=list(r.warnings),

@@ -67,13 +67,19 @@ def crs_label(crs: CRS | None) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
+def _datum_name(crs: CRS) -> str:
+    """The name of the geodetic datum of ``crs`` ("" when it has none)."""
+    datum = crs.geodetic_crs.datum if crs.geodetic_crs else None
+    return datum.name if datum is not None else ""
+
+
 def _is_cgcs2000(crs: CRS) -> bool:
-    datum = crs.geodetic_crs.datum.name if crs.geodetic_crs else ""
+    datum = _datum_name(crs)
     return "China 2000" in datum or "CGCS2000" in datum or "CGCS 2000" in datum
 
 
 def _is_wgs84(crs: CRS) -> bool:
-    datum = crs.geodetic_crs.datum.name if crs.geodetic_crs else ""
+    datum = _datum_name(crs)
     return "World Geodetic System 1984" in datum or "WGS_1984" in datum or "WGS 84" in datum
 
 
@@ -119,6 +125,9 @@ def resolve(declared: SourceCRS | None, source: Source) -> SourceCRS:
         if declared.gcj02:
             if file_crs.is_geographic:
                 return declared
+        elif declared.crs is None:
+            raise RuntimeError(f"声明的坐标系 {declared.label} 不是 GCJ-02 却没有 CRS (a declared CRS other than "
+                               "GCJ-02 must carry one)")
         elif _same(declared.crs, file_crs):
             return declared
         message = (f"声明的坐标系 {declared.label} 与文件中的坐标系 {crs_label(file_crs)} (来自 {source.crs_origin}) "

@@ -194,7 +194,8 @@ class Georeference:
         lonlat = []
         for i, p in enumerate(points, 1):
             g, reason = project(shapely.Point(p.lon, p.lat))
-            if reason:
+            if g is None:   # the reprojector gives either a geometry or the reason it has none
+                reason = reason or "坐标无法转换 (cannot be transformed)"
                 raise InvalidInput(f"第 {i} 个控制点: {reason}", [{"field": "control_points", "message": reason}])
             lonlat.append((g.x, g.y))
         ll = np.array(lonlat)
@@ -312,9 +313,10 @@ def read_dxf(data: bytes, *, control_points: Any, scrs: SourceCRS, layer_map: di
         raise InvalidInput(message, [{"field": "file", "message": message}]) from None
     warnings: list[str] = []
     if units in (1, 2, 4, 5, 6, 7):
+        from ezdxf.enums import InsertUnits
         from ezdxf.units import conversion_factor
 
-        factor = conversion_factor(units, 6)
+        factor = conversion_factor(InsertUnits(units), InsertUnits.Meters)
     else:
         factor = 1.0
         warnings.append(f"图纸单位 $INSUNITS={units} ({_UNIT_NAMES.get(units, '其他')}), 按米处理 (drawing units "

@@ -19,19 +19,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg2
-import psycopg2.extensions
 import psycopg2.extras
 import shapely
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
+from db.bulk import Conn
 from layers.errors import NotFound
 from layers.imports.problems import Problems, Where
 from layers.imports.source import Feature, Source, clean_value, has_control_chars, norm_header
 from layers.text import markup_problem
 from layers.uscc import validate as uscc_problem
 
-Conn = psycopg2.extensions.connection
 _GEOD = Geod(ellps="WGS84")
 #: Rows inserted per statement.
 CHUNK = 500
@@ -314,10 +313,16 @@ AREA_PARENTS = {"plant": (), "workshop": ("plant",), "building": ("plant",), "un
 @dataclass
 class _Area:
     code: str
-    kind: str
+    kind: str | None            # None when the file's kind was refused
     geom: BaseGeometry | None
     id: int | None = None       # stored areas
     row: Row | None = None      # areas of this import
+
+    def own_row(self) -> Row:
+        """The row of an area of this import (a stored area has none: asking is a bug)."""
+        if self.row is None:
+            raise RuntimeError(f"区域 {self.code} 是已有区域, 不属于本次导入 (a stored area has no import row)")
+        return self.row
 
 
 def enterprise_for_import(conn: Conn, enterprise_id: int) -> tuple[str, BaseGeometry | None]:
@@ -345,31 +350,33 @@ def plan_areas(conn: Conn, source: Source, problems: Problems, vocab: Vocabulary
     plan = Plan("area")
     new: dict[str, _Area] = {}
     for f in source.features:
-        v = {"code": rd.text(f, "code", max_len=64), "name": rd.text(f, "name"),
-             "kind": rd.enum(f, "kind", vocab, "area_kind"), "parent_code": rd.text(f, "parent_code", max_len=64),
+        # code and kind are also kept typed (str | None) for the nesting checks below
+        v = {"code": (code := rd.text(f, "code", max_len=64)), "name": rd.text(f, "name"),
+             "kind": (kind := rd.enum(f, "kind", vocab, "area_kind")), "parent_code": rd.text(f, "parent_code", max_len=64),
              "floor": rd.integer(f, "floor", minimum=-20, maximum=300),
              "headcount": rd.integer(f, "headcount", maximum=1_000_000),
              "equipment": rd.text(f, "equipment", max_len=2000), "activities": rd.text(f, "activities", max_len=2000)}
         g = polygonal(f, problems, "区域")
         row = Row(f, {**v, "geom": g})
         plan.rows.append(row)
-        code = v["code"]
         if code is None:
             continue
         if code in new:
-            first = new[code].row.feature.where.describe()
+            first = new[code].own_row().feature.where.describe()
             problems.add(f"编号 {code} 重复: 与{first}相同 (duplicate code)", f.where, "code")
         elif code in stored:
             problems.add(f"编号 {code} 在企业 {enterprise_name} 中已存在 (code already exists in this enterprise): "
                          "导入只新增区域, 不修改已有区域", f.where, "code")
         else:
-            new[code] = _Area(code, v["kind"], g, row=row)
+            new[code] = _Area(code, kind, g, row=row)
 
-    candidates = [a for a in (*stored.values(), *new.values()) if a.geom is not None and a.kind]
-    for a in candidates:
-        shapely.prepare(a.geom)
+    # (area, its geometry) for every area that may be a parent
+    candidates = [(a, a.geom) for a in (*stored.values(), *new.values()) if a.geom is not None and a.kind]
+    for _, geom in candidates:
+        shapely.prepare(geom)
     for a in new.values():
-        row, f = a.row, a.row.feature
+        row = a.own_row()
+        f = row.feature
         parent_code = row.values["parent_code"]
         if a.kind is None:
             continue
@@ -392,13 +399,13 @@ def plan_areas(conn: Conn, source: Source, problems: Problems, vocab: Vocabulary
             if a.geom is None:
                 problems.add("上级编号为空且几何无效, 无法确定上级区域 (no parent code)", f.where, "parent_code")
                 continue
-            inside = [p for p in candidates if p.kind in allowed and p is not a
-                      and p.geom.buffer(tol).covers(a.geom)]
+            inside = [(p, geom) for p, geom in candidates if p.kind in allowed and p is not a
+                      and geom.buffer(tol).covers(a.geom)]
             if not inside:
                 problems.add(f"上级编号为空, 且没有包含它的 {'/'.join(allowed)} 区域 (no parent code, and no "
                              f"{'/'.join(allowed)} contains it)", f.where, "parent_code")
                 continue
-            parent = min(inside, key=lambda p: p.geom.area)
+            parent = min(inside, key=lambda pg: pg[1].area)[0]
             row.values["parent_code"] = parent.code
         if parent.kind not in allowed:
             problems.add(f"{a.kind} 不能位于 {parent.kind} ({parent.code}) 之下; {a.kind} 的上级应为 "
@@ -446,23 +453,25 @@ def plan_enterprises(conn: Conn, source: Source, problems: Problems, vocab: Voca
     plan = Plan("enterprise")
     seen: dict[str, Where] = {}
     for f in source.features:
-        v = {"uscc": rd.text(f, "uscc", max_len=40), "name": rd.text(f, "name"),
+        uscc = rd.text(f, "uscc", max_len=40)
+        v = {"uscc": uscc, "name": rd.text(f, "name"),
              "industry": rd.enum(f, "industry", vocab, "industry"), "scale": rd.enum(f, "scale", vocab, "enterprise_scale"),
              "employees": rd.integer(f, "employees", maximum=10_000_000), "address": rd.text(f, "address", max_len=500),
              "adcode": rd.text(f, "adcode", max_len=15), "legal_rep": rd.text(f, "legal_rep"),
              "safety_manager": rd.text(f, "safety_manager"), "contact_phone": rd.text(f, "contact_phone", max_len=40),
              "emergency_phone": rd.text(f, "emergency_phone", max_len=40)}
-        if v["uscc"] is not None:
-            v["uscc"] = v["uscc"].upper()
-            reason = uscc_problem(v["uscc"])
+        if uscc is not None:
+            uscc = uscc.upper()
+            reason = uscc_problem(uscc)
             if reason:
-                problems.add(f"{reason}: {v['uscc']}", f.where, "uscc")
-                v["uscc"] = None
-            elif v["uscc"] in seen:
-                problems.add(f"统一社会信用代码 {v['uscc']} 重复: 与{seen[v['uscc']].describe()}相同 (duplicate)",
+                problems.add(f"{reason}: {uscc}", f.where, "uscc")
+                uscc = None
+            elif uscc in seen:
+                problems.add(f"统一社会信用代码 {uscc} 重复: 与{seen[uscc].describe()}相同 (duplicate)",
                              f.where, "uscc")
             else:
-                seen[v["uscc"]] = f.where
+                seen[uscc] = f.where
+        v["uscc"] = uscc
         point, boundary = pointlike(f, problems, "企业", polygons=True)
         plan.rows.append(Row(f, {**v, "location": point, "boundary": boundary}))
     with conn.cursor() as cur:

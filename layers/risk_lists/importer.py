@@ -198,6 +198,11 @@ def _audit_measures(cur, table: str, owner: int, before: list[Measure], after: l
     )
 
 
+def _first_set(rows: list[Row], attr: str) -> Any:
+    """The first value of ``attr`` that a row of one post sets (None when none does)."""
+    return next((getattr(r, attr) for r in rows if getattr(r, attr) is not None), None)
+
+
 def _plan_operating(conn, sheet: Sheet, posts: list[OperatingPost], grouped: dict[int, list[Row]],
                     errors: Errors, vocab: Vocab, profile: str) -> _OpPlan:
     plan = _OpPlan(posts=len(grouped))
@@ -220,8 +225,8 @@ def _plan_operating(conn, sheet: Sheet, posts: list[OperatingPost], grouped: dic
         if rows is None:  # not in the sheet: its risks leave the list
             plan.deletes.extend((r["id"], measures.get(r["id"], [])) for r in stored.get(p.area_id, []))
             continue
-        attrs = tuple(next((getattr(r, a) for r in rows if getattr(r, a) is not None), None)
-                      for a in ("headcount", "equipment", "activities"))
+        attrs: tuple[int | None, str | None, str | None] = (
+            _first_set(rows, "headcount"), _first_set(rows, "equipment"), _first_set(rows, "activities"))
         if attrs != (p.headcount, cell_text(p.equipment), cell_text(p.activities)):
             plan.area_updates.append((p.area_id, *attrs))
         free = list(stored.get(p.area_id, []))
@@ -286,7 +291,8 @@ def _risk_changes(old: dict, new: PostRisk) -> dict[str, Any] | None:
 @dataclass
 class _MgPlan:
     enterprise_id: int
-    posts: list[tuple[str, int | None, list[tuple[ManagementItem, dict | None]]]] = field(default_factory=list)
+    posts: list[tuple[str, int | None, list[tuple[ManagementItem, dict[str, Any] | None]]]] = field(
+        default_factory=list)
     delete_posts: list[int] = field(default_factory=list)
     delete_items: list[int] = field(default_factory=list)
     stored_positions: dict[int, int] = field(default_factory=dict)  # post id -> stored position
@@ -363,7 +369,7 @@ def _plan_management(conn, enterprise_id: int, sheet: Sheet, rows: list[Row]) ->
             plan.stored_positions[pid] = stored[name][1]
         old_items = items.get(pid, []) if pid is not None else []
         new_items = [r.item for r in prow if r.item is not None]
-        paired = []
+        paired: list[tuple[ManagementItem, dict[str, Any] | None]] = []
         for k, it in enumerate(new_items):
             if k < len(old_items):
                 o = old_items[k]

@@ -13,7 +13,7 @@ from layers.levels import DESCENDING, Level
 from layers.risk_lists.cells import Vocab, cell_text, format_measures, load_vocab
 from layers.risk_lists.columns import MANAGEMENT, OPERATING, SIGNIFICANT, ListSpec
 from layers.risk_lists.significant import SignificantRisk, significant_risks
-from layers.risk_lists.store import RiskLists, read_enterprise, read_lists
+from layers.risk_lists.store import ManagementItem, PostRisk, RiskLists, read_enterprise, read_lists
 
 
 @dataclass
@@ -40,10 +40,13 @@ def _level_choices() -> list[str]:
 
 
 def operating_table(lists: RiskLists, vocab: Vocab) -> Table:
-    rows, levels, groups = [], [], []
+    rows: list[list[Any]] = []
+    levels: list[Level | None] = []
+    groups: list[int] = []
     for g, p in enumerate(lists.operating):
         head = [p.label, p.headcount, cell_text(p.equipment), cell_text(p.activities)]
-        for r in p.risks or [None]:
+        risks: Sequence[PostRisk | None] = p.risks or [None]   # a post without risks still has its row
+        for r in risks:
             if r is None:
                 rows.append(head + [None] * 7)
                 levels.append(None)
@@ -60,9 +63,12 @@ def operating_table(lists: RiskLists, vocab: Vocab) -> Table:
 
 
 def management_table(lists: RiskLists, vocab: Vocab) -> Table:
-    rows, levels, groups = [], [], []
+    rows: list[list[Any]] = []
+    levels: list[Level | None] = []
+    groups: list[int] = []
     for g, p in enumerate(lists.management):
-        for it in p.items or [None]:
+        items: Sequence[ManagementItem | None] = p.items or [None]   # a post without items still has its row
+        for it in items:
             if it is None:
                 rows.append([p.name] + [None] * 6)
                 levels.append(None)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from layers.levels import parse_level
+from layers.levels import Level, parse_level
 from layers.risk_lists.cells import (
     WHITESPACE,
     Measure,
@@ -263,13 +263,23 @@ def parse_rows(sheet: Sheet, vocab: Vocab, errors: Errors) -> list[Row]:
                     except ValueError as exc:
                         err("可能导致的事故类型", str(exc))
                 if len(errors.items) == n_err:
+                    level, period = _graded(level, period)
                     r.item = PostRisk(0, level, period, cell_text(v["可能导致事故的原因"]), measures,
                                       cell_text(v["排查内容"]), cell_text(v["责任人"]))
             elif len(errors.items) == n_err:
+                level, period = _graded(level, period)
                 r.item = ManagementItem(level, period, cell_text(v["职责分工"]), measures,
                                         cell_text(v["排查内容"]), cell_text(v["责任人"]))
         out.append(r)
     return out
+
+
+def _graded(level: Level | None, period: str | None) -> tuple[Level, str]:
+    """The level and period of a risk row without errors: both were parsed, so a None is a bug."""
+    if level is None or period is None:
+        raise RuntimeError(f"无错误的清单行却缺少风险等级或排查周期 (a row without errors lacks its level "
+                           f"{level!r} or period {period!r})")
+    return level, period
 
 
 def resolve_posts(posts: list[OperatingPost], rows: list[Row], sheet: Sheet, errors: Errors
@@ -277,8 +287,8 @@ def resolve_posts(posts: list[OperatingPost], rows: list[Row], sheet: Sheet, err
     """Rows grouped by area id; unknown/ambiguous posts and inconsistent post attributes are errors."""
     by_label = {p.label: p for p in posts}
     by_name: dict[str, list[OperatingPost]] = defaultdict(list)
-    for p in posts:
-        by_name[p.name].append(p)
+    for post in posts:
+        by_name[post.name].append(post)
     by_code = {p.code: p for p in posts}
     col = sheet.cols["岗位名称"]
     out: dict[int, list[Row]] = defaultdict(list)
