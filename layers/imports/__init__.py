@@ -31,6 +31,7 @@ from typing import Any
 from db.bulk import Conn
 from layers.errors import InvalidInput
 from layers.imports import crs as crs_mod
+from layers.imports import formats
 from layers.imports import source as src
 from layers.imports import targets as tg
 from layers.imports.dxf import DEFAULT_TOLERANCE_M, read_dxf
@@ -45,7 +46,8 @@ TARGETS: dict[str, str] = {
     "resources": "应急资源 (emergency resources)",
     "targets": "防护目标 (protection targets)",
 }
-_GIS = ("geojson", "gpkg", "shapefile", "csv", "excel")
+#: The formats read by a reader of their own (all but DXF, which needs control points): the GIS targets take them.
+_GIS = tuple(name for name, f in formats.FORMATS.items() if f.read is not None)
 FORMATS_BY_TARGET = {"enterprises": _GIS, "areas": (*_GIS, "dxf"), "risks": ("excel",), "resources": _GIS,
                      "targets": _GIS}
 _COLUMNS = {"enterprises": tg.ENTERPRISE_COLUMNS, "areas": tg.AREA_COLUMNS, "resources": tg.RESOURCE_COLUMNS,
@@ -137,10 +139,10 @@ def import_file(conn: Conn, target: str, data: bytes, filename: str | None, opts
     _check_options(target, opts)
     if len(data) > src.max_upload_bytes():
         raise TooLarge(src.too_large_message(len(data)), [{"field": "file", "message": "too large"}])
-    fmt = src.detect_format(filename, data)
+    fmt = formats.detect_format(filename, data)
     if fmt not in FORMATS_BY_TARGET[target]:
-        allowed = "、".join(src.FORMAT_NAMES[f] for f in FORMATS_BY_TARGET[target])
-        message = (f"{src.FORMAT_NAMES[fmt]} 文件不能导入为{TARGETS[target]} (this file type cannot be imported as "
+        allowed = "、".join(formats.title(f) for f in FORMATS_BY_TARGET[target])
+        message = (f"{formats.title(fmt)} 文件不能导入为{TARGETS[target]} (this file type cannot be imported as "
                    f"{target}); 可用格式 (accepted): {allowed}")
         raise UnsupportedFormat(message, [{"field": "file", "message": message}])
     if target == "risks":
@@ -159,14 +161,14 @@ def import_file(conn: Conn, target: str, data: bytes, filename: str | None, opts
         scrs = crs_mod.SourceCRS(crs_mod.CRS.from_epsg(4326), origin="georeferenced")
         crs_label = f"EPSG:4326 (控制点 control points {points_crs.label})"
     else:
-        source = {"geojson": lambda: src.read_geojson(data), "gpkg": lambda: src.read_gpkg(data, opts.layer),
-                  "shapefile": lambda: src.read_shapefile_zip(data, opts.layer),
-                  "csv": lambda: src.read_csv(data, known),
-                  "excel": lambda: src.read_excel(data, known, opts.layer)}[fmt]()
+        reader = formats.FORMATS[fmt].read
+        if reader is None:
+            raise RuntimeError(f"格式 {fmt} 没有读取函数 (format without a reader)")
+        source = reader(data, formats.ReadArgs(layer=opts.layer, known=known))
         scrs = crs_mod.resolve(declared, source)
         crs_label = scrs.label
     if not source.features:
-        raise _refuse("file", f"文件中没有要素 (no features in the file): {src.FORMAT_NAMES[fmt]}")
+        raise _refuse("file", f"文件中没有要素 (no features in the file): {formats.title(fmt)}")
     problems = Problems()
     project = crs_mod.Reprojector(scrs)
     crs_mod.to_wgs84(source, scrs, problems)
@@ -182,7 +184,7 @@ def import_file(conn: Conn, target: str, data: bytes, filename: str | None, opts
     notes = [] if fmt == "dxf" else project.notes()
     if source.georeference:
         notes.extend(source.georeference.get("notes", []))
-    result = ImportResult(target, opts.dry_run, src.FORMAT_NAMES[fmt], len(source.features), len(plan.rows),
+    result = ImportResult(target, opts.dry_run, formats.title(fmt), len(source.features), len(plan.rows),
                           counts=plan.counts, crs=crs_label, layer=source.layer, notes=notes, warnings=warnings,
                           georeference=source.georeference)
     if opts.dry_run:
@@ -202,5 +204,5 @@ def _import_risk_lists(conn: Conn, data: bytes, opts: ImportOptions) -> ImportRe
     r = import_workbook(conn, _enterprise_id("risks", opts), data, actor=opts.actor, dry_run=opts.dry_run)
     d = r.as_dict()
     created = sum((c or {}).get("inserted", 0) for c in (r.operating, r.management))
-    return ImportResult("risks", opts.dry_run, src.FORMAT_NAMES["excel"], 0, created, warnings=list(r.warnings),
+    return ImportResult("risks", opts.dry_run, formats.title("excel"), 0, created, warnings=list(r.warnings),
                         risk_lists=d)

@@ -30,24 +30,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 
 from layers.errors import InvalidInput
-from layers.imports.problems import TooLarge, UnsupportedFormat, Where
-
-FORMAT_NAMES = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shapefile": "Shapefile (.zip)", "dxf": "DXF",
-                "csv": "CSV", "excel": "Excel (.xlsx)"}
-
-_EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shapefile", ".dxf": "dxf",
-               ".csv": "csv", ".txt": "csv", ".xlsx": "excel", ".xlsm": "excel"}
-_REFUSED_EXTENSIONS = {
-    ".xls": "旧版 .xls 工作簿不受支持: 请在 Excel/WPS 中另存为 .xlsx (legacy .xls is not supported: save as .xlsx)",
-    ".dwg": "DWG 图纸不受支持: 请在 CAD 中另存为 DXF (DWG is not supported: save the drawing as DXF)",
-    ".shp": "Shapefile 请将 .shp/.shx/.dbf/.prj 一起打包为 .zip 上传 (upload a Shapefile as a .zip of "
-            ".shp/.shx/.dbf/.prj)",
-    ".shx": "Shapefile 请打包为 .zip 上传 (upload a Shapefile as a .zip)",
-    ".dbf": "Shapefile 请打包为 .zip 上传 (upload a Shapefile as a .zip)",
-    ".kml": "KML 不受支持: 请转换为 GeoJSON 或 GeoPackage (KML is not supported)",
-    ".kmz": "KMZ 不受支持: 请转换为 GeoJSON 或 GeoPackage (KMZ is not supported)",
-}
-SUPPORTED = "GeoJSON (.geojson/.json), GeoPackage (.gpkg), Shapefile (.zip), DXF (.dxf), CSV (.csv), Excel (.xlsx)"
+from layers.imports.problems import TooLarge, Where
 
 #: Members of a zipped Shapefile read at most, and the largest total it may unpack to (zip bombs).
 MAX_ZIP_MEMBERS = 1000
@@ -104,34 +87,6 @@ def too_large_message(size: int | None = None) -> str:
     got = f"{size / 1048576:.1f} MB " if size is not None else ""
     return (f"上传文件 {got}超过 {limit:g} MB 上限 (upload larger than the {limit:g} MB limit; "
             "setting RISKATLAS_MAX_UPLOAD_MB)")
-
-
-def detect_format(filename: str | None, data: bytes) -> str:
-    """The format of an upload, by its extension, else by its first bytes. Raises
-    :class:`UnsupportedFormat` (415) for a type that is not read, InvalidInput for an empty file."""
-    if not data:
-        raise InvalidInput("文件为空 (empty file)", [{"field": "file", "message": "文件为空 (empty file)"}])
-    suffix = Path(filename or "").suffix.lower()
-    if suffix in _REFUSED_EXTENSIONS:
-        raise UnsupportedFormat(_REFUSED_EXTENSIONS[suffix], [{"field": "file", "message": _REFUSED_EXTENSIONS[suffix]}])
-    if suffix in _EXTENSIONS:
-        return _EXTENSIONS[suffix]
-    head = data[:512]
-    if head.startswith(b"SQLite format 3\x00"):
-        return "gpkg"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                return "excel" if "xl/workbook.xml" in z.namelist() else "shapefile"
-        except (zipfile.BadZipFile, ValueError, OSError):
-            pass
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped[:1] in (b"{", b"["):
-        return "geojson"
-    if re.match(rb"\s*0\s*\r?\n\s*SECTION", head):
-        return "dxf"
-    message = (f"不支持的文件类型 {suffix or '(无扩展名)'} (unsupported file type); 支持 (supported): {SUPPORTED}")
-    raise UnsupportedFormat(message, [{"field": "file", "message": message}])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -221,7 +176,9 @@ def _read_ogr(src: Any, fmt: str, *, layer: str | None = None, crs_origin: str, 
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
-    what = FORMAT_NAMES[fmt]
+    from layers.imports.formats import title  # the registry reads files through this module
+
+    what = title(fmt)
     try:
         chosen = _choose_layer(_pyogrio_layers(src), layer, what) if fmt == "gpkg" else None
         if hasattr(src, "seek"):
