@@ -32,12 +32,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg2
-import psycopg2.extensions
 import psycopg2.extras
 import shapely
 import shapely.geometry
 from psycopg2 import sql
 
+from db.bulk import Conn
 from layers.access.accounts import Forbidden
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.imports import crs as crs_mod
@@ -58,8 +58,6 @@ from layers.imports.targets import (
 )
 from layers.text import like_pattern
 from layers.uscc import validate as uscc_problem
-
-Conn = psycopg2.extensions.connection
 
 #: A property or geometry the caller did not send (as opposed to one sent as null).
 MISSING = object()
