@@ -39,11 +39,11 @@ def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
     round trip (:func:`layers.access.accounts.session_scope`); when a dependency before this one already
     checked it in this request (:func:`app.auth.current_user`), that user's scope is applied."""
     pool = request.app.state.pool
-    user = getattr(request.state, "user", None)
+    user: User | None = getattr(request.state, "user", None)
     token = required_token(request) if user is None else None
     conn = pool.getconn()
     try:
-        if user is None:
+        if token is not None:     # no user checked yet in this request
             accept(request, token, session_scope(conn, token))
         else:
             apply_scope(conn, user)

@@ -53,7 +53,8 @@ async def read_upload(request: Request, max_bytes: int, *, what_zh: str = "上�
         raise InvalidInput(f"上传的表单无法解析 (malformed multipart form): {exc.detail}",
                            [{"field": "file", "message": str(exc.detail)}]) from None
     uploads = [v for v in form.values() if isinstance(v, UploadFile)]
-    chosen = form.get("file") if isinstance(form.get("file"), UploadFile) else (uploads[0] if uploads else None)
+    named = form.get("file")
+    chosen = named if isinstance(named, UploadFile) else (uploads[0] if uploads else None)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     nul = [k for k, v in fields.items() if "\x00" in k or "\x00" in v]
     if nul:  # PostgreSQL text cannot hold it; psycopg2 would raise ValueError (500) later

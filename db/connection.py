@@ -50,7 +50,7 @@ def server_version(conn: psycopg2.extensions.connection) -> str:
     """The server's version as it reports it (one round trip: the database answers)."""
     with conn.cursor() as cur:
         cur.execute("SELECT current_setting('server_version')")
-        return cur.fetchone()[0]
+        return str(cur.fetchone()[0])
 
 
 @contextmanager

@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import psycopg2.extensions
 
+from db.bulk import Conn
 from layers import entities, hidden_hazards
 from layers.access.audit import enterprise_audit
 from layers.city import region_level
 from layers.plant import EnterpriseInfo, enterprise_info, plant_areas
 from layers.regions import CHILD_LEVEL, REGION_LEVEL_ZH, region_stats, supervision
-
-Conn = psycopg2.extensions.connection
 
 #: Enterprises on one page of the list.
 PAGE_SIZE = 50

@@ -32,12 +32,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg2
-import psycopg2.extensions
 import psycopg2.extras
 import shapely
 import shapely.geometry
 from psycopg2 import sql
 
+from db.bulk import Conn
 from layers.access.accounts import Forbidden
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.imports import crs as crs_mod
@@ -58,8 +58,6 @@ from layers.imports.targets import (
 )
 from layers.text import like_pattern
 from layers.uscc import validate as uscc_problem
-
-Conn = psycopg2.extensions.connection
 
 #: A property or geometry the caller did not send (as opposed to one sent as null).
 MISSING = object()
@@ -436,9 +434,9 @@ def _date(value: Any, label: str, problems: Problems, key: str) -> dt.date | Non
 def _values(conn: Conn, ent: Entity, props: dict, *, admin: bool, problems: Problems) -> dict[str, Any]:
     """The checked new values by column, of the properties the caller sent."""
     by_name: dict[str, Prop] = {}
-    for p in ent.props:
-        for n in p.column.names():
-            by_name.setdefault(n, p)
+    for prop in ent.props:
+        for n in prop.column.names():
+            by_name.setdefault(n, prop)
     editable = "、".join(p.column.label for p in ent.props)
     sent: dict[str, Any] = {}
     for name, value in props.items():
@@ -466,9 +464,12 @@ def _values(conn: Conn, ent: Entity, props: dict, *, admin: bool, problems: Prob
     out: dict[str, Any] = {}
     for p in chosen:
         before = problems.count
+        v: int | str | dt.date | None
         if p.kind == "int":
             v = rd.integer(feature, p.key, minimum=p.minimum, maximum=p.maximum)
         elif p.kind == "enum":
+            if vocab is None or p.domain is None:   # vocab is read when an enum is chosen; every enum names its domain
+                raise RuntimeError(f"枚举字段 {p.key} 没有词表域 (enum property without a vocabulary domain)")
             v = rd.enum(feature, p.key, vocab, p.domain)
         elif p.kind == "date":
             v = _date(rd.raw(feature, p.key), p.column.label, problems, p.key)
@@ -539,6 +540,8 @@ def _geometries(conn: Conn, ent: Entity, geometry: Any, crs: str | None, current
     else:
         point, poly = pointlike(feature, problems, ent.zh, polygons=ent.shape == "point_or_polygon")
         if poly is not None:
+            if ent.secondary is None:   # pointlike returns an outline only when polygons=True
+                raise RuntimeError(f"{ent.zh}没有面几何列 (entity {ent.name} has no polygon column)")
             out[ent.secondary] = poly
             # the point stays where it was when it lies in the new outline, else moves onto it
             if current_point is None or not poly.covers(current_point):

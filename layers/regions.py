@@ -79,7 +79,7 @@ def region_count(conn: psycopg2.extensions.connection) -> int:
     """How many regions are stored (none: no city loaded yet)."""
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM region")
-        return cur.fetchone()[0]
+        return int(cur.fetchone()[0])
 
 
 def region_id_of(conn: psycopg2.extensions.connection, ref: str) -> int:
@@ -90,7 +90,7 @@ def region_id_of(conn: psycopg2.extensions.connection, ref: str) -> int:
         row = cur.fetchone()
     if row is None:
         raise NotFound(f"区域 {ref} 不存在 (region not found)")
-    return row[0]
+    return int(row[0])
 
 
 def supervision(conn: psycopg2.extensions.connection, *, within: int | None = None, overdue_only: bool = False,

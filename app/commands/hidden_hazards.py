@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -117,6 +117,6 @@ def move_cmd(
     given = {"measures": measures, "responsible_dept": dept, "responsible_person": person, "funds_yuan": funds,
              "deadline": deadline, "emergency_plan": plan, "rectifier": rectifier, "verified_by": reviewer,
              "verify_result": result}
-    fields = {k: v for k, v in given.items() if v is not None}
+    fields: dict[str, Any] = {k: v for k, v in given.items() if v is not None}   # move(**fields: Any)
     h = run(lambda c: move(c, hazard_id, to, actor=actor, note=note, **fields))
     typer.echo(f"已流转 (moved): {_line(h)}")

@@ -23,6 +23,8 @@ DpiQ = Annotated[int, Query(ge=72, le=300, description="PNG 分辨率")]
 def _send(data, fmt: str, dpi: int, filename: str, fallback: str):
     tmp = Path(tempfile.mkdtemp(prefix="riskatlas-chart-"))
     drawn = render_chart(data, tmp / f"chart.{fmt}", dpi=dpi)
+    if drawn.path is None:    # render_chart always saves to the file it is given
+        raise RuntimeError("图表未写入文件 (render_chart returned no file path)")
     return file_download(drawn.path, filename, fallback, inline=True, cleanup=tmp)
 
 

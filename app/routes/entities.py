@@ -71,7 +71,7 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         raise InvalidInput(f"bbox 应为 west,south,east,north 四个经纬度, 实为 {text!r} (bbox must be four lon/lat numbers)",
                            [{"field": "bbox", "message": "invalid bbox"}]) from None
-    return parts  # type: ignore[return-value]
+    return parts
 
 
 def _register(ent: Entity) -> None:
@@ -169,7 +169,7 @@ def _created(conn, ent: Entity, body: Any, crs: str | None, actor: str, enterpri
 
 
 CREATE_BODY = Body(description="GeoJSON Feature 或 FeatureCollection (属性列与导入相同, 中文或英文列名)")
-CREATE_RESPONSES = {422: {"description": "校验失败: errors 逐个要素、字段说明; 未写入任何数据"}}
+CREATE_RESPONSES: dict[int | str, dict[str, Any]] = {422: {"description": "校验失败: errors 逐个要素、字段说明; 未写入任何数据"}}
 
 
 @router.post("/enterprises", status_code=201, response_class=JSONResponse, responses=CREATE_RESPONSES,

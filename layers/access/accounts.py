@@ -19,10 +19,9 @@ import psycopg2.extensions
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from db.bulk import Conn
 from layers.errors import Conflict, InvalidInput, NotFound
 from layers.text import markup_problem
-
-Conn = psycopg2.extensions.connection
 
 ROLES = ("admin", "regulator", "enterprise")
 ROLE_NAMES = {"admin": "管理员", "regulator": "监管人员", "enterprise": "企业用户"}

@@ -52,7 +52,8 @@ def enterprise_audit(conn: psycopg2.extensions.connection, enterprise_id: int, *
         cur.execute("SELECT name FROM enterprise WHERE id = %s", (enterprise_id,))
         if cur.fetchone() is None:
             raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
-        cond, params = "enterprise_id = %s", [enterprise_id]
+        cond = "enterprise_id = %s"
+        params: list[int | str] = [enterprise_id]
         if table is not None:
             cond += " AND table_name = %s"
             params.append(table)
