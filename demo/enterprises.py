@@ -38,7 +38,7 @@ N_ENTERPRISES = 2000
 INDUSTRY_MIX = {"machinery": 0.315, "light": 0.14, "textile": 0.12, "commerce": 0.10, "building_materials": 0.08,
                 "hazchem": 0.065, "metallurgy": 0.05, "nonferrous": 0.05, "other": 0.07, "tobacco": 0.01}
 SCALE_MIX = {"large": 0.05, "medium": 0.15, "small": 0.45, "micro": 0.35}
-#: plant size in metres (width, depth) and employees (seed 003 第二条: micro < 20 … large ≥ 1000)
+#: plant size in metres (width, depth) and employees (Shandong guide 第二条: micro < 20 … large ≥ 1000)
 SCALE_SIZE_M = {"large": (400, 300), "medium": (200, 150), "small": (90, 70), "micro": (40, 30)}
 SCALE_EMPLOYEES = {"large": (1000, 3500), "medium": (300, 999), "small": (20, 299), "micro": (5, 19)}
 SCALE_WORKSHOPS = {"large": (3, 5), "medium": (2, 4), "small": (1, 3), "micro": (1, 1)}
@@ -152,7 +152,7 @@ def landline(rng: np.random.Generator) -> str:
 
 
 class People:
-    """The people of one enterprise who own its risks, by control tier (seed 003: 公司/车间/班组/岗位)."""
+    """The people of one enterprise who own its risks, by control tier (Shandong guide: 公司/车间/班组/岗位)."""
 
     def __init__(self, rng: np.random.Generator, legal_rep: str, safety_manager: str):
         self.rng = rng

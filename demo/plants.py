@@ -7,7 +7,7 @@
 Each layout is drawn like a site plan (x east, y north, origin at the south-west corner, metres)
 and placed in an azimuthal-equidistant projection centred on a point chosen inside a grid of the
 named town, then rotated. Names, people and layouts are fictional; hazards, measures and grading
-follow seed 003 (第七条 直接判定, 附件1 columns) and docs/domain.md. Dates are relative to the fixed
+follow Shandong guide (第七条 直接判定, 附件1 columns) and docs/domain.md. Dates are relative to the fixed
 :data:`REFERENCE_DATE`, so every load is identical.
 """
 

@@ -1,7 +1,7 @@
 """Risk templates of the synthetic enterprises (by industry and workshop type) and their grading.
 
 Each template is one 风险点 as a 附件1 risk list would have it: activity, hazard factors, GB 6441
-accident type, causes, consequences, typed control measures (seed 003 第八条 order) and what to
+accident type, causes, consequences, typed control measures (Shandong guide 第八条 order) and what to
 check. ``severity`` is the worst credible consequence on the LEC C scale; a template is only given
 LEC inputs whose C fits it, so that a fall from a ladder is never graded a catastrophe.
 """
@@ -422,7 +422,7 @@ def lec_risk(area_code: str, t: RiskTemplate, level: str, rng: np.random.Generat
 
 
 def direct_risk(area_code: str, t: RiskTemplate, inputs: dict, profile: Profile, owner) -> Risk:
-    """A risk graded by 直接判定 (seed 003 第七条): the level is the rule's, before and after controls."""
+    """A risk graded by 直接判定 (Shandong guide 第七条): the level is the rule's, before and after controls."""
     res = assess("direct", inputs, profile)
     level = res.level.value
     tier = TIER[level]

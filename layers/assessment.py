@@ -1,4 +1,4 @@
-"""Risk assessment methods (docs/domain.md §3): LEC, LS, MES and 直接判定 (seed 003 第七条).
+"""Risk assessment methods (docs/domain.md §3): LEC, LS, MES and 直接判定 (Shandong guide 第七条).
 
 Value scales, thresholds and the direct-determination rules are data in named, versioned profiles
 (table ``assessment_profile``; the defaults are seeded by db/migrations/0006). This module is the one
@@ -174,7 +174,7 @@ DIRECT_INPUTS = {
 
 
 def _direct(inputs: dict[str, Any], profile: Profile) -> Result:
-    """直接判定法 (seed 003 第七条). The profile's rules (highest level first) are minimums: the first
+    """直接判定法 (Shandong guide 第七条). The profile's rules (highest level first) are minimums: the first
     rule whose condition holds sets the level. A level may also be stated with its basis — 第七条(一)4
     and (二)3 allow 重大/较大 "经评价或直接判定法确定", (三) allows 一般/低 — and the result is the
     higher of the stated level and what the rules demand."""

@@ -6,7 +6,7 @@ record, 发布日期/版本. Seed 003 第十一条: the card names the post, the
 consequences, the hazard factors and the control measures.
 
 Which areas have a card (:func:`card_areas`): every operating post (area kind 'post' or 'unit', the
-places of seed 003 附件1), and every workshop with no post or unit drawn inside it (most small
+places of Shandong guide 附件1), and every workshop with no post or unit drawn inside it (most small
 enterprises record their risks on the workshop: the workshop is then the place where people work).
 :func:`post_card` also answers for any workshop on request (a 区域 card). The plant and other
 buildings have none. Management posts (0005) are not places and have no card.
@@ -19,7 +19,7 @@ Where the fields come from:
 * 风险等级: ``area_level.<basis>_level`` (residual 现有 by default, the level the plant map and the lists
   use); ``current_level`` (after the dynamic rules for open 隐患) is carried along for the web page.
 * 主要危险有害因素 / 事故类型 / 后果 / 管控措施 / 责任人: the ``risk`` rows and their ``control_measure``
-  rows; measures of kind 'emergency' (seed 003 第八条 (六) 应急处置) are the 应急处置措施.
+  rows; measures of kind 'emergency' (Shandong guide 第八条 (六) 应急处置) are the 应急处置措施.
 * 应急电话: ``enterprise.emergency_phone``; 报告电话: the enterprise's safety manager and contact phone;
   the public numbers 119 (火警) and 120 (急救) are printed on every card.
 * 警示标志: derived from the accident types by :data:`WARNING_SIGNS` (GB 2894-2008 警告标志 names);
@@ -153,7 +153,7 @@ class PostCard:
 
     @property
     def measures(self) -> list[tuple[str, list[str]]]:
-        """管控措施 grouped by kind in seed 003 第八条 order (消除, 替代, 工程控制, 管理, 个体防护),
+        """管控措施 grouped by kind in Shandong guide 第八条 order (消除, 替代, 工程控制, 管理, 个体防护),
         without the 应急处置 measures, without repeats."""
         groups: dict[str, list[str]] = {k: [] for k in self.control_kinds_zh if k != "emergency"}
         for r in self.risks:

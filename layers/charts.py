@@ -1,4 +1,4 @@
-"""Counts behind the comparison charts (docs/domain.md §7, seed 001 四.(二).3 and 四.(三).3).
+"""Counts behind the comparison charts (docs/domain.md §7, Qitaihe plan 四.(二).3 and 四.(三).3).
 
 * 企业作业安全风险比较图 (:func:`post_risk_counts`): the posts (or workshops) of one enterprise, each
   with its risk points counted by level. ``by="post"``: one bar per area that holds risks (post, unit,

@@ -1,4 +1,4 @@
-"""隐患排查治理: the closed loop of a hidden hazard (docs/domain.md §4; seed 003 第十六条–第十八条; seed 001).
+"""隐患排查治理: the closed loop of a hidden hazard (docs/domain.md §4; Shandong guide 第十六条–第十八条; Qitaihe plan).
 
 Lifecycle: 上报 ``reported`` → 整改中 ``rectifying`` → 待验收 ``pending_review`` → 已闭环 ``closed``;
 a failed review (复查不合格) sends a hazard from 待验收 back to 整改中, with the reason as its 复查结果.
@@ -43,7 +43,7 @@ FIELD_TYPES: dict[str, type] = {
     "deadline": dt.date, "emergency_plan": str, "rectifier": str, "rectified_at": dt.datetime,
     "verified_by": str, "verify_result": str,
 }
-#: The 五落实 of a 重大隐患 (seed 001 四.(二).6: 整改责任、措施、资金、时限和预案).
+#: The 五落实 of a 重大隐患 (Qitaihe plan 四.(二).6: 整改责任、措施、资金、时限和预案).
 FIVE_IMPLEMENTATIONS = ("measures", "responsible_dept", "responsible_person", "funds_yuan", "deadline",
                         "emergency_plan")
 
@@ -406,7 +406,7 @@ def report(
     note: str | None = None,
 ) -> HiddenHazard:
     """上报: record a hidden hazard of an enterprise (status 上报). A 重大隐患 is 挂牌督办 and stops
-    work at once (seed 003 第十七条). The area, if given, must be one of the enterprise's own; the
+    work at once (Shandong guide 第十七条). The area, if given, must be one of the enterprise's own; the
     location defaults to a point inside the area."""
     description = _text("description", description, required=True)
     found_by = _text("found_by", found_by, required=True, max_len=MAX_NAME)

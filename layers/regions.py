@@ -147,7 +147,7 @@ OVERLAP_TOLERANCE = 0.01
 def create_region(conn: psycopg2.extensions.connection, parent_id: int, body: Any, *,
                   crs: str | None = None) -> dict[str, Any]:
     """Add a sub-region under ``parent_id`` (a town under a district, a supervision grid 网格 under a
-    town, seed 004) from a GeoJSON Feature: 区划代码, 名称 and for a grid its 专管员 name and phone,
+    town, Wujin 2022 key points) from a GeoJSON Feature: 区划代码, 名称 and for a grid its 专管员 name and phone,
     checked as an edit of a region is (:func:`layers.entities.insert`). Its outline must lie within the
     parent's and overlap no sibling (up to :data:`OVERLAP_TOLERANCE` of its area). The enterprises,
     emergency resources and protection targets placed in the parent itself that lie inside the new

@@ -1,4 +1,4 @@
-"""安全风险辨识管控报告 (seed 000 item 8): everything one enterprise's report holds, gathered once.
+"""安全风险辨识管控报告 (Wujin service standard item 8): everything one enterprise's report holds, gathered once.
 
 The report is assembled from the layers that own each part (nothing is computed twice): the enterprise
 (``layers.plant.enterprise_info``), the plant areas for the four-colour map (``layers.plant.plant_areas``),

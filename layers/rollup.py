@@ -109,7 +109,7 @@ def _explain(tree: _Tree, a: Node, basis: Basis) -> Node:
                             "level_zh": _zh(r[risk_col]), "method": r["method"],
                             "score": float(r["score"]) if r["score"] is not None else None,
                             "accident_type": r["accident_type"], "basis": r["basis"],
-                            "rule": "风险点等级取其最高风险等级 (seed 003 第七条)"})
+                            "rule": "风险点等级取其最高风险等级 (Shandong guide 第七条)"})
     if basis == "current":
         hazards = tree.open_hazards.get(a["id"], [])
         if a["own_dynamic"] and _RANK[a["own_dynamic"]] >= _RANK[level]:

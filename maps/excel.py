@@ -2,7 +2,7 @@
 
 This is rendering, so it lives in ``maps/`` beside the plant map: it receives the lists as
 :class:`layers.risk_lists.Table` (columns, cell values, levels) and decides only how they look on
-paper: a title row, the seed's headers, the 风险等级 cell filled with the palette colour and a
+paper: a title row, the Shandong guide's headers, the 风险等级 cell filled with the palette colour and a
 readable text colour, column widths, row heights, a frozen header, drop-downs and A4 landscape print
 setup. It never queries the database; the meaning of every cell (and its parsing back on import)
 stays in ``layers/risk_lists/``.

@@ -1,4 +1,4 @@
-"""安全风险辨识管控报告: one enterprise's report as one PDF (seed 000 item 8).
+"""安全风险辨识管控报告: one enterprise's report as one PDF (Wujin service standard item 8).
 
 Contents: 封面 (enterprise, date, 编制/审核/批准), 目录, 一、企业概况, 二、风险辨识结果汇总 (counts by
 level as a table and the 企业作业安全风险比较图), 三、厂区安全风险四色分布图, 四、较大及以上风险管控清单,

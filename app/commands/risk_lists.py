@@ -31,7 +31,7 @@ def export_cmd(
     enterprise_id: EnterpriseArg,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx (默认 out/risk-lists-ID.xlsx)")] = None,
 ) -> None:
-    """导出企业的操作岗位与管理岗位风险管控与隐患排查清单 (seed 003 附件1/附件2)."""
+    """导出企业的操作岗位与管理岗位风险管控与隐患排查清单 (Shandong guide 附件1/附件2)."""
     from layers.errors import NotFound
     from layers.risk_lists import risk_list_tables
     from maps.excel import write_workbook

@@ -32,7 +32,7 @@ Text = Annotated[str, Field(max_length=hh.MAX_TEXT)]
 
 
 class ReportIn(BaseModel):
-    """上报一条隐患. 重大隐患自动挂牌督办并停产停业 (seed 003 第十七条)."""
+    """上报一条隐患. 重大隐患自动挂牌督办并停产停业 (Shandong guide 第十七条)."""
 
     model_config = ConfigDict(extra="forbid")
 

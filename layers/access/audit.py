@@ -1,4 +1,4 @@
-"""The audit trail of one enterprise (seed 001: 痕迹化): who changed what, when, before and after.
+"""The audit trail of one enterprise (Qitaihe plan: 痕迹化): who changed what, when, before and after.
 
 Rows come from ``audit_log`` (written by the ``ra_audit`` trigger on every change to risk data; the
 actor is the logged-in account) for the enterprise's own rows and those below it (areas, risks,

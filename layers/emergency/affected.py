@@ -1,4 +1,4 @@
-"""Who is inside a scenario's threat zones (seed 001: 将紧急状态下撤离方案告知可能危及的相邻企业和单位).
+"""Who is inside a scenario's threat zones (Qitaihe plan: 将紧急状态下撤离方案告知可能危及的相邻企业和单位).
 
 Per zone level, each object counted once at its innermost level (red before orange before yellow):
 enterprises and their areas (workshops, units, posts, buildings), protection targets with their

@@ -4,7 +4,7 @@
 brings it to EPSG:4326 (:mod:`.crs`; DXF through control points, :mod:`.dxf`), validates every
 feature against what the target needs (:mod:`.targets`) and only then writes, in the caller's
 transaction. Any problem refuses the whole file with every error naming the feature or row (1-based,
-as the user sees it), the field and the reason; nothing is written. Risk lists (.xlsx of seed 003
+as the user sees it), the field and the reason; nothing is written. Risk lists (.xlsx of Shandong guide
 附件1/附件2) are imported by :func:`layers.risk_lists.import_workbook`, which the ``risks`` target
 calls.
 

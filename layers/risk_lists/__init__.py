@@ -1,13 +1,13 @@
-"""Risk lists (docs/domain.md §4, seed 003 附件1/附件2): their columns, the mapping to and from the data
+"""Risk lists (docs/domain.md §4, Shandong guide 附件1/附件2): their columns, the mapping to and from the data
 model, the numbering of significant risks, and the import of an edited workbook.
 
 Three lists:
 
-* 操作岗位风险管控与隐患排查清单 (seed 003 附件1, operating posts): one row per risk of a post. Posts
+* 操作岗位风险管控与隐患排查清单 (Shandong guide 附件1, operating posts): one row per risk of a post. Posts
   are ``area`` rows of kind 'post' or 'unit' (they are places, drawn on the plant map first); 岗位人数,
   主要设备设施 and 主要作业活动 are attributes of the area; the other columns are the ``risk`` row and
   its ``control_measure`` rows. A post with no risk is one row whose risk columns are empty.
-* 管理岗位风险管控与隐患排查清单 (seed 003 附件2, management posts): management posts are not places,
+* 管理岗位风险管控与隐患排查清单 (Shandong guide 附件2, management posts): management posts are not places,
   so they live in ``management_post`` / ``management_risk`` (db/migrations/0005_risk_lists.sql),
   outside the maps and the area/enterprise levels. One row per 职责分工 of a post.
 * 较大及以上风险管控清单 (export only): :func:`significant_risks` numbers them once, for the list and
@@ -20,12 +20,12 @@ Rules of the cells (export writes them so; import accepts them and a little more
 * 可能导致的事故类型 is a GB 6441 name (其他 for 其它 and 中毒/窒息 are accepted). Several types in one
   cell, separated by 、,，;；/ or line breaks, make one risk per type with the same other cells; the
   export writes one risk per row, so the next export shows them on separate rows.
-* 管控措施: one measure per line, ``类型: 内容`` with a type of seed 003 第八条 (消除/替代/工程控制/管理/
+* 管控措施: one measure per line, ``类型: 内容`` with a type of Shandong guide 第八条 (消除/替代/工程控制/管理/
   个体防护/应急处置; 控制 = 工程控制, also 管理措施, 个人防护, 应急). Leading numbering (1. 1、 (1) ①) is
   dropped. A line with no type is a 管理 (administrative) measure: most lists in use are written as
-  plain numbered lines, and 管理 is the seed's catch-all for procedures, training and checks. The export
+  plain numbered lines, and 管理 is the Shandong guide's catch-all for procedures, training and checks. The export
   writes every line with its type, so a round trip is stable.
-* 排查周期: 每班/每天/每周/每月/每季度 (also 每日, 每季, and 每X一次 as in seed 003 第十五条).
+* 排查周期: 每班/每天/每周/每月/每季度 (also 每日, 每季, and 每X一次 as in Shandong guide 第十五条).
 * 岗位名称 names a post/unit of the enterprise by name; when two posts share a name the export writes
   ``名称 [编号]`` and the import accepts that, or the area code alone.
 
@@ -46,7 +46,7 @@ reason. Then, in the caller's transaction:
   inputs {"level", "basis"}) with the list's level as inherent and residual level and a basis saying
   so. The list's level is the residual level: it may be anything up to the stored inherent level. Above
   it, a risk whose level was stated (直接判定 without rule facts, e.g. one the list created) has its
-  inherent level raised too; an assessed risk (LEC/LS/MES, or 直接判定 by the seed's rules) is refused
+  inherent level raised too; an assessed risk (LEC/LS/MES, or 直接判定 by the Shandong guide's rules) is refused
   (re-assess it first). A residual level changed by the list replaces a stored residual assessment
   (``residual_inputs``/``residual_score`` are cleared). When the level changes, 管控层级 goes back to
   its default for the level (重大→公司, 较大→车间, 一般→班组, 低→岗位).

@@ -23,7 +23,7 @@ DEFAULT_TIER = {Level.MAJOR: "company", Level.SIGNIFICANT: "workshop", Level.GEN
 @dataclass(frozen=True)
 class Vocab:
     accident_types: dict[int, str]  # GB 6441 code -> 名称
-    control_kinds: dict[str, str]  # code -> 消除/替代/...; in seed 003 第八条 order
+    control_kinds: dict[str, str]  # code -> 消除/替代/...; in Shandong guide 第八条 order
     check_periods: dict[str, str]  # code -> 每班/每天/...
     control_tiers: dict[str, str]  # code -> 公司/车间(部门)/...
 

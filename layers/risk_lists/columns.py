@@ -1,5 +1,5 @@
-"""The lists' sheets and columns: seed 003 附件1 (operating posts), 附件2 (management posts) and the
-较大及以上风险管控清单, headers in the seed's order and wording, with the sheet names recognised on import."""
+"""The lists' sheets and columns: Shandong guide 附件1 (operating posts), 附件2 (management posts) and the
+较大及以上风险管控清单, headers in the Shandong guide's order and wording, with the sheet names recognised on import."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class Column:
 @dataclass(frozen=True)
 class ListSpec:
     key: str
-    sheet: str  # sheet name on export: the seed's attachment title (≤ 31 characters)
+    sheet: str  # sheet name on export: the Shandong guide's attachment title (≤ 31 characters)
     columns: tuple[Column, ...]
     aliases: tuple[str, ...] = ()  # other sheet names recognised on import
 
@@ -29,7 +29,7 @@ class ListSpec:
         return self.headers.index(header)
 
 
-#: seed 003 附件1 操作岗位风险管控与隐患排查清单, headers in the seed's order and wording.
+#: Shandong guide 附件1 操作岗位风险管控与隐患排查清单, headers in the Shandong guide's order and wording.
 OPERATING = ListSpec(
     "operating",
     "操作岗位风险管控与隐患排查清单",
@@ -49,7 +49,7 @@ OPERATING = ListSpec(
     ("作业岗位风险清单", "操作岗位风险清单", "作业活动岗位风险管控与隐患排查清单", "附件1"),
 )
 
-#: seed 003 附件2 管理岗位风险管控与隐患排查清单.
+#: Shandong guide 附件2 管理岗位风险管控与隐患排查清单.
 MANAGEMENT = ListSpec(
     "management",
     "管理岗位风险管控与隐患排查清单",

@@ -307,7 +307,7 @@ def _square(x: float, y: float, w: float, h: float) -> dict:
 
 
 def test_divide_a_district_into_towns_and_grids(admin, owner, demo_url):
-    """A regulator's admin draws a new town, then a supervision grid in it (seed 004 网格化): the
+    """A regulator's admin draws a new town, then a supervision grid in it (Wujin 2022 key points 网格化): the
     enterprise inside moves with it; outlines outside the parent or over a sibling are refused."""
     from layers.uscc import check_char
 

@@ -115,7 +115,7 @@ WRITES.update({
 })
 #: Writes that change nothing (previews, one's own session).
 HARMLESS_WRITES = {("POST", "/api/assess"), ("POST", "/api/auth/logout"), ("POST", "/logout")}
-#: Writes a regulator may make inside the jurisdiction (seed 001: inspections and hidden hazards).
+#: Writes a regulator may make inside the jurisdiction (Qitaihe plan: inspections and hidden hazards).
 REGULATOR_WRITES = {("POST", "/api/enterprises/{enterprise_id}/inspections"),
                     ("POST", "/enterprises/{enterprise_id}/hidden-hazards"), ("POST", "/hidden-hazards/{hazard_id}/move"),
                     ("POST", "/api/enterprises/{enterprise_id}/hidden-hazards"),

@@ -22,7 +22,7 @@ ALLOWED = {("reported", "rectifying"), ("rectifying", "pending_review"), ("pendi
 FIVE = {"measures": "更换流量开关并恢复联锁", "responsible_dept": "设备部", "responsible_person": "李强",
         "funds_yuan": 86000, "deadline": dt.date.today() + dt.timedelta(days=30), "emergency_plan": "现场处置方案"}
 RECTIFIER, REVIEWER = "王五", "赵六"
-#: Fields that make each allowed move complete (seed 003 第十六条–第十八条; seed 001 五落实).
+#: Fields that make each allowed move complete (Shandong guide 第十六条–第十八条; Qitaihe plan 五落实).
 GOOD = {
     ("reported", "rectifying"): FIVE,
     ("rectifying", "pending_review"): {"rectifier": RECTIFIER},
@@ -81,7 +81,7 @@ def _sql_error(conn, sql: str, params=()) -> psycopg2.Error:
 def test_report_major_is_supervised_and_stops_work(scene_conn, scene):
     h = _report(scene_conn, scene)
     assert (h.status, h.status_zh, h.grade_zh) == ("reported", "上报", "重大隐患")
-    assert h.supervised and h.stop_work  # seed 003 第十七条: 暂停作业; seed 001: 挂牌督办
+    assert h.supervised and h.stop_work  # Shandong guide 第十七条: 暂停作业; Qitaihe plan: 挂牌督办
     assert h.lon is not None and h.area_code == "W1-U1"  # a point inside the area by default
     assert [(e.action, e.from_status, e.to_status, e.actor) for e in h.history] == [
         ("report", None, "reported", "检查员甲")]

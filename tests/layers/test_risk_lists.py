@@ -1,4 +1,4 @@
-"""Risk lists as Excel: columns as in seed 003 附件1/附件2, export, import (all-or-nothing), the
+"""Risk lists as Excel: columns as in Shandong guide 附件1/附件2, export, import (all-or-nothing), the
 round trip and the numbering of 较大及以上 risks, on a constructed scene."""
 
 from __future__ import annotations
@@ -256,8 +256,8 @@ def test_headers_are_the_seeds_wording():
     seed = _seed_headers()
     if seed is None:
         pytest.skip("shared/seeds/003 not beside the checkout")
-    assert tuple(seed[0]) == OPERATING.headers  # seed 003 附件1, cell by cell
-    assert tuple(seed[1]) == MANAGEMENT.headers  # seed 003 附件2
+    assert tuple(seed[0]) == OPERATING.headers  # Shandong guide 附件1, cell by cell
+    assert tuple(seed[1]) == MANAGEMENT.headers  # Shandong guide 附件2
     assert OPERATING.sheet == "操作岗位风险管控与隐患排查清单" and MANAGEMENT.sheet == "管理岗位风险管控与隐患排查清单"
 
 
