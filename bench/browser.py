@@ -61,34 +61,39 @@ def screenshot(url: str, out: Path, *, size: str = "1400,1000", budget_ms: int =
 
 
 @contextmanager
-def live_app(database_url: str):
-    """The real app served by uvicorn in a child process on a free loopback port."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+def serve(args: list[str], env: dict, health: str, timeout: float = 60):
+    """A server subprocess, waited for until ``health`` answers; stopped afterwards."""
+    proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                urllib.request.urlopen(base + "/api/health", timeout=2).read()
+                urllib.request.urlopen(health, timeout=5).read()
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     out = proc.stdout.read() if proc.stdout else ""
-                    raise RuntimeError(f"app did not start: {out[-2000:]}") from None
+                    raise RuntimeError(f"server did not start: {' '.join(args[:4])}: {out[-2000:]}") from None
                 time.sleep(0.2)
-        yield base
+        yield
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def live_app(database_url: str, timeout: float = 30):
+    """The real app served by uvicorn in a child process on a free loopback port; yields its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with serve([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
+                "--port", str(port), "--log-level", "warning"], {"DATABASE_URL": database_url},
+               base + "/api/health", timeout):
+        yield base
 
 
 # -- DevTools protocol: console, network, clicks -----------------------------------------------------

@@ -41,9 +41,8 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from bench.api import BENCH_PASSWORD, BENCH_USER, ensure_bench_users
-from bench.browser import DevTools, free_port
+from bench.browser import DevTools, free_port, live_app, serve
 from bench.harness import Context, benchmark
-from bench.tiles import riskatlas_app, serve
 from layers.levels import PALETTE
 from maps import vendor
 
@@ -139,13 +138,12 @@ def city_page(ctx: Context):
     (site / "static").mkdir(parents=True)
     (site / "static" / "vendor").symlink_to(vendor.vendor_dir().resolve())
     sport = free_port()
-    with riskatlas_app(url) as port, \
+    with live_app(url) as base, \
             serve([sys.executable, "-m", "http.server", str(sport), "--bind", "127.0.0.1", "--directory", str(site)],
                   {}, f"http://127.0.0.1:{sport}/static/vendor/leaflet/leaflet.js"), \
             DevTools.launch(timeout=120) as browser:
         _prepare(browser)
         # the page is behind the login: a province regulator's session (row-level security applies)
-        base = f"http://127.0.0.1:{port}"
         ensure_bench_users(conn)
         browser.login_form(base, BENCH_USER, BENCH_PASSWORD)
 

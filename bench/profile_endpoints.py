@@ -22,9 +22,9 @@ def main() -> None:
     import psycopg2
 
     from bench.api import BENCH_PASSWORD, BENCH_USER, ensure_bench_users
+    from bench.browser import live_app
     from bench.generate import default_database
     from bench.harness import ENTERPRISES
-    from bench.tiles import riskatlas_app
     from db.connection import database_url
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -56,7 +56,7 @@ def main() -> None:
         "page:/dashboard": lambda e, d: "/dashboard",
         "page:/enterprises/{id}": lambda e, d: f"/enterprises/{e}",
     }
-    with riskatlas_app(url) as port, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as c:
+    with live_app(url) as base, httpx.Client(base_url=base, timeout=120) as c:
         token = c.post("/api/auth/login", json={"username": BENCH_USER, "password": BENCH_PASSWORD}).json()["token"]
         headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
         print(f"{'endpoint':24s} {'p50 ms':>8s} {'max ms':>8s} {'bytes':>9s}   ({a.repeat} requests each, one client)")

@@ -26,12 +26,11 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from contextlib import contextmanager
 
 from bench.api import regulator_token
-from bench.browser import free_port
+from bench.browser import free_port, live_app, serve
 from bench.harness import Context, benchmark
 from db.settings import project_root
 from layers.filters import EVERYTHING
@@ -46,40 +45,6 @@ SELECT ST_AsMVT(t, 'enterprises', 4096, 'geom') FROM (
     FROM enterprise e JOIN enterprise_state es ON es.enterprise_id = e.id
     WHERE e.location && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326)) t
 """
-
-
-@contextmanager
-def serve(args: list[str], env: dict, health: str, timeout: float = 60):
-    """A server subprocess, waited for until ``health`` answers; stopped afterwards."""
-    proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                urllib.request.urlopen(health, timeout=5).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read() if proc.stdout else ""
-                    raise RuntimeError(f"server did not start: {' '.join(args[:4])}: {out[-2000:]}") from None
-                time.sleep(0.2)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@contextmanager
-def riskatlas_app(database_url: str):
-    port = free_port()
-    with serve([sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-                "--port", str(port), "--log-level", "warning"], {"DATABASE_URL": database_url},
-               f"http://127.0.0.1:{port}/api/health"):
-        yield port
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -203,9 +168,10 @@ def _tiles_bench(ctx: Context, z: int):
         return _summary(lat, nbytes)
 
     py = tipg_python(ctx)
-    with riskatlas_app(url) as port:
+    with live_app(url) as base:
+        port = int(base.rsplit(":", 1)[1])
         # as a logged-in province regulator: the tiles go through row-level security like everyone's
-        token = regulator_token(url, f"http://127.0.0.1:{port}")
+        token = regulator_token(url, base)
         ours = HttpFetcher(port, lambda zz, x, y: f"/tiles/enterprises/{zz}/{x}/{y}.pbf",
                             {"Authorization": f"Bearer {token}"})
         subjects = {"riskatlas_http": lambda: ours(tiles), "riskatlas_sql": ours_sql, "floor_sql": floor}
