@@ -16,7 +16,7 @@ MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+x
 
 def safe_filename(name: str) -> str:
     """A file name without path separators or characters Windows refuses."""
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip() or "riskatlas"
+    return re.sub(r'[<>\\/:*?"|\x00-\x1f]+', "_", name).strip() or "riskatlas"
 
 
 def content_disposition(filename: str, fallback: str, *, inline: bool = False) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from app.auth import COOKIE, token_of
 from app.deps import MAX_ID, AdminUser, Conn, CurrentUser
+from app.render import html_page
 from app.settings import web_settings
 from layers.access import accounts
 from layers.access.accounts import AuthError
@@ -105,25 +105,9 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _page(next_url: str, message: str | None = None) -> str:
-    err = f'<p class="err" role="alert">{html.escape(message)}</p>' if message else ""
-    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>登录 · riskatlas</title>
-<style>body{{font-family:"Noto Sans CJK SC",sans-serif;background:#f3f4f6;display:flex;justify-content:center;
-align-items:center;height:100vh;margin:0}}form{{background:#fff;padding:2em 2.5em;border-radius:8px;
-box-shadow:0 2px 12px #0002;min-width:300px}}h1{{font-size:1.3em;margin:0 0 1em}}label{{display:block;margin:.8em 0 .3em}}
-input{{width:100%;padding:.5em;box-sizing:border-box}}button{{margin-top:1.4em;width:100%;padding:.6em;
-background:#1f4e8c;color:#fff;border:0;border-radius:4px;font-size:1em}}.err{{color:#b00020}}</style></head>
-<body><form method="post" action="/login"><h1>安全风险四色分布图 · 登录</h1>{err}
-<input type="hidden" name="next" value="{html.escape(next_url)}">
-<label for="u">用户名 (username)</label><input id="u" name="username" autocomplete="username" required>
-<label for="p">密码 (password)</label><input id="p" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">登录</button></form></body></html>"""
-
-
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_page(next: str | None = None) -> str:
-    return _page(_safe_next(next))
+def login_page(next: str | None = None) -> HTMLResponse:
+    return html_page("login.html", next_url=_safe_next(next), message=None)
 
 
 @router.post("/login", include_in_schema=False)
@@ -132,7 +116,7 @@ def login_form(request: Request, username: Annotated[str, Form(max_length=64)],
     try:
         token, _expires, _user = _login(request, username, password)
     except AuthError as exc:
-        return HTMLResponse(_page(_safe_next(next), str(exc)), status_code=401)
+        return html_page("login.html", status=401, next_url=_safe_next(next), message=str(exc))
     resp = RedirectResponse(_safe_next(next), status_code=303)
     _set_cookie(resp, token)
     return resp

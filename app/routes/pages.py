@@ -1,36 +1,24 @@
 """Server-rendered pages (Chinese first): the console's routes read what a page shows from
 :mod:`layers.console` (the city page from :func:`layers.city.city_layers`) and render it with the
-Jinja templates of ``app/templates`` (autoescaped: every name from the database is HTML-escaped)."""
+Jinja templates of ``app/templates`` (:mod:`app.render`: autoescaped, every name from the database is
+HTML-escaped)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from app.deps import Conn, CurrentUser, WriterUser
+from app.render import html_page, render
 from layers import city, console
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
-from layers.levels import DESCENDING, NAMES, PALETTE, UNASSESSED
 
 router = APIRouter(include_in_schema=False)
-
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-)
-TEMPLATES.globals.update(DESCENDING=DESCENDING, NAMES=NAMES, PALETTE=PALETTE, UNASSESSED=UNASSESSED,
-                         NEXT_STEP=console.NEXT_STEP)
-
-
-def _render(template: str, **context) -> str:
-    return TEMPLATES.get_template(template).render(**context)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -39,13 +27,13 @@ def index(
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ):
-    return HTMLResponse(_render("index.html", list=console.enterprise_list(conn, q=q, page=page)))
+    return html_page("index.html", list=console.enterprise_list(conn, q=q, page=page))
 
 
 @router.get("/favicon.ico")
 def favicon() -> Response:
     """The app's icon: four quarters in the four risk colours (from the one palette)."""
-    return Response(_render("favicon.svg"), media_type="image/svg+xml",
+    return Response(render("favicon.svg"), media_type="image/svg+xml",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
@@ -59,8 +47,7 @@ def favicon() -> Response:
 def _page(template: str, title: str, user=None, *, status: int = 200, message: str | None = None,
           ok: str | None = None, **context) -> HTMLResponse:
     """A console page: ``template`` in the console layout, with an error ``message`` or an ``ok`` note."""
-    return HTMLResponse(_render(template, title=title, user=user, message=message, ok=ok, **context),
-                        status_code=status)
+    return html_page(template, status=status, title=title, user=user, message=message, ok=ok, **context)
 
 
 def _not_found(user, exc: Exception) -> HTMLResponse:

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api", tags=["risk lists"])
 
 
 def _filename(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip() or "riskatlas"
+    return re.sub(r'[<>\\/:*?"|\x00-\x1f]+', "_", name).strip() or "riskatlas"
 
 
 def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
