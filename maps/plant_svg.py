@@ -50,7 +50,8 @@ def plant_svg(areas: gpd.GeoDataFrame, *, width: int = 760, height: int = 520, t
         elif row.kind == "building":
             fill, level = NEUTRAL_FILL, ""
         else:
-            fill, level = row.colour, row.level or UNASSESSED
+            # an area with no risk has no level (None, or NaN from the GeoDataFrame): 未评估
+            fill, level = row.colour, row.level if isinstance(row.level, str) and row.level else UNASSESSED
         level_zh = NAMES[level]["zh"] if level else ""
         tip = f"{row.name} {level_zh}".strip()
         shapes.append(
