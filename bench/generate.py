@@ -37,10 +37,10 @@ from psycopg2 import sql
 from db import bulk
 from db.bulk import Conn
 from db.connection import with_dbname
-from demo.boundaries import boundary
 from demo.names import person
 from demo.regions import split
 from layers.assessment import Profile, assess, load_profile
+from layers.boundaries import boundary
 from layers.uscc import ALPHABET, check_char
 
 PROVINCE = ("320000", "江苏省")

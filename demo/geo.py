@@ -12,6 +12,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon
 
+from layers.boundaries import as_multipolygon, polygons  # noqa: F401  (the demo's geometry kit)
+
 #: CGCS2000 / 3-degree Gauss-Kruger CM 120°E: the projected CRS of surveys and CAD drawings around
 #: 常州. Its geographic CRS (EPSG:4490) equals WGS84 to centimetres, so the result is stored as 4326.
 CITY_CRS = "EPSG:4549"
@@ -108,28 +110,6 @@ def random_points_in(geom, n: int, rng: np.random.Generator, *, land: bool = Tru
         out.append(pts)
         got += len(pts)
     return np.concatenate(out)[:n]
-
-
-def polygons(g) -> list[Polygon]:
-    """The non-empty polygonal parts of any geometry."""
-    parts = shapely.get_parts(g)
-    out: list[Polygon] = []
-    for p in parts:
-        if isinstance(p, Polygon):
-            if not p.is_empty and p.area > 0:
-                out.append(p)
-        elif hasattr(p, "geoms"):
-            out.extend(polygons(p))
-    return out
-
-
-def as_multipolygon(g) -> MultiPolygon:
-    """Polygonal parts of a geometry as one valid MultiPolygon (lines and points dropped)."""
-    merged = shapely.union_all(polygons(shapely.make_valid(g)))
-    result = MultiPolygon(polygons(merged))
-    if not result.is_valid:  # union of touching parts can still need one more pass
-        result = MultiPolygon(polygons(shapely.make_valid(result)))
-    return result
 
 
 class Occupancy:

@@ -10,9 +10,9 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 
-from demo.boundaries import boundary
 from demo.geo import as_multipolygon, random_points_in
 from demo.names import CITY, DISTRICTS, TOWNS, mobile, person
+from layers.boundaries import boundary
 
 GRIDS_PER_TOWN = (3, 6)
 

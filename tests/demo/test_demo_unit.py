@@ -14,7 +14,6 @@ import shapely
 from pyproj import Geod
 
 from db.coords import gcj02_to_wgs84, geometry_gcj02_to_wgs84, wgs84_to_gcj02
-from demo.boundaries import boundary
 from demo.enterprises import Cluster, UsccMaker, build_enterprises, workshop_rects
 from demo.geo import Frame, Occupancy
 from demo.plants import PLANTS
@@ -22,6 +21,7 @@ from demo.regions import build_regions, by_level
 from demo.risks import COMMON, KIND, SOURCE_WORKSHOP, WORKSHOPS, fits, lec_combos
 from layers import uscc
 from layers.assessment import Profile, assess
+from layers.boundaries import boundary
 from layers.levels import Level
 
 GEOD = Geod(ellps="WGS84")
