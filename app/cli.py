@@ -24,7 +24,11 @@ def _register_commands() -> None:
     from app.commands import COMMANDS
 
     for name, module in COMMANDS.items():
-        app.add_typer(importlib.import_module(module).app, name=name)
+        mod = importlib.import_module(module)
+        if hasattr(mod, "app"):
+            app.add_typer(mod.app, name=name)
+        else:
+            app.command(name)(mod.command)
 
 
 _register_commands()

@@ -1,4 +1,6 @@
-"""Sub-commands of ``riskatlas``, one module per concept; each exposes a ``typer.Typer`` named ``app``.
+"""Sub-commands of ``riskatlas``, one module per concept; each exposes either a ``typer.Typer`` named
+``app`` (a group of commands: ``riskatlas regions import``) or a function named ``command`` (one
+command: ``riskatlas import``).
 
 Register a new module in ``COMMANDS`` (name on the command line -> module path)."""
 
@@ -15,4 +17,6 @@ COMMANDS: dict[str, str] = {
     "charts": "app.commands.charts",
     "report": "app.commands.report",
     "city": "app.commands.city",
+    "import": "app.commands.imports",
+    "init": "app.commands.init",
 }
