@@ -41,6 +41,7 @@ NAME_FIELDS = ("名称", "name", "区域名称", "乡镇名称", "街道名称",
 CODE_FIELDS = ("区划代码", "行政区划代码", "adcode", "code", "代码", "编码", "网格编码", "ADCODE", "CODE", "dm", "DM")
 OFFICER_FIELDS = ("网格员", "专管员", "负责人", "监管责任人", "officer", "officer_name")
 PHONE_FIELDS = ("网格员电话", "专管员电话", "负责人电话", "电话", "phone", "officer_phone")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 #: Share of the parent left uncovered by its children above which the gap is a warning.
 GAP_WARNING_SHARE = 0.001
 
@@ -301,7 +302,8 @@ def import_region_file(conn: Conn, data: bytes, filename: str | None, *, parent:
                 cur.execute("ROLLBACK TO SAVEPOINT ra_region_feature")
             items = getattr(exc, "errors", None) or [{"field": None, "message": str(exc)}]
             for e in items:
-                problems.add(f"「{props['name'] or '?'}」: {e.get('message') or exc}", f.where, e.get("field"))
+                said = str(e.get("message") or "")
+                problems.add(f"「{props['name'] or '?'}」: {said if _CJK.search(said) else exc}", f.where, e.get("field"))
             continue
         _add_moved(result.moved, feature)
         result.created.append({"id": int(feature["id"]), "adcode": props["adcode"], "name": props["name"]})

@@ -51,4 +51,15 @@ def run(fn: Callable[[psycopg2.extensions.connection], T], *, actor: str | None 
             with conn:
                 return fn(conn)
         except InvalidInput as exc:
-            fail(str(exc), details=[f"{e.get('field', '')}: {e.get('message', '')}" for e in exc.errors])
+            fail(str(exc), details=error_lines(exc.errors))
+
+
+def error_lines(errors: Iterable[dict]) -> list[str]:
+    """One line per error of an InvalidInput: where (row or feature, as the user counts), the field, why."""
+    lines = []
+    for e in errors:
+        where = (f"第 {e['row']} 行 (row {e['row']})" if e.get("row") is not None else
+                 f"第 {e['feature']} 个要素 (feature {e['feature']})" if e.get("feature") is not None else "")
+        field = f"字段 {e['field']} (field)" if e.get("field") else ""
+        lines.append(" ".join(p for p in (where, field, str(e.get("message") or "")) if p))
+    return lines

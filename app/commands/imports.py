@@ -9,17 +9,9 @@ from typing import Annotated
 
 import typer
 
-from app.commands.common import connection, fail
+from app.commands.common import connection, error_lines, fail
 from layers.imports import TARGETS
 from layers.imports.dxf import DEFAULT_TOLERANCE_M
-
-
-def _where(e: dict) -> str:
-    if e.get("row") is not None:
-        return f"第 {e['row']} 行 (row {e['row']})"
-    if e.get("feature") is not None:
-        return f"第 {e['feature']} 个要素 (feature {e['feature']})"
-    return ""
 
 
 def command(
@@ -53,9 +45,7 @@ def command(
                 if dry_run:
                     conn.rollback()
         except InvalidInput as exc:
-            fail(str(exc), details=[" ".join(p for p in (_where(e), f"字段 {e['field']} (field)" if e.get("field")
-                                                          else "", e.get("message") or "") if p)
-                                    for e in exc.errors])
+            fail(str(exc), details=error_lines(exc.errors))
     verb = "将导入 (would import, dry run)" if dry_run else "已导入 (imported)"
     typer.echo(f"{verb} {result.created} 条{TARGETS[target]}, 读取 {result.features} 个要素/行, {result.format}"
                + (f", {result.crs}" if result.crs else ""))
