@@ -21,17 +21,15 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import psycopg2.extensions
 from shapely.geometry import mapping
 
+from db.bulk import Conn
 from layers import boundaries
 from layers.errors import Conflict, InvalidInput, NotFound
 from layers.imports import crs as crs_mod
 from layers.imports import formats
 from layers.imports.problems import Problems
 from layers.regions import CHILD_LEVEL, REGION_LEVEL_ZH, create_region
-
-Conn = psycopg2.extensions.connection
 
 #: Formats a region file may come in: polygons with attributes.
 REGION_FORMATS = ("geojson", "gpkg", "shapefile")
