@@ -171,3 +171,14 @@ def test_failed_multi_row_insert_leaves_nothing(demo_url):
             assert cur.fetchone()[0] == before
     finally:
         conn.close()
+
+
+def test_any_region_may_be_the_top_but_a_province_has_no_parent(conn):
+    """A district set up on its own has no parent; a province under another region is refused."""
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO region (adcode, name, level, geom) VALUES ('999901', '独立区县', 'district', "
+                    "ST_GeomFromText(%s, 4326)) RETURNING id", (SQUARE,))
+        top = cur.fetchone()[0]
+    msg = _error(conn, "INSERT INTO region (adcode, name, level, parent_id, geom) VALUES "
+                       "('999902', '坏省', 'province', %s, ST_GeomFromText(%s, 4326))", (top, SQUARE))
+    assert "region_province_is_top" in msg
