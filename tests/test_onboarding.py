@@ -42,8 +42,11 @@ def city_url(server_url):
 
 @pytest.fixture(scope="module")
 def cli(city_url, monkeypatch_module):
-    monkeypatch_module.setenv("DATABASE_URL", city_url)
     from app.cli import app
+    from db.settings import database_settings
+
+    monkeypatch_module.setenv("DATABASE_URL", city_url)
+    database_settings.cache_clear()         # the settings are read once per process
 
     runner = CliRunner()
 
@@ -57,9 +60,12 @@ def cli(city_url, monkeypatch_module):
 
 @pytest.fixture(scope="module")
 def monkeypatch_module():
+    from db.settings import database_settings
+
     mp = pytest.MonkeyPatch()
     yield mp
     mp.undo()
+    database_settings.cache_clear()
 
 
 def split_in_two(adcode: str) -> list[shapely.Geometry]:

@@ -33,12 +33,15 @@ def url(server_url):
 @pytest.fixture(scope="module")
 def cli(url):
     from app.cli import app
+    from db.settings import database_settings
 
     runner = CliRunner()
     mp = pytest.MonkeyPatch()
     mp.setenv("DATABASE_URL", url)
+    database_settings.cache_clear()         # the settings are read once per process
     yield lambda *args: runner.invoke(app, list(args))
     mp.undo()
+    database_settings.cache_clear()
 
 
 def _counts(url: str) -> dict[str, int]:
