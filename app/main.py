@@ -58,6 +58,7 @@ ROUTE_MODULES: list[str] = [
     "app.routes.tiles",
     "app.routes.exports",
     "app.routes.entities",   # after regions: /api/regions/stats before /api/regions/{region_id}
+    "app.routes.setup",
     "app.routes.pages",      # the console's pages last
 ]
 

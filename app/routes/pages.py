@@ -24,10 +24,11 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def index(
     conn: Conn,
+    user: CurrentUser,
     q: Annotated[str | None, Query(max_length=100)] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ):
-    return html_page("index.html", list=console.enterprise_list(conn, q=q, page=page))
+    return html_page("index.html", user=user, list=console.enterprise_list(conn, q=q, page=page))
 
 
 @router.get("/favicon.ico")

@@ -40,11 +40,13 @@ ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profi
               ("DELETE", "/api/resources/{resource_id}"), ("POST", "/api/targets"),
               ("PATCH", "/api/targets/{target_id}"), ("DELETE", "/api/targets/{target_id}"),
               ("PATCH", "/api/regions/{region_id}"), ("DELETE", "/api/regions/{region_id}"),
-              ("POST", "/api/regions/{region_id}/children")}
+              ("POST", "/api/regions/{region_id}/children"),
+              # setting up regions in the browser
+              ("GET", "/admin/regions"), ("POST", "/admin/regions/import"), ("POST", "/admin/regions/import-file")}
 #: Reads only for the roles that may edit enterprise data (admin, enterprise): a form to edit.
-WRITER_PAGES = {("GET", "/risks/{risk_id}/edit")}
+WRITER_PAGES = {("GET", "/risks/{risk_id}/edit"), ("GET", "/imports")}
 #: HTML pages (a visitor without a session is sent to the login page).
-PAGES = {("GET", "/")}
+PAGES = {("GET", "/"), ("GET", "/imports"), ("GET", "/admin/regions")}
 
 
 def _png() -> bytes:
@@ -112,6 +114,13 @@ WRITES.update({
         "data": {"to": "rectifying", "measures": "清理", "responsible_person": "张三", "deadline": "2030-01-01"}},
     ("POST", "/risks/{risk_id}/edit"): {"data": {"L": "3", "E": "6", "C": "7", "residual_level": "low", "version": "0"}},
     ("POST", "/logout"): {},
+    ("POST", "/admin/regions/import"): {"data": {"adcode": "320200"}},
+    ("POST", "/admin/regions/import-file"): {
+        "data": {"parent": "{region_id}", "level": "town"},
+        "files": {"file": ("towns.geojson", b'{"type": "FeatureCollection", "features": []}', "application/geo+json")}},
+    ("POST", "/imports"): {
+        "data": {"target": "areas", "enterprise_id": "{enterprise_id}"},
+        "files": {"file": ("areas.geojson", b'{"type": "FeatureCollection", "features": []}', "application/geo+json")}},
 })
 #: Writes that change nothing (previews, one's own session).
 HARMLESS_WRITES = {("POST", "/api/assess"), ("POST", "/api/auth/logout"), ("POST", "/logout")}
@@ -252,10 +261,11 @@ def _tile(lon: float, lat: float, z: int = 14) -> tuple[int, int, int]:
 
 
 def _request(request: dict, objs: dict) -> dict:
-    """A WRITES request with ``{placeholders}`` in its query parameters filled for ``objs``."""
+    """A WRITES request with ``{placeholders}`` in its query parameters and form fields filled for ``objs``."""
     out = dict(request)
-    if "params" in out:
-        out["params"] = {k: _fill(v, objs) if isinstance(v, str) else v for k, v in out["params"].items()}
+    for part in ("params", "data"):
+        if part in out:
+            out[part] = {k: _fill(v, objs) if isinstance(v, str) else v for k, v in out[part].items()}
     return out
 
 
