@@ -432,8 +432,7 @@ def test_the_notify_list_shows_each_role_only_what_it_may_and_every_read_is_audi
     """GET /api/emergency/scenarios/{id}/affected, role by role, on a plausible scenario reaching
     7.6 km: an enterprise outside the caller's jurisdiction comes with only what a warning needs,
     within 5 km and at most 200 of them; inside it, with everything (as the caller sees it anyway)."""
-    from layers.emergency.affected import WARNING_FIELDS
-
+    warning = {"name", "level", "distance_m", "emergency_phone", "in_jurisdiction"}
     r = clients["admin"].post(_fill("/api/hazard-sources/{hazard_source_id}/scenarios", world.own), json={
         "model": "vce_tnt", "params": {"fuel_mass_kg": 1_000_000, "yellow_threshold": 2.0}, "name": "矩阵测试情景"})
     assert r.status_code == 201, r.text
@@ -451,7 +450,7 @@ def test_the_notify_list_shows_each_role_only_what_it_may_and_every_read_is_audi
                 assert role != "enterprise" and {"id", "contact_phone", "safety_manager", "address"} <= set(n)
                 assert role == "admin" or n["id"] in world.own_enterprises, (role, n)
             else:
-                assert role != "admin" and set(n) == set(WARNING_FIELDS), (role, n)
+                assert role != "admin" and set(n) == warning, (role, n)
                 assert n["distance_m"] <= 5_000, (role, n)
         assert len([n for n in lists[role] if not n["in_jurisdiction"]]) <= 200
     assert max(n["distance_m"] for n in lists["admin"]) > 5_000          # the admin's list is not cut
