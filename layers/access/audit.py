@@ -1,7 +1,8 @@
 """The audit trail of one enterprise (Qitaihe plan: 痕迹化): who changed what, when, before and after.
 
 Rows come from ``audit_log`` (written by the ``ra_audit`` trigger on every change to risk data; the
-actor is the logged-in account) for the enterprise's own rows and those below it (areas, risks,
+actor is the logged-in account), and by the few reads that open a window through row-level
+security (action READ: the neighbours to notify of a scenario, 0019), for the enterprise's own rows and those below it (areas, risks,
 measures, hidden hazards and their photos, hazard sources, lists). Row-level security limits them
 to what the caller may see. Each row carries the fields that changed, with old and new values.
 """
@@ -23,7 +24,7 @@ TABLE_ZH = {
     "management_post": "管理岗位", "management_risk": "管理岗位风险", "management_control_measure": "管理岗位措施",
     "inspection": "执法检查", "scenario": "事故情景",
 }
-ACTION_ZH = {"INSERT": "新增", "UPDATE": "修改", "DELETE": "删除", "BULK": "批量"}
+ACTION_ZH = {"INSERT": "新增", "UPDATE": "修改", "DELETE": "删除", "BULK": "批量", "READ": "查阅"}
 #: Columns that change on every write and say nothing to a reader.
 _NOISE = {"updated_at", "levels_at"}
 

@@ -28,6 +28,7 @@ Use::
 
 from layers.consequences.base import (
     G_M_S2,
+    HEAT_FLUX_MIN_KW_M2,
     LEVEL_PALETTE_KEY,
     LEVEL_ZH,
     LEVELS,
@@ -51,6 +52,7 @@ from layers.consequences.base import (
 )
 from layers.consequences.explosion import (
     CN_PROPERTY_DAMAGE_K,
+    OVERPRESSURE_MIN_KPA,
     VceTntParams,
     cn_death_radius_m,
     cn_property_damage_radius_m,
@@ -123,7 +125,7 @@ from layers.errors import InvalidInput
 __all__ = [
     "InvalidInput", "BRIGGS_RURAL", "BRIGGS_URBAN", "BleveFireballParams", "CN_PROPERTY_DAMAGE_K",
     "CN_THOMAS_COEFF", "CN_THOMAS_EXPONENT", "FIREBALL_CENTRE_HEIGHT_FACTOR", "FIREBALL_DIAMETER_COEFF",
-    "FIREBALL_DURATION_LARGE", "FIREBALL_DURATION_SMALL", "FIREBALL_MASS_SPLIT_KG", "G_M_S2",
+    "FIREBALL_DURATION_LARGE", "FIREBALL_DURATION_SMALL", "FIREBALL_MASS_SPLIT_KG", "G_M_S2", "HEAT_FLUX_MIN_KW_M2", "OVERPRESSURE_MIN_KPA",
     "GaussianPlumeParams", "LEVELS", "LEVEL_PALETTE_KEY", "LEVEL_ZH", "MAX_RANGE_M", "MODELS",
     "MODEL_NAMES", "M_AIR_KG_MOL", "ModelSpec", "PG_SIGMA_Z_MAX_M", "PG_TURNER_SIGMA_Y",
     "PG_TURNER_SIGMA_Z", "PLUME_MIN_WIND_M_S", "PLUME_SAMPLES", "PLUME_X_MIN_M", "PROBITS", "PSI_KPA",

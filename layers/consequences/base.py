@@ -36,6 +36,10 @@ LEVELS: tuple[str, ...] = ("red", "orange", "yellow")
 LEVEL_ZH = {"red": "红区", "orange": "橙区", "yellow": "黄区"}
 #: Zone level → the risk level whose palette colour draws it (layers/levels.py is the one palette).
 LEVEL_PALETTE_KEY = {"red": "major", "orange": "significant", "yellow": "general"}
+#: The lowest heat-flux threshold, kW/m²: 1.6 kW/m², the flux a person bears for a long exposure
+#: without discomfort, is the lowest of the levels the domain uses (docs/domain.md §6: 37.5, 25,
+#: 12.5, 4 and 1.6 kW/m² of the Chinese assessment reports; ALOHA's 10 / 5 / 2).
+HEAT_FLUX_MIN_KW_M2 = 1.6
 #: The farthest distance the distance solvers look at, m. Beyond it a model says "out of range".
 MAX_RANGE_M = 1_000_000.0
 

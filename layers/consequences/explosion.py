@@ -19,6 +19,11 @@ from layers.consequences.base import (
     param,
 )
 
+#: The lowest overpressure threshold, kPa: 1 kPa (0.15 psi) is where windows begin to break (CCPS QRA
+#: 2nd ed. 2000, table 2.18), below every level the domain uses (docs/domain.md §6: 55.2 / 24.1 / 6.9
+#: kPa of ALOHA, 44 / 17 kPa of the Chinese texts).
+OVERPRESSURE_MIN_KPA = 1.0
+
 
 @dataclass(frozen=True)
 class VceTntParams:
@@ -28,8 +33,10 @@ class VceTntParams:
     correlation of scaled distance; zones at the overpressure thresholds (defaults ALOHA's 8.0 /
     3.5 / 1.0 psi = 55.2 / 24.1 / 6.9 kPa)."""
 
-    fuel_mass_kg: float = param(unit="kg", lo=0.0, lo_open=True, hi=1e8,
-                                zh="蒸气云中可燃物质量 W_f")
+    # At most 1 000 t: the whole inventory of a large LPG storage, far more than one release puts in a
+    # cloud; one hazard source holds no more (GB 18218 grades LPG from 50 t).
+    fuel_mass_kg: float = param(unit="kg", lo=0.0, lo_open=True, hi=1e6,
+                                zh="蒸气云中可燃物质量 W_f（不超过 1 000 t）")
     # Propane (LPG): lower heat of combustion 2043 kJ/mol / 44.10 g/mol (NIST Chemistry WebBook).
     heat_of_combustion_kj_kg: float = param(46_350.0, unit="kJ/kg", lo=1_000.0, hi=150_000.0,
                                             zh="燃烧热 ΔH_c（默认丙烷/液化石油气 46 350 kJ/kg）")
@@ -48,11 +55,11 @@ class VceTntParams:
     correlation: str = param("kinney_graham", unit="", choices=("kinney_graham", "cn_sachs"),
                              zh="超压关联式：kinney_graham（Kinney & Graham 1985）或 cn_sachs"
                                 "（安全评价教材 ΔP = 0.137Z⁻³+0.119Z⁻²+0.269Z⁻¹−0.019）")
-    red_threshold: float = param(8.0 * PSI_KPA, unit="kPa", lo=0.5, hi=1_000.0,
+    red_threshold: float = param(8.0 * PSI_KPA, unit="kPa", lo=OVERPRESSURE_MIN_KPA, hi=1_000.0,
                                  zh="红色区超压阈值，默认 55.2 kPa（8.0 psi，ALOHA：建筑物摧毁）")
-    orange_threshold: float = param(3.5 * PSI_KPA, unit="kPa", lo=0.5, hi=1_000.0,
+    orange_threshold: float = param(3.5 * PSI_KPA, unit="kPa", lo=OVERPRESSURE_MIN_KPA, hi=1_000.0,
                                     zh="橙色区超压阈值，默认 24.1 kPa（3.5 psi，ALOHA：可能重伤）")
-    yellow_threshold: float = param(1.0 * PSI_KPA, unit="kPa", lo=0.5, hi=1_000.0,
+    yellow_threshold: float = param(1.0 * PSI_KPA, unit="kPa", lo=OVERPRESSURE_MIN_KPA, hi=1_000.0,
                                     zh="黄色区超压阈值，默认 6.9 kPa（1.0 psi，ALOHA：玻璃破碎）")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import cast  # `float ** float` is typed Any (it may be complex); bases here are > 0
 
 from layers.consequences.base import (
+    HEAT_FLUX_MIN_KW_M2,
     LEVELS,
     ThreatZone,
     Weather,
@@ -48,7 +49,8 @@ class BleveFireballParams:
     fluxes where the thermal-dose probits for death / 2nd-degree / 1st-degree burns reach 50 % over
     the fireball's duration (the thresholds are then not used)."""
 
-    mass_kg: float = param(unit="kg", lo=0.0, lo_open=True, hi=1e7, zh="火球中燃料质量 M")
+    # At most 1 000 t: the largest LPG spheres hold about that; one hazard source's inventory scale.
+    mass_kg: float = param(unit="kg", lo=0.0, lo_open=True, hi=1e6, zh="火球中燃料质量 M（不超过 1 000 t）")
     heat_of_combustion_kj_kg: float = param(46_350.0, unit="kJ/kg", lo=1_000.0, hi=150_000.0,
                                             zh="燃烧热 ΔH_c（默认丙烷 46 350 kJ/kg）")
     # f_rad 0.25–0.4 (CCPS 2000 §2.2.4); 0.3 for vessels failing below the relief set pressure (Hymes 1983).
@@ -60,11 +62,11 @@ class BleveFireballParams:
                                            zh="火球表面辐射热通量 q₀（cn_textbook 方法），默认 270 kW/m²")
     criterion: str = param("flux", unit="", choices=("flux", "probit"),
                            zh="分区准则：flux（热通量阈值）或 probit（热剂量概率：死亡/二度/一度烧伤 50%）")
-    red_threshold: float = param(10.0, unit="kW/m2", lo=0.5, hi=500.0,
+    red_threshold: float = param(10.0, unit="kW/m2", lo=HEAT_FLUX_MIN_KW_M2, hi=500.0,
                                  zh="红色区热通量阈值，默认 10 kW/m²（ALOHA：60 s 内可能致死）")
-    orange_threshold: float = param(5.0, unit="kW/m2", lo=0.5, hi=500.0,
+    orange_threshold: float = param(5.0, unit="kW/m2", lo=HEAT_FLUX_MIN_KW_M2, hi=500.0,
                                     zh="橙色区热通量阈值，默认 5 kW/m²（ALOHA：60 s 内二度烧伤）")
-    yellow_threshold: float = param(2.0, unit="kW/m2", lo=0.5, hi=500.0,
+    yellow_threshold: float = param(2.0, unit="kW/m2", lo=HEAT_FLUX_MIN_KW_M2, hi=500.0,
                                     zh="黄色区热通量阈值，默认 2 kW/m²（ALOHA：60 s 内疼痛）")
 
 

@@ -103,7 +103,7 @@ class GaussianPlumeParams:
                               zh="扩散参数：briggs（Briggs 乡村/城市，随地形）或 pg_turner（ISC 拟合的 P-G 曲线）")
     wind_reference_height_m: float = param(10.0, unit="m", lo=1.0, hi=200.0, zh="风速测量高度，默认 10 m")
     # ALOHA does not draw threat zones beyond 10 km (6 miles): the plume's assumptions fail there.
-    max_distance_m: float = param(10_000.0, unit="m", lo=100.0, hi=100_000.0,
+    max_distance_m: float = param(10_000.0, unit="m", lo=100.0, hi=10_000.0,
                                   zh="最大计算距离，默认 10 000 m（ALOHA 同）")
 
 

@@ -9,6 +9,7 @@ from typing import cast  # `float ** float` is typed Any (it may be complex); ba
 
 from layers.consequences.base import (
     G_M_S2,
+    HEAT_FLUX_MIN_KW_M2,
     LEVELS,
     ThreatZone,
     Weather,
@@ -65,11 +66,11 @@ class PoolFireParams:
     # η 0.13–0.35, the Chinese texts take the mean 0.24 (docs/domain.md §6).
     cn_efficiency: float = param(0.24, unit="", lo=0.05, hi=0.6,
                                  zh="效率因子 η（cn_textbook），默认 0.24")
-    red_threshold: float = param(10.0, unit="kW/m2", lo=0.5, hi=500.0,
+    red_threshold: float = param(10.0, unit="kW/m2", lo=HEAT_FLUX_MIN_KW_M2, hi=500.0,
                                  zh="红色区热通量阈值，默认 10 kW/m²（ALOHA）")
-    orange_threshold: float = param(5.0, unit="kW/m2", lo=0.5, hi=500.0,
+    orange_threshold: float = param(5.0, unit="kW/m2", lo=HEAT_FLUX_MIN_KW_M2, hi=500.0,
                                     zh="橙色区热通量阈值，默认 5 kW/m²（ALOHA）")
-    yellow_threshold: float = param(2.0, unit="kW/m2", lo=0.5, hi=500.0,
+    yellow_threshold: float = param(2.0, unit="kW/m2", lo=HEAT_FLUX_MIN_KW_M2, hi=500.0,
                                     zh="黄色区热通量阈值，默认 2 kW/m²（ALOHA）")
 
 

@@ -3,11 +3,16 @@
 Per zone level, each object counted once at its innermost level (red before orange before yellow):
 enterprises and their areas (workshops, units, posts, buildings), protection targets with their
 population, roads with the length inside each band, emergency resources; and the neighbouring
-enterprises to notify (every enterprise inside a zone other than the hazard source's own).
+enterprises to notify (the enterprises inside a zone other than the hazard source's own, bounded
+as below).
 
 Row-level security (0007, 0010) limits every list to the caller's jurisdiction, except the
-neighbours to notify: they come from ``ra_scenario_neighbours`` (name, phones, contact, address,
-distance, level only), since an enterprise must be able to warn neighbours it may not otherwise see.
+neighbours to notify: they come from ``ra_scenario_neighbours`` (0019), since an enterprise must be
+able to warn neighbours it may not otherwise see. That window is bounded: a neighbour inside the
+caller's jurisdiction comes with its phones, contact, address and headcount (the caller sees it
+anyway); one outside it only with what a warning needs (:data:`WARNING_FIELDS`), only within
+``ra_notify_max_m()`` of the source and at most ``ra_notify_max_rows()`` of them. Every read of the
+list writes an audit row (action READ on the scenario: who, when, how many).
 
 All joins are PostGIS spatial joins on the GiST indexes (``&&`` on each geometry column, then the
 exact ``ST_Intersects``); distances and lengths are on the spheroid (geography).
@@ -92,17 +97,36 @@ ORDER BY min(b.rank), r.id
 """
 
 
+#: What a neighbour outside the caller's jurisdiction is listed with: whom to call, how near, how hard hit.
+WARNING_FIELDS = ("name", "level", "distance_m", "emergency_phone", "in_jurisdiction")
+
+
 def _rows(cur, sql: str, sid: int) -> list[dict]:
     cur.execute(sql, {"sid": sid})
     return [dict(r) for r in cur.fetchall()]
 
 
+def notify(conn: psycopg2.extensions.connection, scenario_id: int) -> tuple[list[dict], dict]:
+    """The neighbouring enterprises to warn of a stored scenario, innermost first then nearest, and
+    the bounds of the list (``{"max_distance_m", "max_rows"}`` for those outside the jurisdiction).
+
+    Read through the narrow SECURITY DEFINER function of 0019, which also audits the read; a
+    neighbour outside the caller's jurisdiction carries only :data:`WARNING_FIELDS`."""
+    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute("SELECT * FROM ra_scenario_neighbours(%s)", (scenario_id,))
+        rows = [dict(r) for r in cur.fetchall()]
+        cur.execute("SELECT ra_notify_max_m() AS max_distance_m, ra_notify_max_rows() AS max_rows")
+        limits = dict(cur.fetchone())
+    return [r if r["in_jurisdiction"] else {k: r[k] for k in WARNING_FIELDS} for r in rows], limits
+
+
 def affected(conn: psycopg2.extensions.connection, scenario_id: int) -> dict:
     """Everything inside the scenario's zones (recomputed first when stale).
 
-    Returns ``{"scenario", "zones", "enterprises" (each with its "areas"), "notify",
+    Returns ``{"scenario", "zones", "enterprises" (each with its "areas"), "notify", "notify_limits",
     "protection_targets", "roads", "resources", "summary"}``; every listed object carries ``level``
-    (its innermost zone) and the lists are ordered innermost first, then by distance."""
+    (its innermost zone) and the lists are ordered innermost first, then by distance. Reading it
+    reads the notify list, so it is audited (:func:`notify`)."""
     sc = ensure_computed(conn, scenario_id)
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute("SELECT level, threshold, threshold_unit, threshold_zh, distance_m, "
@@ -121,11 +145,9 @@ def affected(conn: psycopg2.extensions.connection, scenario_id: int) -> dict:
         e["areas"] = by_ent.get(e["id"], [])
     for r in roads:
         r["inside_m"] = r["red_m"] + r["orange_m"] + r["yellow_m"]
-    # the neighbours to warn, through the narrow function of 0007: an enterprise user sees their
-    # names and phones although row-level security hides the rest of those enterprises
-    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute("SELECT * FROM ra_scenario_neighbours(%s)", (scenario_id,))
-        notify = [dict(r) for r in cur.fetchall()]
+    # the neighbours to warn: an enterprise user gets their names and emergency phones although
+    # row-level security hides the rest of those enterprises
+    neighbours, limits = notify(conn, scenario_id)
     summary = {}
     for lv in LEVELS:
         summary[lv] = {
@@ -140,6 +162,6 @@ def affected(conn: psycopg2.extensions.connection, scenario_id: int) -> dict:
             "resources": sum(1 for r in resources if r["level"] == lv),
         }
     summary["total"] = {k: sum(summary[lv][k] for lv in LEVELS) for k in summary["red"] if k != "level_zh"}
-    summary["total"]["notify"] = len(notify)
-    return {"scenario": sc, "zones": zones, "enterprises": enterprises, "notify": notify,
+    summary["total"]["notify"] = len(neighbours)
+    return {"scenario": sc, "zones": zones, "enterprises": enterprises, "notify": neighbours, "notify_limits": limits,
             "protection_targets": targets, "roads": roads, "resources": resources, "summary": summary}

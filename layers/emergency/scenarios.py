@@ -26,13 +26,19 @@ from pyproj import CRS, Transformer
 from shapely.geometry import MultiPolygon, Polygon
 
 from db.io import read_postgis
-from layers.consequences import LEVELS, level_colour
+from layers.consequences import LEVEL_ZH, LEVELS, level_colour
 from layers.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # the consequence models come from their own module (imported lazily)
     from layers.consequences import ThreatZone
 
 MAX_NAME = 200
+#: The farthest a scenario's outer zone may reach from its hazard source, m. ALOHA draws no threat
+#: zone beyond 10 km downwind (the plume model stops there too); the extra 5 km leave room for a
+#: plume's crosswind spread at that distance. A circle model reaching farther has inputs beyond one
+#: hazard source's inventory at the thresholds the domain uses (docs/domain.md §6), and such a zone
+#: would make the list of who is inside, the map and the briefing cover a whole city.
+MAX_ZONE_RADIUS_M = 15_000.0
 
 
 # -- geometry: local metres around the source <-> EPSG:4326 ---------------------------------------
@@ -164,7 +170,22 @@ def run_model(model: str, params: Mapping, weather: Mapping) -> list[ThreatZone]
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise InvalidInput(f"params/weather: 模型 {model} 无法用这些输入计算 (model refused the inputs): {exc}",
                            [{"field": "params", "message": str(exc)}]) from exc
-    return list(zones)
+    zones = list(zones)
+    for z in zones:
+        _check_extent(z.level, float(z.distance_m))
+    return zones
+
+
+def _check_extent(level: str, distance_m: float) -> None:
+    """Refuse a zone reaching farther than :data:`MAX_ZONE_RADIUS_M` (422 naming the outer zone's
+    threshold, the inputs that size it, and the limit)."""
+    if distance_m <= MAX_ZONE_RADIUS_M:
+        return
+    field = f"params.{level}_threshold"
+    message = (f"{LEVEL_ZH[level]}外缘半径 {distance_m / 1000:,.1f} km 超过情景范围上限 {MAX_ZONE_RADIUS_M / 1000:g} km, "
+               f"请减小泄漏量/燃料质量等规模参数或提高 {level}_threshold (the {level} zone reaches "
+               f"{distance_m / 1000:,.1f} km; a scenario's outer zone radius is limited to {MAX_ZONE_RADIUS_M / 1000:g} km)")
+    raise InvalidInput(f"{field}: {message}", [{"field": field, "message": message, "limit_m": MAX_ZONE_RADIUS_M}])
 
 
 def _qualify(field: str, weather_fields: set[str]) -> str:
@@ -206,10 +227,17 @@ def compute_scenario(conn: psycopg2.extensions.connection, scenario_id: int) -> 
 
 
 def ensure_computed(conn: psycopg2.extensions.connection, scenario_id: int) -> dict:
-    """The scenario, recomputed first if its inputs changed since its zones were computed."""
+    """The scenario, recomputed first if its inputs changed since its zones were computed; zones
+    reaching beyond :data:`MAX_ZONE_RADIUS_M` are refused (InvalidInput) whether new or stored."""
     sc = scenario(conn, scenario_id)
     if sc["stale"]:
-        sc = compute_scenario(conn, scenario_id)
+        return compute_scenario(conn, scenario_id)
+    with conn.cursor() as cur:   # zones stored before the limit: refused as a new scenario would be
+        cur.execute("SELECT level, distance_m FROM threat_zone WHERE scenario_id = %s "
+                    "ORDER BY distance_m DESC LIMIT 1", (scenario_id,))
+        outer = cur.fetchone()
+    if outer is not None:
+        _check_extent(outer[0], outer[1])
     return sc
 
 

@@ -425,3 +425,50 @@ def test_a_foreign_id_never_reveals_whether_it_exists(world, clients):
     assert (a.status_code, b.status_code) == (404, 404)
     assert json.loads(a.text)["detail"].split("(")[0].replace(str(world.foreign["hazard_id"]), "N") == \
         json.loads(b.text)["detail"].split("(")[0].replace("2000000000", "N")
+
+
+def _notify_reads(url: str, scenario_id: int) -> int:
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM audit_log WHERE table_name = 'scenario' AND row_id = %s "
+                        "AND action = 'READ'", (str(scenario_id),))
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_the_notify_list_shows_each_role_only_what_it_may_and_every_read_is_audited(world, clients):
+    """GET /api/emergency/scenarios/{id}/affected, role by role, on a plausible scenario reaching
+    7.6 km: an enterprise outside the caller's jurisdiction comes with only what a warning needs,
+    within 5 km and at most 200 of them; inside it, with everything (as the caller sees it anyway)."""
+    warning = {"name", "level", "distance_m", "emergency_phone", "in_jurisdiction"}
+    r = clients["admin"].post(_fill("/api/hazard-sources/{hazard_source_id}/scenarios", world.own), json={
+        "model": "vce_tnt", "params": {"fuel_mass_kg": 1_000_000, "yellow_threshold": 2.0}, "name": "矩阵测试情景"})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    path = f"/api/emergency/scenarios/{sid}/affected"
+    lists = {}
+    for role in ("admin", "regulator", "enterprise"):
+        before = _notify_reads(world.url, sid)
+        r = clients[role].get(path)
+        assert r.status_code == 200, (role, r.text[:300])
+        lists[role] = r.json()["notify"]
+        assert _notify_reads(world.url, sid) == before + 1, role
+        for n in lists[role]:
+            if n["in_jurisdiction"]:
+                assert role != "enterprise" and {"id", "contact_phone", "safety_manager", "address"} <= set(n)
+                assert role == "admin" or n["id"] in world.own_enterprises, (role, n)
+            else:
+                assert role != "admin" and set(n) == warning, (role, n)
+                assert n["distance_m"] <= 5_000, (role, n)
+        assert len([n for n in lists[role] if not n["in_jurisdiction"]]) <= 200
+    assert max(n["distance_m"] for n in lists["admin"]) > 5_000          # the admin's list is not cut
+    assert lists["enterprise"] and len(lists["enterprise"]) < len(lists["admin"])
+    # a foreign scenario's list: not found, and nothing read
+    foreign = world.foreign["scenario_id"]
+    before = _notify_reads(world.url, foreign)
+    for role in ("regulator", "enterprise"):
+        assert clients[role].get(f"/api/emergency/scenarios/{foreign}/affected").status_code == 404
+    assert _notify_reads(world.url, foreign) == before
+    assert clients["admin"].delete(f"/api/emergency/scenarios/{sid}").status_code == 204

@@ -427,7 +427,7 @@ def test_unknown_model():
     ("vce_tnt", {"fuel_mass_kg": float("nan")}, "fuel_mass_kg", "finite number"),
     ("vce_tnt", {"fuel_mass_kg": 1000, "correlation": "baker"}, "correlation", "one of"),
     ("bleve_fireball", {"mass_kg": 1e9}, "mass_kg", "out of range"),
-    ("pool_fire", {"pool_diameter_m": 10, "red_threshold": 1.0}, "orange_threshold", "red > orange > yellow"),
+    ("pool_fire", {"pool_diameter_m": 10, "red_threshold": 2.0}, "orange_threshold", "red > orange > yellow"),
     ("gaussian_plume", {"release_rate_kg_s": 1, "threshold_unit": "ppb"}, "threshold_unit", "one of"),
 ])
 def test_bad_parameters_are_named(model, params, field, words):

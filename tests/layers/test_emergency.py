@@ -338,10 +338,99 @@ def test_an_enterprise_user_may_warn_neighbours_it_cannot_otherwise_see(world):
     _scope(conn, "enterprise", enterprise=scene.enterprise)
     out = aff.affected(conn, sid)
     assert [e["name"] for e in out["enterprises"]] == ["测试机械有限公司"]          # RLS: only its own
-    assert [(n["id"], n["name"], n["level"], n["emergency_phone"]) for n in out["notify"]] == \
-        [(near, "邻近化工厂", "yellow", "0519-00000000")]                          # but whom to warn
+    assert [(n["name"], n["level"], n["emergency_phone"]) for n in out["notify"]] == \
+        [("邻近化工厂", "yellow", "0519-00000000")]                                # but whom to warn
     _scope(conn, "enterprise", enterprise=near)            # the neighbour cannot list the source's
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM ra_scenario_neighbours(%s)", (sid,))
         assert cur.fetchone()[0] == 0
         cur.execute("ROLLBACK TO SAVEPOINT before_scope")
+
+
+def _unscope(conn) -> None:
+    """Back to the owner, unscoped (an admin), keeping what the transaction wrote."""
+    with conn.cursor() as cur:
+        cur.execute("RESET ROLE")
+        cur.execute("SELECT set_config('riskatlas.scope_role', '', true), set_config('riskatlas.scope_enterprise', '', true)")
+
+
+def _reads(conn, sid) -> list[dict]:
+    """The audit rows of the reads of a scenario's notify list, oldest first (as the owner)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT actor, after, enterprise_id FROM audit_log WHERE table_name = 'scenario' "
+                    "AND row_id = %s AND action = 'READ' ORDER BY id", (str(sid),))
+        return [{"actor": a, "after": b, "enterprise_id": e} for a, b, e in cur.fetchall()]
+
+
+def test_the_notify_window_gives_a_foreign_neighbour_only_what_a_warning_needs_and_audits_it(world):
+    conn, scene, hs, src = world
+    sid = add_scenario(conn, hs, circle_zones(100, 1_000, 8_000))
+    a, b = local_point(src, 520, -50), local_point(src, 700, 50)
+    near = add_neighbour(conn, scene, (a[0], a[1], b[0], b[1]), name="邻近化工厂", suffix="B")
+    a, b = local_point(src, 6_000, -50), local_point(src, 6_200, 50)
+    far = add_neighbour(conn, scene, (a[0], a[1], b[0], b[1]), name="远处仓储公司", suffix="C")
+    with conn.cursor() as cur:
+        cur.execute("UPDATE enterprise SET contact_phone = '13800000000', safety_manager = '李四', "
+                    "address = '测试路 1 号' WHERE id IN (%s, %s)", (near, far))
+        cur.execute("SET LOCAL riskatlas.actor = 'ent-user'")
+    _scope(conn, "enterprise", enterprise=scene.enterprise)
+    out = aff.affected(conn, sid)
+    # the neighbour 6 km away is inside the yellow zone but beyond the window's 5 km: not listed
+    assert out["notify"] == [{"name": "邻近化工厂", "level": "orange", "distance_m": pytest.approx(520, abs=2),
+                              "emergency_phone": "0519-00000000", "in_jurisdiction": False}]
+    assert out["notify_limits"] == {"max_distance_m": 5_000, "max_rows": 200}
+    with conn.cursor() as cur:        # the function itself withholds the rest, whoever calls it
+        cur.execute("SELECT id, employees, contact_phone, safety_manager, address FROM ra_scenario_neighbours(%s)",
+                    (sid,))
+        assert cur.fetchall() == [(None, None, None, None, None)]
+    _unscope(conn)               # (not a rollback: the audit rows of the reads must stay)
+    # an admin sees both in full, as before
+    full = aff.affected(conn, sid)["notify"]
+    assert [(n["id"], n["safety_manager"], n["address"], n["in_jurisdiction"]) for n in full] == \
+        [(near, "李四", "测试路 1 号", True), (far, "李四", "测试路 1 号", True)]
+    # every read is in the audit trail: who, which scenario, how many, which outside the jurisdiction
+    reads = _reads(conn, sid)
+    assert len(reads) == 3
+    assert reads[0]["actor"] == "ent-user" and reads[0]["enterprise_id"] == scene.enterprise
+    assert reads[0]["after"] == {"read": "notify", "neighbours": 1, "outside_jurisdiction": 1,
+                                 "outside_ids": [near], "scope_role": "enterprise"}
+    assert reads[2]["after"]["neighbours"] == 2 and reads[2]["after"]["outside_jurisdiction"] == 0
+    # a user who may not see the scenario gets nothing, and nothing is recorded
+    with conn.cursor() as cur:
+        cur.execute("SAVEPOINT before_scope")
+    _scope(conn, "enterprise", enterprise=near)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM ra_scenario_neighbours(%s)", (sid,))
+        assert cur.fetchone()[0] == 0
+        cur.execute("ROLLBACK TO SAVEPOINT before_scope")
+    assert len(_reads(conn, sid)) == 3
+
+
+def test_the_notify_window_lists_at_most_200_foreign_neighbours_nearest_first(world):
+    conn, scene, hs, src = world
+    sid = add_scenario(conn, hs, circle_zones(100, 250, 3_000))
+    for i in range(205):             # a ring of small enterprises from 600 m outwards, 10 m apart
+        a, b = local_point(src, 600 + 10 * i, 0), local_point(src, 605 + 10 * i, 5)
+        add_neighbour(conn, scene, (a[0], a[1], b[0], b[1]), name=f"邻企{i:03d}", suffix=f"{i:03d}")
+    _scope(conn, "enterprise", enterprise=scene.enterprise)
+    names = [n["name"] for n in aff.affected(conn, sid)["notify"]]
+    assert names == [f"邻企{i:03d}" for i in range(200)]
+    _unscope(conn)
+    assert len(aff.affected(conn, sid)["notify"]) == 205          # the admin: everything, as before
+
+
+def test_a_scenario_reaching_beyond_the_limit_is_refused_new_or_stored(world, models):
+    conn, _, hs, _ = world
+    with pytest.raises(InvalidInput) as ei:          # the stand-in draws yellow at 4 × radius_m = 20 km
+        sc.create_scenario(conn, hazard_source_id=hs, model="vce_tnt", params={"radius_m": 5_000})
+    assert ei.value.errors[0]["field"] == "params.yellow_threshold"
+    assert "20.0 km" in str(ei.value) and "15 km" in str(ei.value) and "超过情景范围上限" in str(ei.value)
+    assert _count(conn, "SELECT count(*) FROM scenario") == 0
+    s = sc.create_scenario(conn, hazard_source_id=hs, model="vce_tnt", params={"radius_m": 3_000})   # 12 km: fine
+    with pytest.raises(InvalidInput, match="params.yellow_threshold"):
+        sc.update_scenario(conn, s["id"], params={"radius_m": 4_000})
+    # zones stored before the limit are refused to every reader (the list, the map, the briefing)
+    sid = add_scenario(conn, hs, circle_zones(1_000, 5_000, 30_000))
+    for read in (sc.zones, aff.affected):
+        with pytest.raises(InvalidInput, match="30.0 km"):
+            read(conn, sid)
