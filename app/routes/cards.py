@@ -107,9 +107,10 @@ def put_card_settings(conn: Conn, user: WriterUser, enterprise_id: EnterpriseId,
 # The public page (templates card.html, card_not_found.html)
 # ------------------------------------------------------------------------------------------------
 
-@router.get("/cards/{token}", response_class=HTMLResponse, include_in_schema=False, dependencies=RateLimited)
+@router.get("/cards/{token:path}", response_class=HTMLResponse, include_in_schema=False, dependencies=RateLimited)
 def card_page(conn: PublishingConn, token: str):
-    """The public card (no login: it is what the QR code on the printed card opens)."""
+    """The public card (no login: it is what the QR code on the printed card opens). Every path
+    under /cards/ comes here, so a URL mangled on its way from the QR code still gets this page."""
     try:
         card = card_by_token(conn, token)
     except NotFound as exc:

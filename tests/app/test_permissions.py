@@ -27,7 +27,7 @@ from tests.auth import api_client, ensure_user  # noqa: F401  (ensure_user used 
 PUBLIC = {
     ("GET", "/api/health"), ("POST", "/api/auth/login"), ("GET", "/login"), ("POST", "/login"),
     ("GET", "/favicon.ico"), ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"), ("GET", "/cards/{token}"),     # the QR landing page of a notification card
+    ("GET", "/redoc"), ("GET", "/cards/{token:path}"),   # the QR landing page of a notification card
     ("GET", "/static/vendor/{path:path}"),            # Leaflet and plugins
 }
 #: Path parameters that differ by route.
