@@ -17,6 +17,7 @@ from fastapi import Depends, Path, Query, Request
 
 from app.auth import accept, current_user, required_token
 from app.pool import Pool
+from app.ratelimit import limit_anonymous
 from layers.access.accounts import Forbidden, User, apply_scope, clear_scope, session_scope
 
 # -- connections -----------------------------------------------------------------------------------
@@ -71,6 +72,10 @@ def get_publishing_conn(request: Request) -> Iterator[psycopg2.extensions.connec
     with request.app.state.pool.connection() as conn:
         yield conn
 
+
+#: The dependencies of a route anyone may call without login: the per-address rate limit
+#: (``@router.get(..., dependencies=RateLimited)``).
+RateLimited = [Depends(limit_anonymous)]
 
 Conn = Annotated[psycopg2.extensions.connection, Depends(get_conn)]
 PublicConn = Annotated[psycopg2.extensions.connection, Depends(get_public_conn)]

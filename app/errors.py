@@ -19,6 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.pool import PoolBusy
+from app.ratelimit import RateLimited
+from app.render import html_page
 from app.validation import validation_message_zh
 from layers.access.accounts import AuthError, Forbidden
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
@@ -49,6 +51,17 @@ async def _unauthenticated(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     return await Answer(401, headers={"WWW-Authenticate": "Bearer"})(request, exc)
+
+
+async def _rate_limited(request: Request, exc: Exception) -> Response:
+    """429 with Retry-After; a page for a browser (a phone that scanned a card), else JSON."""
+    assert isinstance(exc, RateLimited)
+    headers = {"Retry-After": str(exc.retry_after)}
+    if "text/html" in request.headers.get("accept", ""):
+        resp: Response = html_page("too_many_requests.html", status=429, message=str(exc))
+        resp.headers.update(headers)
+        return resp
+    return JSONResponse(status_code=429, content={"detail": str(exc)}, headers=headers)
 
 
 async def _outside_jurisdiction(request: Request, exc: Exception) -> Response:
@@ -89,6 +102,7 @@ ANSWERS: dict[type[Exception], Handler] = {
     Forbidden: Answer(403),
     psycopg2.errors.InsufficientPrivilege: _outside_jurisdiction,
     PoolBusy: Answer(503, headers={"Retry-After": "5"}),
+    RateLimited: _rate_limited,
     TooLarge: Answer(413, errors=True),
     UnsupportedFormat: Answer(415, errors=True),
     Stale: Answer(412),

@@ -12,6 +12,8 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app import errors
 from app.pool import Pool
+from app.ratelimit import TokenBucket
+from app.settings import web_settings
 from app.validation import reject_nul
 from layers import rollup
 
@@ -89,6 +91,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     # as are formats that are compressed already.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=GZIP_EXCLUDED)
     errors.install(app)
+    settings = web_settings()
+    app.state.anonymous_limit = TokenBucket(settings.anonymous_burst, settings.anonymous_per_minute)
     for module in ROUTE_MODULES:
         app.include_router(importlib.import_module(module).router)
     return app

@@ -15,7 +15,7 @@ class WebSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Public base URL of the web app: QR codes on notification cards link to {public_base_url}/cards/{id}.
+    #: Public base URL of the web app: QR codes on notification cards link to {public_base_url}/cards/{token}.
     #: Env RISKATLAS_PUBLIC_BASE_URL (RISKATLAS_BASE_URL, the earlier name, is still read).
     public_base_url: str = Field(
         default="http://localhost:8000",
@@ -25,6 +25,11 @@ class WebSettings(BaseSettings):
     session_hours: float = 12.0
     #: Send the console's session cookie only over HTTPS (set when the app is behind TLS).
     cookie_secure: bool = False
+    #: Requests one client address may make at once to the routes without login (the public card
+    #: page, the login page) before it must wait (RISKATLAS_ANONYMOUS_BURST) ...
+    anonymous_burst: int = Field(default=30, ge=1, le=100_000)
+    #: ... and how many more it may make a minute after that (RISKATLAS_ANONYMOUS_PER_MINUTE).
+    anonymous_per_minute: float = Field(default=60.0, gt=0, le=1_000_000)
 
     @field_validator("public_base_url")
     @classmethod

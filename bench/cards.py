@@ -37,7 +37,7 @@ def cards_batch(ctx: Context):
     ctx.log(f"cards_batch: {len(cards)} 张告知卡 (A5)")
 
     def url(card) -> str:
-        return card_url(BASE, card.area_id)
+        return card_url(BASE, card.token)
 
     def ours() -> dict:
         out = render_cards(cards, url, ctx.tmp / "batch.pdf")

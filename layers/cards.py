@@ -26,13 +26,23 @@ Where the fields come from:
   the data model holds no sign column.
 * 发布日期: the latest change of the card's risks (``risk.updated_at``), so a reprint of an unchanged
   card carries the same date; the 版本 is the caller's (the renderer's argument).
+
+The public page and the QR code: a card is reached without login at ``/cards/<token>``, where the
+token is random (table ``card_token``, one per area, migration 0018), never the area's sequential id,
+so the cards cannot be collected by counting. :func:`card_by_token` is the only way from a token to a
+card; :func:`reissue_token` replaces a leaked token (the old one then opens nothing). The public page
+shows :func:`public_card`: personal mobile numbers masked (138****5678) unless the enterprise
+publishes them (``enterprise.card_publish_mobile``, :func:`set_publish_mobile`); landlines and the
+public emergency numbers stay whole. The printed card keeps every number: it hangs inside the plant,
+where the people it names are colleagues, and a masked number cannot be dialled in an emergency.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import psycopg2.extensions
@@ -129,6 +139,8 @@ class PostCard:
     safety_phone: str | None = None
     issued: dt.date | None = None
     control_kinds_zh: dict[str, str] = field(default_factory=dict)  # control_kind code -> 消除/替代/...
+    token: str | None = None  # the public page's token (card_token); every area has one
+    publish_mobile: bool = False  # the enterprise shows mobile numbers on the public page
 
     # -- the card's fields, derived from the risks ------------------------------------------------
     @property
@@ -203,9 +215,36 @@ def _unique(items) -> list[str]:
     return out
 
 
-def card_url(base_url: str, area_id: int) -> str:
-    """The public page a card's QR code points to: no token, no login."""
-    return f"{base_url.rstrip('/')}/cards/{int(area_id)}"
+#: A card token as migration 0018 makes them: 16 random bytes in base64url, 22 characters.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+
+#: A mainland mobile number (1[3-9] and nine digits), optionally after +86 and with the usual
+#: separators (138-1234-5678, 138 1234 5678), not inside a longer run of digits.
+MOBILE = re.compile(r"(?<![\d+])(?:\+?86[ -]?)?(1[3-9]\d)[ -]?\d{4}[ -]?(\d{4})(?!\d)")
+
+
+def card_url(base_url: str, token: str | None) -> str:
+    """The public page a card's QR code points to: the card's random token, no login."""
+    if token is None or not TOKEN.fullmatch(token):
+        raise ValueError(f"告知卡令牌无效: {token!r} (invalid card token)")
+    return f"{base_url.rstrip('/')}/cards/{token}"
+
+
+def mask_mobile(text: str | None) -> str | None:
+    """``text`` with every mobile number masked to its first three and last four digits
+    (13812345678 -> 138****5678); landlines (0519-…) and short numbers (119, 120) are left alone."""
+    return MOBILE.sub(r"\1****\2", text) if text else text
+
+
+def public_card(card: PostCard) -> PostCard:
+    """The card as the public page shows it: mobile numbers masked unless the enterprise publishes
+    them. Names are masked too, where a number was typed into them."""
+    if card.publish_mobile:
+        return card
+    risks = [replace(r, responsible=mask_mobile(r.responsible), responsible_phone=mask_mobile(r.responsible_phone))
+             for r in card.risks]
+    return replace(card, risks=risks, emergency_phone=mask_mobile(card.emergency_phone),
+                   safety_manager=mask_mobile(card.safety_manager), safety_phone=mask_mobile(card.safety_phone))
 
 
 def _level(v: str | None) -> Level | None:
@@ -222,12 +261,12 @@ def _cards(conn: psycopg2.extensions.connection, where: str, params: dict, basis
         cards: dict[int, PostCard] = {}
         order: dict[int, tuple] = {}
         for (aid, code, name, kind, kind_zh, eid, ename, headcount, equipment, activities, inh, res, cur_level,
-             ephone, manager, cphone, location, wcode) in rows:
+             ephone, manager, cphone, token, publish_mobile, location, wcode) in rows:
             cards[aid] = PostCard(
                 aid, code, name, kind, kind_zh, location or "", eid, ename, headcount, equipment, activities,
                 basis, _level(res if basis == "residual" else inh), _level(inh), _level(res), _level(cur_level),
                 emergency_phone=ephone, safety_manager=manager, safety_phone=cphone,
-                control_kinds_zh=dict(vocab.control_kinds))
+                control_kinds_zh=dict(vocab.control_kinds), token=token, publish_mobile=publish_mobile)
             order[aid] = (natural_key(wcode), kind == "workshop", natural_key(code), aid)
         if cards:
             cur.execute(SQL["risks"].format(basis=basis), {"ids": list(cards)})
@@ -272,3 +311,59 @@ def card_areas(conn: psycopg2.extensions.connection, enterprise_id: int, basis: 
     where = """a.enterprise_id = %(e)s AND (a.kind IN ('post', 'unit') OR (a.kind = 'workshop' AND NOT EXISTS (
                  SELECT 1 FROM area c WHERE c.parent_id = a.id AND c.kind IN ('post', 'unit'))))"""
     return _cards(conn, where, {"e": enterprise_id}, basis)
+
+
+#: What the public page says for any token that opens no card: unknown, re-issued, malformed, or
+#: an area without a card. One answer for all, so a guess learns nothing.
+NO_CARD = "未找到该告知卡: 链接无效或已作废, 请扫描现场张贴的最新告知卡 (card not found or revoked)"
+
+
+def card_by_token(conn: psycopg2.extensions.connection, token: str, basis: Basis = "residual") -> PostCard:
+    """The card a public token opens. NotFound (:data:`NO_CARD`) for a malformed, unknown or
+    re-issued token and for an area that has no card. Reads by the token only, so it may run on a
+    connection without row-level scope (the public page)."""
+    if not TOKEN.fullmatch(token):
+        raise NotFound(NO_CARD)
+    with conn.cursor() as cur:
+        cur.execute("SELECT area_id FROM card_token WHERE token = %s", (token,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(NO_CARD)
+    try:
+        card = post_card(conn, row[0], basis)
+    except NotFound:
+        raise NotFound(NO_CARD) from None
+    return card
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    area_id: int
+    token: str
+    issued_at: dt.datetime
+
+
+def reissue_token(conn: psycopg2.extensions.connection, area_id: int) -> IssuedToken:
+    """A new random token for the card of ``area_id``; the old one opens nothing from now on (a
+    card leaked, or was posted where it should not be). NotFound for an unknown area, one outside
+    the caller's scope (row-level security), or an area without a card. The caller commits."""
+    with conn.cursor() as cur:
+        cur.execute("""UPDATE card_token t SET token = ra_new_card_token(), issued_at = clock_timestamp()
+                       FROM area a WHERE a.id = t.area_id AND a.id = %s AND a.kind::text = ANY (%s)
+                       RETURNING t.token, t.issued_at""", (area_id, list(CARD_KINDS)))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"岗位 {area_id} 不存在或没有告知卡 (post not found or it has no card)")
+    return IssuedToken(area_id, row[0], row[1])
+
+
+def set_publish_mobile(conn: psycopg2.extensions.connection, enterprise_id: int, publish: bool) -> bool:
+    """Whether the public card pages of an enterprise show personal mobile numbers in full (default:
+    masked). NotFound for an unknown enterprise or one outside the caller's scope. The caller commits."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE enterprise SET card_publish_mobile = %s WHERE id = %s RETURNING card_publish_mobile",
+                    (publish, enterprise_id))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"企业 {enterprise_id} 不存在 (enterprise not found)")
+    return bool(row[0])

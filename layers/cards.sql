@@ -9,7 +9,7 @@ WITH RECURSIVE chain (area_id, anc_id, depth) AS (
 )
 SELECT a.id, a.code, a.name, a.kind::text, v.name_zh, a.enterprise_id, e.name, a.headcount, a.equipment,
        a.activities, al.inherent_level::text, al.residual_level::text, al.current_level::text,
-       e.emergency_phone, e.safety_manager, e.contact_phone,
+       e.emergency_phone, e.safety_manager, e.contact_phone, ct.token, e.card_publish_mobile,
        (SELECT string_agg(p.name, '/' ORDER BY c.depth DESC)
           FROM chain c JOIN area p ON p.id = c.anc_id
          WHERE c.area_id = a.id AND c.depth > 0 AND p.kind <> 'plant') AS location,
@@ -19,6 +19,7 @@ FROM area a
 JOIN enterprise e ON e.id = a.enterprise_id
 JOIN area_level al ON al.area_id = a.id
 JOIN vocabulary v ON v.domain = 'area_kind' AND v.code = a.kind::text
+LEFT JOIN card_token ct ON ct.area_id = a.id
 WHERE {where}
 
 -- name: risks

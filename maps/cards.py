@@ -4,8 +4,10 @@ as one multi-page PDF.
 The card receives a :class:`layers.cards.PostCard` (it never queries). Its layout, top to bottom: a
 header band in the post's level colour with the title; a ruled table (岗位名称/编号, 所在区域/岗位人数,
 风险等级 in its colour, 主要危险有害因素, 可能导致的事故类型及后果, 管控措施, 应急处置措施, 警示标志,
-责任人与电话); then 应急电话 beside a QR code to the post's public page; and a footer with the
-enterprise, 发布日期 and 版本. Long content first shrinks the type (down to a legible minimum), then
+责任人与电话); then 应急电话 beside a QR code to the post's public page (the URL the caller passes,
+``layers.cards.card_url``: the card's random token, never the area id); and a footer with the
+enterprise, 发布日期 and 版本. The printed card keeps phone numbers whole (the public page masks
+personal mobile numbers): it hangs inside the plant, and a number on it must be one to dial. Long content first shrinks the type (down to a legible minimum), then
 is cut with a note pointing to the online record, which always holds everything.
 
 The QR code is drawn as vector squares (segno gives the module matrix), so it stays sharp at any

@@ -363,7 +363,7 @@ def render_report(data: ReportData, out: Path, meta: ReportMeta | None = None,
         figs = []
         for c in data.cards:
             sh = Page.new("A4")
-            draw_card(sh, c, card_url(meta.base_url, c.area_id), CardOptions("A4", meta.version))
+            draw_card(sh, c, card_url(meta.base_url, c.token), CardOptions("A4", meta.version))
             figs.append(sh.fig)
         sections.append((f"附件{len(data.lists) + 1}  岗位安全风险告知卡", figs))
     else:

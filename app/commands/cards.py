@@ -33,7 +33,7 @@ def post_cmd(
     basis: BasisOpt = "residual",
     version: VersionOpt = "V1.0",
 ) -> None:
-    """一个岗位的告知卡 (二维码指向 RISKATLAS_PUBLIC_BASE_URL/cards/ID)."""
+    """一个岗位的告知卡 (二维码指向 RISKATLAS_PUBLIC_BASE_URL/cards/令牌, 令牌随机, 不是岗位 id)."""
     from app.settings import web_settings
     from layers.cards import card_url, post_card
     from layers.errors import NotFound
@@ -44,7 +44,7 @@ def post_cmd(
     with connection(fails_on=(NotFound,)) as conn:
         card = post_card(conn, area_id, basis)  # type: ignore[arg-type]
     target = out or map_settings().out_dir / f"card-{area_id}.pdf"
-    url = card_url(web_settings().public_base_url, area_id)
+    url = card_url(web_settings().public_base_url, card.token)
     render_card(card, url, target, CardOptions(paper, version))
     typer.echo(f"{target}  ({card.enterprise_name} {card.name}, 二维码 {url})")
 
@@ -75,5 +75,5 @@ def batch_cmd(
     def progress(i: int, n: int, card) -> None:
         typer.echo(f"[{i}/{n}] {card.code} {card.name}", err=True)
 
-    render_cards(cards, lambda c: card_url(base, c.area_id), target, CardOptions(paper, version), progress)
+    render_cards(cards, lambda c: card_url(base, c.token), target, CardOptions(paper, version), progress)
     typer.echo(f"{target}  ({cards[0].enterprise_name}: {len(cards)} 张告知卡)")

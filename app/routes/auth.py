@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.auth import COOKIE, token_of
-from app.deps import MAX_ID, AdminUser, Conn, CurrentUser
+from app.deps import MAX_ID, AdminUser, Conn, CurrentUser, RateLimited
 from app.render import html_page
 from app.settings import web_settings
 from layers.access import accounts
@@ -105,7 +105,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False, dependencies=RateLimited)
 def login_page(next: str | None = None) -> HTMLResponse:
     return html_page("login.html", next_url=_safe_next(next), message=None)
 

@@ -1,9 +1,17 @@
-"""岗位安全风险告知卡: the public card page (the QR code's landing page) and the printable PDFs.
+"""岗位安全风险告知卡: the public card page (the QR code's landing page), the printable PDFs, and the
+enterprise's controls over its public cards.
 
-``GET /cards/{id}`` is public on purpose: a worker scans the card on the wall with a phone, with no
-account. It shows only what the printed card shows (no edit, no token in the URL); the templates
-``card.html`` and ``card_not_found.html`` escape every name from the database, and an unknown id
-answers a Chinese 404 page.
+``GET /cards/{token}`` is public on purpose: a worker scans the card on the wall with a phone, with
+no account. The token is the card's random one (:mod:`layers.cards`), never the area's id, so the
+cards cannot be collected by counting; the page is rate-limited per address, and it shows the card
+with personal mobile numbers masked unless the enterprise publishes them. Any path that opens no
+card — an unknown, re-issued or malformed token, or a numeric id of the earlier URLs — answers the
+same Chinese 404 page, so nothing can be learnt from it. A numeric id is not redirected even for a
+logged-in user: they have the console and the PDF routes, and a redirect would make the public
+route check sessions and answer differently for ids that exist.
+
+The PDFs (login required) print every number in full: the card hangs inside the plant, and a
+masked number cannot be dialled in an emergency. The templates escape every name from the database.
 """
 
 from __future__ import annotations
@@ -14,12 +22,23 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, StrictBool
 
-from app.deps import MAX_ID, Conn, EnterpriseId, PublishingConn, path_id
+from app.deps import Conn, EnterpriseId, PublishingConn, RateLimited, WriterUser, path_id
 from app.files import file_download
 from app.render import html_page
 from app.settings import web_settings
-from layers.cards import GENERAL_EMERGENCY, PostCard, card_areas, card_url, post_card
+from layers.cards import (
+    GENERAL_EMERGENCY,
+    PostCard,
+    card_areas,
+    card_by_token,
+    card_url,
+    post_card,
+    public_card,
+    reissue_token,
+    set_publish_mobile,
+)
 from layers.errors import NotFound
 from maps.cards import CardOptions, render_card, render_cards
 
@@ -32,7 +51,7 @@ VersionQ = Annotated[str, Query(max_length=20, pattern=r"^[\w.\-]+$", descriptio
 
 
 def _url(card: PostCard) -> str:
-    return card_url(web_settings().public_base_url, card.area_id)
+    return card_url(web_settings().public_base_url, card.token)
 
 
 @router.get("/api/posts/{area_id}/card.pdf", summary="岗位安全风险告知卡 (PDF, A5/A4), 含二维码")
@@ -58,17 +77,42 @@ def get_cards_pdf(conn: Conn, enterprise_id: EnterpriseId, paper: PaperQ = "A5",
 
 
 # ------------------------------------------------------------------------------------------------
+# The enterprise's controls: a new token for a leaked card, publishing mobile numbers
+# ------------------------------------------------------------------------------------------------
+
+@router.post("/api/posts/{area_id}/card-token", summary="重新生成告知卡二维码令牌 (旧二维码随即失效, 需重新打印)")
+def post_card_token(conn: Conn, user: WriterUser, area_id: AreaId):
+    """A new random token for the post's public card; the old QR code opens nothing from now on."""
+    with conn:
+        issued = reissue_token(conn, area_id)
+    return {"area_id": issued.area_id, "url": card_url(web_settings().public_base_url, issued.token),
+            "issued_at": issued.issued_at.isoformat()}
+
+
+class CardSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    publish_mobile: StrictBool
+
+
+@router.put("/api/enterprises/{enterprise_id}/card-settings",
+            summary="告知卡公开页是否完整显示手机号 (默认打码, 如 138****5678)")
+def put_card_settings(conn: Conn, user: WriterUser, enterprise_id: EnterpriseId, body: CardSettingsIn):
+    with conn:
+        publish = set_publish_mobile(conn, enterprise_id, body.publish_mobile)
+    return {"enterprise_id": enterprise_id, "publish_mobile": publish}
+
+
+# ------------------------------------------------------------------------------------------------
 # The public page (templates card.html, card_not_found.html)
 # ------------------------------------------------------------------------------------------------
 
-@router.get("/cards/{card_id}", response_class=HTMLResponse, include_in_schema=False)
-def card_page(conn: PublishingConn, card_id: str):
-    """The public card (no login: it is what the QR code on the printed card opens)."""
-    if not card_id.isascii() or not card_id.isdigit() or not 1 <= int(card_id) <= MAX_ID:
-        return html_page("card_not_found.html", status=404,
-                         message=f"告知卡编号 {card_id!r} 无效, 应为数字 (invalid card id)")
+@router.get("/cards/{token:path}", response_class=HTMLResponse, include_in_schema=False, dependencies=RateLimited)
+def card_page(conn: PublishingConn, token: str):
+    """The public card (no login: it is what the QR code on the printed card opens). Every path
+    under /cards/ comes here, so a URL mangled on its way from the QR code still gets this page."""
     try:
-        card = post_card(conn, int(card_id))
+        card = card_by_token(conn, token)
     except NotFound as exc:
         return html_page("card_not_found.html", status=404, message=str(exc))
-    return html_page("card.html", card=card, GENERAL_EMERGENCY=GENERAL_EMERGENCY)
+    return html_page("card.html", card=public_card(card), GENERAL_EMERGENCY=GENERAL_EMERGENCY)

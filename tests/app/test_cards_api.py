@@ -8,7 +8,9 @@ from urllib.parse import unquote
 
 import psycopg2
 import pytest
+from fastapi.testclient import TestClient
 
+from app.main import create_app
 from bench.browser import dump_dom, live_app
 from layers.levels import PALETTE
 from tests.auth import api_client
@@ -26,6 +28,27 @@ def _post_id(demo_url) -> tuple[int, str]:
         with conn.cursor() as cur:
             cur.execute("SELECT id, name FROM area WHERE enterprise_id = 1 AND kind = 'post' ORDER BY id LIMIT 1")
             return cur.fetchone()
+    finally:
+        conn.close()
+
+
+def _token(demo_url, area_id: int) -> str:
+    """The current public token of an area's card (straight from the table, as a printed card has it)."""
+    conn = psycopg2.connect(demo_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT token FROM card_token WHERE area_id = %s", (area_id,))
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _sql(demo_url, statement: str, params=()) -> list[tuple]:
+    conn = psycopg2.connect(demo_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(statement, params)
+            return cur.fetchall() if cur.description else []
     finally:
         conn.close()
 
@@ -126,7 +149,7 @@ def test_report_pdf(client, tmp_path):
 
 def test_public_card_page(client, demo_url):
     aid, name = _post_id(demo_url)
-    r = client.get(f"/cards/{aid}")
+    r = client.get(f"/cards/{_token(demo_url, aid)}")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert name in r.text and "岗位安全风险告知卡" in r.text
     level = re.search(r'id="level" data-level="(\w+)" style="background:(#[0-9A-Fa-f]{6})', r.text)
@@ -135,6 +158,151 @@ def test_public_card_page(client, demo_url):
     for bad in ("2000000000", "abc", "0", "１２"):
         r = client.get(f"/cards/{bad}")
         assert r.status_code == 404 and "未找到告知卡" in r.text, bad
+
+
+def test_sequential_ids_reveal_nothing(demo_url):
+    """The URLs of the earlier cards, /cards/<area id>, open no card: every id, existing or not, gets
+    the very same 404 page, which names no enterprise and no post — without a login and with one."""
+    rows = _sql(demo_url, """SELECT a.id, a.name, e.name FROM area a JOIN enterprise e ON e.id = a.enterprise_id
+                             WHERE a.kind IN ('post', 'unit', 'workshop') ORDER BY a.id LIMIT 30""")
+    with TestClient(create_app(demo_url)) as anon, api_client(demo_url, "enterprise", enterprise_id=1) as ent:
+        missing = anon.get("/cards/2000000000")
+        assert missing.status_code == 404
+        for c in (anon, ent):
+            for aid, post, enterprise in rows[::3]:
+                r = c.get(f"/cards/{aid}")
+                assert r.status_code == 404 and r.text == missing.text, aid
+                assert post not in r.text and enterprise not in r.text
+
+
+def test_pdf_qr_code_opens_the_card_by_its_token(client, demo_url, tmp_path):
+    """The QR code of the downloaded card decodes to the token URL, and that URL opens the card."""
+    import numpy as np
+    import zxingcpp
+    from PIL import Image
+
+    aid, name = _post_id(demo_url)
+    r = client.get(f"/api/posts/{aid}/card.pdf")
+    assert r.status_code == 200
+    (tmp_path / "c.pdf").write_bytes(r.content)
+    subprocess.run(["pdftoppm", "-r", "150", "-singlefile", "-png", str(tmp_path / "c.pdf"), str(tmp_path / "c")],
+                   check=True, capture_output=True)
+    img = Image.fromarray(np.asarray(Image.open(tmp_path / "c.png").convert("RGB")))
+    found = [b.text for b in zxingcpp.read_barcodes(img) if b.format == zxingcpp.BarcodeFormat.QRCode]
+    token = _token(demo_url, aid)
+    assert found == [f"http://localhost:8000/cards/{token}"] and str(aid) not in token
+    page = client.get(found[0].removeprefix("http://localhost:8000"))
+    assert page.status_code == 200 and name in page.text
+
+
+def test_a_reissued_token_invalidates_the_old_one(demo_url):
+    aid, name = _post_id(demo_url)
+    old = _token(demo_url, aid)
+    audit_before = _sql(demo_url, "SELECT count(*) FROM audit_log WHERE table_name = 'card_token'")[0][0]
+    with api_client(demo_url, "enterprise", enterprise_id=1) as ent:
+        assert ent.get(f"/cards/{old}").status_code == 200
+        r = ent.post(f"/api/posts/{aid}/card-token")
+        assert r.status_code == 200, r.text
+        url = r.json()["url"]
+        new = url.rsplit("/", 1)[1]
+        assert url == f"http://localhost:8000/cards/{new}" and new != old and new == _token(demo_url, aid)
+        gone = ent.get(f"/cards/{old}")
+        assert gone.status_code == 404 and "已作废" in gone.text and name not in gone.text
+        assert ent.get(f"/cards/{new}").status_code == 200
+        # the new token is what the printed card carries from now on
+        pdf = ent.get(f"/api/posts/{aid}/card.pdf")
+        assert pdf.status_code == 200
+    assert _sql(demo_url, "SELECT count(*) FROM audit_log WHERE table_name = 'card_token'")[0][0] == audit_before + 1
+    # nobody re-issues another enterprise's token (regulators none: tests/app/test_permissions.py)
+    foreign = _sql(demo_url, "SELECT min(id) FROM area WHERE enterprise_id <> 1 AND kind = 'post'")[0][0]
+    foreign_token = _token(demo_url, foreign)
+    with api_client(demo_url, "enterprise", enterprise_id=1) as ent:
+        assert ent.post(f"/api/posts/{foreign}/card-token").status_code == 404
+    assert _token(demo_url, foreign) == foreign_token
+
+
+def test_mobile_numbers_are_masked_on_the_public_page_unless_published(demo_url, tmp_path):
+    aid, _ = _post_id(demo_url)
+    eid = 1
+    saved = _sql(demo_url, "SELECT emergency_phone, contact_phone FROM enterprise WHERE id = %s", (eid,))[0]
+    risks = _sql(demo_url, "SELECT id, responsible, responsible_phone FROM risk WHERE area_id = %s", (aid,))
+    assert risks
+    try:
+        _sql(demo_url, "UPDATE enterprise SET emergency_phone = '0519-88881234', contact_phone = '13700001111' "
+                       "WHERE id = %s", (eid,))
+        _sql(demo_url, "UPDATE risk SET responsible = '王五', responsible_phone = '13912345678' WHERE area_id = %s",
+             (aid,))
+        token = _token(demo_url, aid)
+        with TestClient(create_app(demo_url)) as anon, api_client(demo_url, "enterprise", enterprise_id=eid) as ent:
+            page = anon.get(f"/cards/{token}").text
+            assert "139****5678" in page and "137****1111" in page
+            assert "13912345678" not in page and "13700001111" not in page
+            assert 'href="tel:0519-88881234"' in page and 'href="tel:119"' in page and 'href="tel:120"' in page
+            assert 'tel:139' not in page
+            # the printed card keeps the numbers whole: it hangs inside the plant, to be dialled
+            (tmp_path / "c.pdf").write_bytes(ent.get(f"/api/posts/{aid}/card.pdf").content)
+            text = "".join(subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
+                                          check=True).stdout.split())
+            assert "13912345678" in text and "13700001111" in text
+            # the enterprise chooses to publish them
+            r = ent.put(f"/api/enterprises/{eid}/card-settings", json={"publish_mobile": True})
+            assert r.status_code == 200 and r.json() == {"enterprise_id": eid, "publish_mobile": True}
+            page = anon.get(f"/cards/{token}").text
+            assert 'href="tel:13912345678"' in page and "13700001111" in page and "****" not in page
+            r = ent.put(f"/api/enterprises/{eid}/card-settings", json={"publish_mobile": False})
+            assert r.json()["publish_mobile"] is False
+            assert "139****5678" in anon.get(f"/cards/{token}").text
+    finally:
+        _sql(demo_url, "UPDATE enterprise SET emergency_phone = %s, contact_phone = %s, card_publish_mobile = false "
+                       "WHERE id = %s", (*saved, eid))
+        for rid, who, phone in risks:
+            _sql(demo_url, "UPDATE risk SET responsible = %s, responsible_phone = %s WHERE id = %s", (who, phone, rid))
+
+
+def test_anonymous_pages_answer_429_after_the_limit(demo_url, monkeypatch):
+    from app.settings import web_settings
+
+    aid, _ = _post_id(demo_url)
+    token = _token(demo_url, aid)
+    monkeypatch.setenv("RISKATLAS_ANONYMOUS_BURST", "3")
+    monkeypatch.setenv("RISKATLAS_ANONYMOUS_PER_MINUTE", "6")
+    web_settings.cache_clear()
+    try:
+        with TestClient(create_app(demo_url)) as anon:
+            assert [anon.get(u).status_code for u in (f"/cards/{token}", "/cards/2000000000", "/login")] == [200, 404, 200]
+            r = anon.get(f"/cards/{token}")
+            assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 10
+            assert "请求过于频繁" in r.json()["detail"] and "秒后再试" in r.json()["detail"]
+            r = anon.get("/login", headers={"Accept": "text/html"})      # a browser gets a page
+            assert r.status_code == 429 and r.headers["content-type"].startswith("text/html")
+            assert "请求过于频繁" in r.text and int(r.headers["Retry-After"]) >= 1
+        with api_client(demo_url, "enterprise", enterprise_id=1) as ent:    # logged-in API use is not limited
+            assert {ent.get("/api/enterprises/1").status_code for _ in range(10)} == {200}
+    finally:
+        monkeypatch.delenv("RISKATLAS_ANONYMOUS_BURST")
+        monkeypatch.delenv("RISKATLAS_ANONYMOUS_PER_MINUTE")
+        web_settings.cache_clear()
+
+
+def test_token_bucket_refills_and_stays_bounded():
+    from app.ratelimit import TokenBucket
+
+    now = [0.0]
+    bucket = TokenBucket(2, 60, max_clients=3, clock=lambda: now[0])     # 2 at once, then 1 a second
+    assert [bucket.take("a"), bucket.take("a")] == [0.0, 0.0]
+    assert bucket.take("a") == pytest.approx(1.0)
+    assert bucket.take("b") == 0.0                                       # another address has its own
+    now[0] = 0.5
+    assert bucket.take("a") == pytest.approx(0.5)                        # a refused request spends nothing
+    now[0] = 1.0
+    assert bucket.take("a") == 0.0 and bucket.take("a") > 0
+    now[0] = 100.0
+    assert [bucket.take("a"), bucket.take("a"), bucket.take("a") > 0] == [0.0, 0.0, True]   # never above burst
+    for key in "cdefg":
+        bucket.take(key)
+    assert len(bucket._buckets) == 3
+    with pytest.raises(ValueError):
+        TokenBucket(0, 60)
 
 
 def test_card_page_in_chromium_escapes_names(demo_url):
@@ -148,7 +316,7 @@ def test_card_page_in_chromium_escapes_names(demo_url):
                            WHERE enterprise_id = 1 AND kind = 'workshop' ORDER BY id LIMIT 1 RETURNING id""", (evil,))
             aid = cur.fetchone()[0]
         with live_app(demo_url) as base:
-            dom = dump_dom(f"{base}/cards/{aid}")
+            dom = dump_dom(f"{base}/cards/{_token(demo_url, aid)}")
             missing = dump_dom(f"{base}/cards/2000000000")
     finally:
         with conn, conn.cursor() as cur:

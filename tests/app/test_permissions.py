@@ -27,7 +27,7 @@ from tests.auth import api_client, ensure_user  # noqa: F401  (ensure_user used 
 PUBLIC = {
     ("GET", "/api/health"), ("POST", "/api/auth/login"), ("GET", "/login"), ("POST", "/login"),
     ("GET", "/favicon.ico"), ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/redoc"), ("GET", "/cards/{card_id}"),   # the QR landing page of a notification card
+    ("GET", "/redoc"), ("GET", "/cards/{token:path}"),   # the QR landing page of a notification card
     ("GET", "/static/vendor/{path:path}"),            # Leaflet and plugins
 }
 #: Path parameters that differ by route.
@@ -82,6 +82,9 @@ WRITES: dict[tuple[str, str], dict] = {
     ("PATCH", "/api/emergency/scenarios/{scenario_id}"): {"json": {"name": "矩阵改名"}},
     ("DELETE", "/api/emergency/scenarios/{scenario_id}"): {},
     ("POST", "/api/emergency/scenarios/{scenario_id}/compute"): {},
+    # a notification card's public token re-issued (a card leaked); mobile numbers on the public page
+    ("POST", "/api/posts/{area_id}/card-token"): {},
+    ("PUT", "/api/enterprises/{enterprise_id}/card-settings"): {"json": {"publish_mobile": False}},
 }
 # REST edits of single objects (app/routes/entities.py): a valid change quoting some version; the
 # object is looked up first, so a foreign one answers 404 whatever the version
@@ -195,14 +198,14 @@ def world(demo_url) -> World:
         # shared data: the same object for both (everyone reads it; only admins change it)
         own["resource_id"] = first("SELECT min(id) FROM emergency_resource", ())
         own["target_id"] = first("SELECT min(id) FROM protection_target", ())
-        own["card_id"] = own["area_id"]
+        own["token"] = first("SELECT token FROM card_token WHERE area_id = %s", (own["area_id"],))
         cur.execute("SELECT e.id FROM enterprise e WHERE e.region_id NOT IN (SELECT region_id FROM region_subtree(%s)) "
                     "AND EXISTS (SELECT 1 FROM hidden_hazard h WHERE h.enterprise_id = e.id AND h.status <> 'closed') "
                     "AND EXISTS (SELECT 1 FROM area a WHERE a.enterprise_id = e.id AND a.kind = 'workshop') "
                     "ORDER BY e.id LIMIT 1", (own["region_id"],))
         foreign = objects(cur.fetchone()[0])
         foreign["resource_id"], foreign["target_id"] = own["resource_id"], own["target_id"]
-        foreign["card_id"] = foreign["area_id"]
+        foreign["token"] = first("SELECT token FROM card_token WHERE area_id = %s", (foreign["area_id"],))
         for objs in (own, foreign):
             cur.execute("SELECT hs.id FROM hazard_source hs WHERE hs.enterprise_id = %s ORDER BY id LIMIT 1",
                         (objs["enterprise_id"],))

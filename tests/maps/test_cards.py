@@ -12,7 +12,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from layers.cards import WARNING_SIGNS, card_areas, card_url, post_card
+from layers.cards import TOKEN, WARNING_SIGNS, card_areas, card_url, mask_mobile, post_card, public_card
 from layers.errors import NotFound
 from layers.levels import PALETTE, Level
 from maps.cards import CardOptions, qr_matrix, render_card, render_cards
@@ -49,7 +49,7 @@ def batch(demo_url, tmp_path_factory):
     finally:
         conn.close()
     seen: list[tuple[int, int, int]] = []
-    pdf = render_cards(cards, lambda c: card_url(BASE, c.area_id), tmp_path_factory.mktemp("cards") / "all.pdf",
+    pdf = render_cards(cards, lambda c: card_url(BASE, c.token), tmp_path_factory.mktemp("cards") / "all.pdf",
                        CardOptions("A5"), progress=lambda i, n, c: seen.append((i, n, c.area_id)))
     return cards, pdf, seen
 
@@ -121,10 +121,64 @@ def test_colour_band_pixel_is_the_palette_colour_of_the_level(cards, tmp_path):
 
 
 def test_qr_code_decodes_to_the_public_card_url(cards, tmp_path):
+    """The printed QR code carries the card's random token, never the area's sequential id."""
     for level, (card, pdf, page) in cards.items():
         img = Image.fromarray(page_png(pdf, tmp_path / f"qr-{level}", 150, page))
         found = [b.text for b in zxingcpp.read_barcodes(img) if b.format == zxingcpp.BarcodeFormat.QRCode]
-        assert found == [f"{BASE}/cards/{card.area_id}"]
+        assert found == [f"{BASE}/cards/{card.token}"]
+        token = found[0].rsplit("/", 1)[1]
+        assert TOKEN.fullmatch(token) and not token.isdigit() and str(card.area_id) != token
+
+
+def test_every_card_has_its_own_random_token(batch, conn):
+    cards, _, _ = batch
+    tokens = [c.token for c in cards]
+    assert all(t and TOKEN.fullmatch(t) for t in tokens) and len(set(tokens)) == len(tokens)
+    # a new area gets one in the statement that draws it
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO area (enterprise_id, parent_id, kind, code, name, geom)
+                       SELECT enterprise_id, id, 'post', 'TOKEN-NEW', '新岗位', geom FROM area
+                       WHERE enterprise_id = 1 AND kind = 'workshop' ORDER BY id LIMIT 1 RETURNING id""")
+        aid = cur.fetchone()[0]
+    card = post_card(conn, aid)
+    assert card.token and TOKEN.fullmatch(card.token) and card.token not in tokens
+    for bad in (None, str(aid), "x" * 21, "../../etc/passwd-xxxxxx"):
+        with pytest.raises(ValueError, match="令牌"):
+            card_url(BASE, bad)
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("13812345678", "138****5678"),
+    ("138-1234-5678", "138****5678"),
+    ("+86 139 1234 5678", "139****5678"),
+    ("张三 15012345678 / 0519-88881234", "张三 150****5678 / 0519-88881234"),
+    ("0519-88881234", "0519-88881234"),        # a landline stays
+    ("119", "119"), ("120", "120"),            # public numbers stay
+    ("12812345678", "12812345678"),           # not a mobile prefix (1[3-9])
+    ("051913812345678", "051913812345678"),   # inside a longer run of digits: not a mobile number
+    (None, None), ("", ""),
+])
+def test_mask_mobile(text, masked):
+    assert mask_mobile(text) == masked
+
+
+def test_public_card_masks_mobile_numbers_unless_the_enterprise_publishes_them(conn):
+    aid = _post_of_level(conn, "significant")
+    with conn.cursor() as cur:
+        cur.execute("UPDATE risk SET responsible = '李四', responsible_phone = '13912345678' WHERE area_id = %s", (aid,))
+        cur.execute("UPDATE enterprise SET emergency_phone = '0519-88881234', contact_phone = '13700001111' "
+                    "WHERE id = (SELECT enterprise_id FROM area WHERE id = %s)", (aid,))
+    card = post_card(conn, aid)
+    shown = public_card(card)
+    assert [c.phone for c in shown.responsible] == ["139****5678"]
+    numbers = dict(shown.emergency_contacts)
+    assert numbers["企业应急电话"] == "0519-88881234" and numbers["火警"] == "119" and numbers["急救"] == "120"
+    assert "137****1111" in numbers.values() and "13700001111" not in numbers.values()
+    assert [c.phone for c in card.responsible] == ["13912345678"]     # the printed card's data are whole
+    with conn.cursor() as cur:
+        cur.execute("UPDATE enterprise SET card_publish_mobile = true WHERE id = %s", (card.enterprise_id,))
+    published = public_card(post_card(conn, aid))
+    assert [c.phone for c in published.responsible] == ["13912345678"]
 
 
 def test_qr_matrix_is_a_version_sized_square():
@@ -155,7 +209,7 @@ def test_long_content_stays_inside_the_frame(conn, tmp_path):
         wid = cur.fetchone()[0]
     card = post_card(conn, wid)
     assert len(card.risks) >= 5
-    pdf = render_card(card, card_url(BASE, wid), tmp_path / "long.pdf")
+    pdf = render_card(card, card_url(BASE, card.token), tmp_path / "long.pdf")
     img = page_png(pdf, tmp_path / "long", 60)
     h, w, _ = img.shape
     # outside the frame (7 mm margin) the page stays white: nothing overflowed
