@@ -12,6 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from app import errors
 from app.pool import Pool
+from app.security import SecurityHeaders
 from app.validation import reject_nul
 from layers import rollup
 
@@ -87,6 +88,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     # GeoJSON several MB. Vector tiles are left alone (small, and their cost is per-request latency),
     # as are formats that are compressed already.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=GZIP_EXCLUDED)
+    # outermost: every answer carries the security headers, errors and compressed ones included
+    app.add_middleware(SecurityHeaders, docs_paths=tuple(p for p in (app.docs_url, app.redoc_url) if p))
     errors.install(app)
     for module in ROUTE_MODULES:
         app.include_router(importlib.import_module(module).router)
