@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.pool import PoolBusy
 from app.validation import validation_message_zh
-from layers.access.accounts import AuthError, Forbidden
+from layers.access.accounts import AuthError, Forbidden, TooManyAttempts
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.imports.problems import TooLarge, UnsupportedFormat
 
@@ -49,6 +49,12 @@ async def _unauthenticated(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     return await Answer(401, headers={"WWW-Authenticate": "Bearer"})(request, exc)
+
+
+async def _too_many_attempts(request: Request, exc: Exception) -> Response:
+    """429 with the seconds to wait (``Retry-After``): this address failed to log in too often."""
+    retry = str(getattr(exc, "retry_after", 60))
+    return await Answer(429, headers={"Retry-After": retry})(request, exc)
 
 
 async def _outside_jurisdiction(request: Request, exc: Exception) -> Response:
@@ -86,6 +92,7 @@ ANSWERS: dict[type[Exception], Handler] = {
     NotFound: Answer(404),
     InvalidInput: Answer(422, errors=True),
     AuthError: _unauthenticated,
+    TooManyAttempts: _too_many_attempts,
     Forbidden: Answer(403),
     psycopg2.errors.InsufficientPrivilege: _outside_jurisdiction,
     PoolBusy: Answer(503, headers={"Retry-After": "5"}),
