@@ -1,6 +1,6 @@
 """Who is asking: the session token (``Authorization: Bearer …`` or the ``riskatlas_session``
 cookie of the console) resolved to a :class:`layers.access.accounts.User`, and the cross-site check of
-cookie-authenticated changes.
+cookie-authenticated changes and of logins (:func:`same_origin`).
 
 What a route may do is decided elsewhere: its role in :mod:`app.deps` (``WriterUser``,
 ``AdminUser``), its jurisdiction by the connection :func:`app.deps.get_conn` lends every request,
@@ -19,20 +19,34 @@ from layers.access.accounts import AuthError, Forbidden, User, session_user
 COOKIE = "riskatlas_session"
 
 
-def token_of(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header; None without one (or with another scheme)."""
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip() or None
+    return None
+
+
+def token_of(request: Request) -> str | None:
+    """The request's session token: a Bearer header's, else the console's cookie. Another
+    ``Authorization`` scheme (Basic, …) authenticates nothing: such a request is a cookie request."""
+    if request.headers.get("authorization", "")[:7].lower() == "bearer ":
+        return bearer_token(request)
     return request.cookies.get(COOKIE) or None
 
 
-def _check_origin(request: Request) -> None:
-    """A cookie-authenticated change must come from the app's own pages (CSRF)."""
-    if request.method in ("GET", "HEAD", "OPTIONS") or request.headers.get("authorization"):
+def same_origin(request: Request) -> None:
+    """Refuse (403) a browser's change coming from another site's page (CSRF).
+
+    A browser names the page a POST comes from in ``Origin`` (every cross-site POST) or ``Referer``;
+    it must be this site (the ``Host`` the request was sent to). A request naming neither is not a
+    browser's cross-site request (browsers send ``Origin`` on cross-site POSTs), and the session cookie
+    is ``SameSite=Strict`` besides. Reads (GET, HEAD, OPTIONS) change nothing and pass."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     origin = request.headers.get("origin") or request.headers.get("referer")
     if origin is None:
-        return   # not a browser (browsers send Origin on cross-site POSTs); SameSite=Strict covers the rest
+        return
     host = request.headers.get("host", "")
     if origin.split("://", 1)[-1].split("/", 1)[0] != host:
         raise Forbidden("跨站请求被拒绝 (cross-site request refused)")
@@ -49,8 +63,8 @@ def accept(request: Request, token: str, user: User | None) -> User:
     """The request's user, once its session ``token`` was looked up (``user`` None: no live session)."""
     if user is None:
         raise AuthError("登录已过期或无效, 请重新登录 (session expired or invalid: log in again)")
-    if request.cookies.get(COOKIE) == token:
-        _check_origin(request)
+    if bearer_token(request) != token:   # authenticated by the cookie: only this site's pages may change
+        same_origin(request)
     request.state.user = user
     return user
 

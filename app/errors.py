@@ -22,7 +22,7 @@ from app.pool import PoolBusy
 from app.ratelimit import RateLimited
 from app.render import html_page
 from app.validation import validation_message_zh
-from layers.access.accounts import AuthError, Forbidden
+from layers.access.accounts import AuthError, Forbidden, TooManyAttempts
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
 from layers.imports.problems import TooLarge, UnsupportedFormat
 
@@ -64,6 +64,12 @@ async def _rate_limited(request: Request, exc: Exception) -> Response:
     return JSONResponse(status_code=429, content={"detail": str(exc)}, headers=headers)
 
 
+async def _too_many_attempts(request: Request, exc: Exception) -> Response:
+    """429 with the seconds to wait (``Retry-After``): this address failed to log in too often."""
+    retry = str(getattr(exc, "retry_after", 60))
+    return await Answer(429, headers={"Retry-After": retry})(request, exc)
+
+
 async def _outside_jurisdiction(request: Request, exc: Exception) -> Response:
     """Row-level security refused a write: the target is outside the user's jurisdiction (a foreign
     id is "not found", as for reads), or the user's role may only read it."""
@@ -99,6 +105,7 @@ ANSWERS: dict[type[Exception], Handler] = {
     NotFound: Answer(404),
     InvalidInput: Answer(422, errors=True),
     AuthError: _unauthenticated,
+    TooManyAttempts: _too_many_attempts,
     Forbidden: Answer(403),
     psycopg2.errors.InsufficientPrivilege: _outside_jurisdiction,
     PoolBusy: Answer(503, headers={"Retry-After": "5"}),

@@ -13,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import errors
 from app.pool import Pool
 from app.ratelimit import TokenBucket
+from app.security import SecurityHeaders
 from app.settings import web_settings
 from app.validation import reject_nul
 from layers import rollup
@@ -90,6 +91,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     # GeoJSON several MB. Vector tiles are left alone (small, and their cost is per-request latency),
     # as are formats that are compressed already.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=GZIP_EXCLUDED)
+    # outermost: every answer carries the security headers, errors and compressed ones included
+    app.add_middleware(SecurityHeaders, docs_paths=tuple(p for p in (app.docs_url, app.redoc_url) if p))
     errors.install(app)
     settings = web_settings()
     app.state.anonymous_limit = TokenBucket(settings.anonymous_burst, settings.anonymous_per_minute)

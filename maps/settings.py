@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,20 @@ class MapSettings(BaseSettings):
     #: Where the CLI writes rendered maps, sheets, cards and reports (``RISKATLAS_OUT_DIR``).
     out_dir: Path = Field(default_factory=lambda: project_root() / "out",
                           validation_alias=AliasChoices("RISKATLAS_OUT_DIR", "out_dir"))
+
+    def tile_origins(self) -> tuple[str, ...]:
+        """The hosts the configured base map's tiles come from, as a Content-Security-Policy source
+        list (``*.`` for a template's ``{s}`` subdomain); none for ``none``."""
+        if self.basemap == "tianditu":
+            return ("https://*.tianditu.gov.cn",)
+        if self.basemap == "amap":
+            return ("https://*.is.autonavi.com",)
+        if self.basemap == "xyz" and self.xyz_url:
+            url = urlsplit(self.xyz_url)
+            host = url.netloc.replace("{s}.", "*.", 1) if url.netloc.startswith("{s}.") else url.netloc
+            if url.scheme in ("http", "https") and host and "{" not in host:
+                return (f"{url.scheme}://{host}",)
+        return ()
 
 
 @lru_cache

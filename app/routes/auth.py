@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from app.auth import COOKIE, token_of
+from app.auth import COOKIE, same_origin, token_of
 from app.deps import MAX_ID, AdminUser, Conn, CurrentUser, RateLimited
 from app.render import html_page
 from app.settings import web_settings
 from layers.access import accounts
-from layers.access.accounts import AuthError
+from layers.access.accounts import AuthError, Forbidden, TooManyAttempts
 from layers.access.audit import set_actor
 
 router = APIRouter(tags=["accounts"])
@@ -34,10 +36,27 @@ class UserIn(BaseModel):
     enterprise_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="企业用户所属企业")
 
 
-def _login(request: Request, username: str, password: str):
-    with request.app.state.pool.connection() as conn:
-        return accounts.login(conn, username, password, hours=web_settings().session_hours,
-                              user_agent=request.headers.get("user-agent"))
+async def _login(request: Request, username: str, password: str):
+    """Log in from the request's address: a login posted by another site's page is refused (it would
+    log the browser into the other site's account), the throttle's slow-down is waited out without
+    holding a thread, then the password is checked (:func:`layers.access.accounts.login`)."""
+    same_origin(request)
+    pool = request.app.state.pool
+    source = request.client.host if request.client else accounts.LOCAL
+
+    def wait() -> float:
+        with pool.connection() as conn:
+            return accounts.login_wait(conn, username, source)
+
+    def attempt():
+        with pool.connection() as conn:
+            return accounts.login(conn, username, password, hours=web_settings().session_hours, source=source,
+                                  user_agent=request.headers.get("user-agent"))
+
+    delay = await run_in_threadpool(wait)
+    if delay:
+        await asyncio.sleep(delay)
+    return await run_in_threadpool(attempt)
 
 
 def _set_cookie(resp, token: str) -> None:
@@ -46,9 +65,10 @@ def _set_cookie(resp, token: str) -> None:
                     secure=s.cookie_secure, path="/")
 
 
-@router.post("/api/auth/login", summary="登录: 返回令牌 (Bearer), 同时设置控制台会话 Cookie")
-def login(request: Request, body: LoginIn):
-    token, expires, user = _login(request, body.username, body.password)
+@router.post("/api/auth/login", summary="登录: 返回令牌 (Bearer), 同时设置控制台会话 Cookie",
+             responses={429: {"description": "此地址登录失败次数过多, 稍后再试 (Retry-After)"}})
+async def login(request: Request, body: LoginIn):
+    token, expires, user = await _login(request, body.username, body.password)
     resp = JSONResponse({"token": token, "token_type": "bearer", "expires_at": expires.isoformat(),
                          "user": user.to_dict()})
     _set_cookie(resp, token)
@@ -111,12 +131,17 @@ def login_page(next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/login", include_in_schema=False)
-def login_form(request: Request, username: Annotated[str, Form(max_length=64)],
-               password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form(max_length=2000)] = "/"):
+async def login_form(request: Request, username: Annotated[str, Form(max_length=64)],
+                     password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form(max_length=2000)] = "/"):
     try:
-        token, _expires, _user = _login(request, username, password)
-    except AuthError as exc:
-        return html_page("login.html", status=401, next_url=_safe_next(next), message=str(exc))
+        token, _expires, _user = await _login(request, username, password)
+    except TooManyAttempts as exc:
+        page = html_page("login.html", status=429, next_url=_safe_next(next), message=str(exc))
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    except (AuthError, Forbidden) as exc:
+        return html_page("login.html", status=403 if isinstance(exc, Forbidden) else 401,
+                         next_url=_safe_next(next), message=str(exc))
     resp = RedirectResponse(_safe_next(next), status_code=303)
     _set_cookie(resp, token)
     return resp

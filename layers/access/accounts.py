@@ -1,7 +1,8 @@
 """Accounts, sessions and the jurisdiction of a request.
 
 Passwords are hashed with Argon2id (``argon2-cffi``). A login returns a random token; only its
-SHA-256 is stored (``app_session``), with an expiry. A user's jurisdiction is applied to a database
+SHA-256 is stored (``app_session``), with an expiry. Failed logins are throttled by where they come
+from, never by locking the account (see :func:`login`). A user's jurisdiction is applied to a database
 connection by :func:`apply_scope`, which switches to the role ``riskatlas_web`` and sets the
 settings that the row-level security policies of migration 0009 read: from then on the connection
 sees only the user's rows, whatever query runs on it.
@@ -20,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from db.bulk import Conn
+from db.sql import statements
 from layers.errors import Conflict, InvalidInput, NotFound
 from layers.text import markup_problem
 
@@ -27,16 +29,42 @@ ROLES = ("admin", "regulator", "enterprise")
 ROLE_NAMES = {"admin": "管理员", "regulator": "监管人员", "enterprise": "企业用户"}
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 MIN_PASSWORD = 10
-#: Failed logins before the account is locked for LOCK_MINUTES.
-MAX_FAILED = 5
-LOCK_MINUTES = 10
 WEB_ROLE = "riskatlas_web"
+
+# -- the login throttle (see login()) ----------------------------------------------------------------
+#: Failures of one source address on one user name before that source is held off that user name.
+MAX_FAILED = 5
+#: Failures of one source address on any user names before it is held off all of them.
+MAX_FAILED_SOURCE = 20
+#: A source's first hold; each failure after a hold doubles it, up to HOLD_MAX.
+HOLD_BASE = dt.timedelta(minutes=1)
+HOLD_MAX = dt.timedelta(hours=1)
+#: Failures on one user name, from anywhere, after which every attempt on it waits SLOW_BASE
+#: seconds before its password is checked, doubled by each further failure, up to SLOW_MAX.
+SLOW_AFTER = 10
+SLOW_BASE = 0.25
+SLOW_MAX = 8.0
+#: Failures are forgotten this long after the last one (once no hold runs).
+FORGET_AFTER = dt.timedelta(days=1)
+#: The source of logins that come from no address (the command line).
+LOCAL = "local"
+
+SQL = statements(__file__)
 
 _hasher = PasswordHasher()
 
 
 class AuthError(Exception):
     """Login refused or session invalid (HTTP 401)."""
+
+
+class TooManyAttempts(AuthError):
+    """Logins from this source are held off for ``retry_after`` seconds (HTTP 429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"登录失败次数过多, 请 {retry_after} 秒后再试 (too many failed logins from this address: "
+                         f"try again in {retry_after} s)")
+        self.retry_after = retry_after
 
 
 class Forbidden(Exception):
@@ -142,51 +170,93 @@ def create_demo_accounts(conn: Conn) -> list[tuple[str, str, str, str]]:
 
 
 def set_password(conn: Conn, username: str, password: str) -> None:
+    """A new password (an admin's reset): the account's sessions end and its failed logins are
+    forgotten, holds of sources on it included."""
     digest = hash_password(password)
     with conn.cursor() as cur:
-        cur.execute("UPDATE app_user SET password_hash = %s, password_changed_at = now(), failed_logins = 0, "
-                    "locked_until = NULL WHERE username = %s RETURNING id", (digest, username))
+        cur.execute("UPDATE app_user SET password_hash = %s, password_changed_at = now() "
+                    "WHERE username = %s RETURNING id", (digest, username))
         row = cur.fetchone()
         if row is None:
             raise NotFound(f"用户 {username} 不存在 (user not found)")
         cur.execute("DELETE FROM app_session WHERE user_id = %s", (row[0],))   # log out everywhere
+        cur.execute("DELETE FROM login_throttle WHERE username = %s", (username,))
 
 
-def login(conn: Conn, username: str, password: str, *, hours: float, user_agent: str | None = None
-          ) -> tuple[str, dt.datetime, User]:
+def _throttle(cur, username: str, source: str) -> tuple[int, int]:
+    """(seconds ``source`` is still held off ``username``, failures on ``username`` from anywhere)."""
+    cur.execute(SQL["throttle_forget"], {"forget": FORGET_AFTER})
+    cur.execute(SQL["throttle_state"], {"username": username, "source": source})
+    hold, failures = cur.fetchone()
+    return hold, failures
+
+
+def slow_down(failures: int) -> float:
+    """Seconds an attempt on a user name with ``failures`` recent failures waits (0 below SLOW_AFTER)."""
+    if failures < SLOW_AFTER:
+        return 0.0
+    return min(SLOW_BASE * 2.0 ** min(failures - SLOW_AFTER, 16), SLOW_MAX)
+
+
+def login_wait(conn: Conn, username: str, source: str = LOCAL) -> float:
+    """Seconds the caller waits before :func:`login` checks the password of ``username`` from
+    ``source`` (the user name's own slow-down); :class:`TooManyAttempts` while that source is held off.
+    The web app waits without holding a thread; the hold itself is checked again by :func:`login`."""
+    with conn.cursor() as cur:
+        hold, failures = _throttle(cur, username[:64], source or LOCAL)
+    conn.commit()
+    if hold:
+        raise TooManyAttempts(hold)
+    return slow_down(failures)
+
+
+def login(conn: Conn, username: str, password: str, *, hours: float, source: str = LOCAL,
+          user_agent: str | None = None) -> tuple[str, dt.datetime, User]:
     """Check the password and open a session; commits. Returns (token, expires_at, user).
 
-    The same message for an unknown user and a wrong password, so that logins do not reveal which
-    accounts exist; an account locks for LOCK_MINUTES after MAX_FAILED failures in a row."""
+    An unknown user name and a wrong password get the same answer, and the throttle treats them
+    alike: it counts what was typed, not accounts. Failures are counted per (user name, source
+    address), per source and per user name. After MAX_FAILED failures on one user name (or
+    MAX_FAILED_SOURCE on any) a source is held off for HOLD_BASE, doubling up to HOLD_MAX
+    (:class:`TooManyAttempts`); attempts on a user name with SLOW_AFTER failures from anywhere are
+    slowed (:func:`login_wait`), never refused. So nobody can lock an owner out: their own address
+    is not held off by anyone else's failures. Attempts on one user name are checked one at a time
+    (an advisory lock), so parallel guesses cannot outrun the counts."""
     refused = "用户名或密码错误 (wrong username or password)"
+    username, source = username[:64], source or LOCAL
+    if not username:
+        raise AuthError(refused)
+    throttle = {"username": username, "source": source, "max_pair": MAX_FAILED, "max_source": MAX_FAILED_SOURCE,
+                "hold_base": HOLD_BASE, "hold_max": HOLD_MAX}
     with conn.cursor() as cur:
-        cur.execute(f"SELECT {_USER_COLS}, u.password_hash, u.active, u.locked_until > now() "
-                    "FROM app_user u WHERE u.username = %s FOR UPDATE", (username,))
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('riskatlas.login'), hashtext(%s))", (username,))
+        hold, _ = _throttle(cur, username, source)
+        if hold:
+            conn.commit()
+            raise TooManyAttempts(hold)
+        cur.execute(f"SELECT {_USER_COLS}, u.password_hash, u.active FROM app_user u WHERE u.username = %s",
+                    (username,))
         row = cur.fetchone()
         if row is None:
-            conn.rollback()
             _hasher.hash("timing-equaliser")   # spend the same time as a real check
-            raise AuthError(refused)
-        user, digest, active, locked = _user(row[:6]), row[6], row[7], row[8]
-        if locked:
-            conn.rollback()
-            raise AuthError(f"连续登录失败次数过多, 账号已锁定 {LOCK_MINUTES} 分钟 (too many failed logins: "
-                            f"locked for {LOCK_MINUTES} minutes)")
-        try:
-            _hasher.verify(digest, password)
-        except (VerificationError, InvalidHashError):
-            cur.execute("UPDATE app_user SET failed_logins = failed_logins + 1, locked_until = CASE "
-                        "WHEN failed_logins + 1 >= %s THEN now() + make_interval(mins => %s) END WHERE id = %s",
-                        (MAX_FAILED, LOCK_MINUTES, user.id))
+            user, digest, active, ok = None, "", False, False
+        else:
+            user, digest, active = _user(row[:6]), row[6], row[7]
+            try:
+                ok = _hasher.verify(digest, password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+        if not ok or user is None:
+            cur.execute(SQL["throttle_fail"], throttle)
             conn.commit()
-            raise AuthError(refused) from None
+            raise AuthError(refused)
         if not active:
             conn.rollback()
             raise AuthError("账号已停用 (account disabled)")
         if _hasher.check_needs_rehash(digest):
             cur.execute("UPDATE app_user SET password_hash = %s WHERE id = %s", (_hasher.hash(password), user.id))
         token = secrets.token_urlsafe(32)
-        cur.execute("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = %s", (user.id,))
+        cur.execute("DELETE FROM login_throttle WHERE username = %s AND source = %s", (username, source))
         cur.execute("DELETE FROM app_session WHERE expires_at < now()")
         cur.execute("INSERT INTO app_session (token_hash, user_id, expires_at, user_agent) "
                     "VALUES (%s, %s, now() + make_interval(secs => %s), %s) RETURNING expires_at",

@@ -1,4 +1,4 @@
-"""Accounts: argon2id hashes, uniform login errors, lockout, sessions (layers.access.accounts).
+"""Accounts: argon2id hashes, uniform login errors, the login throttle, sessions (layers.access.accounts).
 
 login() commits (a session must survive the request), so these tests use their own connection
 to the test database and delete their accounts afterwards."""
@@ -47,20 +47,27 @@ def test_passwords_are_stored_as_argon2id_and_never_in_clear(own):
         accounts.create_user(conn, "shortpw", "short", "admin")
 
 
-def test_wrong_password_and_unknown_user_get_the_same_answer_and_five_failures_lock(own):
+def test_unknown_and_existing_names_get_the_same_answers_and_five_failures_hold_off_their_source(own):
     conn, user = own
     name = user()
-    with pytest.raises(accounts.AuthError) as unknown:
-        accounts.login(conn, "nobody-" + name, PASSWORD, hours=1)
-    for _ in range(accounts.MAX_FAILED):
-        with pytest.raises(accounts.AuthError) as wrong:
-            accounts.login(conn, name, "wrong password!", hours=1)
-        assert str(wrong.value) == str(unknown.value)
-    with pytest.raises(accounts.AuthError, match="锁定"):
-        accounts.login(conn, name, PASSWORD, hours=1)          # the right password, but locked
-    accounts.set_password(conn, name, PASSWORD + "!")        # an admin resets it: unlocked
+    unknown = "nobody-" + name
+    answers: dict[str, list[str]] = {name: [], unknown: []}
+    for who in (name, unknown):
+        for _ in range(accounts.MAX_FAILED):
+            with pytest.raises(accounts.AuthError) as wrong:
+                accounts.login(conn, who, "wrong password!", hours=1, source="198.51.100.7")
+            answers[who].append(str(wrong.value))
+        with pytest.raises(accounts.TooManyAttempts) as held:   # the right password, but held off
+            accounts.login(conn, who, PASSWORD, hours=1, source="198.51.100.7")
+        answers[who].append(str(held.value))
+    assert answers[name] == answers[unknown]                 # nothing tells which account exists
+    assert "60 秒后再试" in answers[name][-1]
+    # the owner, from another address, is not held off by these failures
+    token, _, u = accounts.login(conn, name, PASSWORD, hours=1, source="192.0.2.1")
+    assert u.username == name and token
+    accounts.set_password(conn, name, PASSWORD + "!")        # an admin reset forgets the holds on it
     conn.commit()
-    token, _, u = accounts.login(conn, name, PASSWORD + "!", hours=1)
+    token, _, u = accounts.login(conn, name, PASSWORD + "!", hours=1, source="198.51.100.7")
     assert u.username == name and token
 
 
