@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from app.pool import PoolBusy
+from app.pool import UNAVAILABLE, DatabaseUnavailable, PoolBusy
 from app.validation import validation_message_zh
 from layers.access.accounts import AuthError, Forbidden
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
@@ -70,6 +70,16 @@ async def _database_refused(request: Request, exc: Exception) -> Response:
     return JSONResponse(status_code=422, content={"detail": message})
 
 
+#: How long a client should wait before asking again when the database is away or busy.
+RETRY_AFTER = {"Retry-After": "5"}
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """The connection failed under a statement (the server restarted or shut down; a timeout): a
+    transient state of the service, not the caller's mistake nor a bug, so 503 with Retry-After."""
+    return JSONResponse(status_code=503, content={"detail": UNAVAILABLE}, headers=RETRY_AFTER)
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     """FastAPI's validation: every field named, with pydantic's reason in Chinese."""
     problems = [
@@ -88,7 +98,10 @@ ANSWERS: dict[type[Exception], Handler] = {
     AuthError: _unauthenticated,
     Forbidden: Answer(403),
     psycopg2.errors.InsufficientPrivilege: _outside_jurisdiction,
-    PoolBusy: Answer(503, headers={"Retry-After": "5"}),
+    PoolBusy: Answer(503, headers=RETRY_AFTER),
+    DatabaseUnavailable: Answer(503, headers=RETRY_AFTER),
+    psycopg2.OperationalError: _database_unavailable,
+    psycopg2.InterfaceError: _database_unavailable,
     TooLarge: Answer(413, errors=True),
     UnsupportedFormat: Answer(415, errors=True),
     Stale: Answer(412),
