@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,7 +29,7 @@ import pytest
 
 from app.main import _refresh_once
 from app.pool import Pool
-from bench.browser import free_port, live_app, serve
+from bench.browser import free_port, serve
 from db.cluster import Cluster
 from db.connection import database_url
 from db.migrate import migrate
@@ -92,6 +93,25 @@ def private() -> Iterator[Cell]:
     finally:
         cluster.destroy()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@dataclass
+class Server:
+    base: str
+    port: int
+    proc: subprocess.Popen
+
+
+@pytest.fixture(scope="module")
+def server(private: Cell) -> Iterator[Server]:
+    """The app served by uvicorn in a child process against the private cluster (one for the module:
+    starting it costs seconds). The import test kills it, so it runs last."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "warning"]
+    with serve(args, {"DATABASE_URL": private.url}, base + "/api/health") as proc:
+        yield Server(base, port, proc)
 
 
 def _accepts(url: str) -> bool:
@@ -179,15 +199,12 @@ class Readers:
             t.join(timeout=15)
 
 
-def _port(base: str) -> int:
-    return int(base.rsplit(":", 1)[1])
-
-
-def _restart(cell: Cell, down_for: float) -> float:
+def _restart(cell: Cell, down_for: float) -> tuple[float, float]:
     """Stop the cluster (fast shutdown: sessions are terminated), keep it down ``down_for`` seconds,
-    start it again; returns the moment a new connection first succeeded."""
+    start it again; returns the moments it was down and a new connection first succeeded."""
     cell.cluster.stop(mode="fast")
     assert not _accepts(cell.url)
+    down = time.monotonic()
     time.sleep(down_for)
     ready: list[float] = []
 
@@ -201,56 +218,56 @@ def _restart(cell: Cell, down_for: float) -> float:
     cell.cluster.start()
     watcher.join(timeout=30)
     assert ready, "the database did not come back"
-    return ready[0]
+    return down, ready[0]
 
 
-def test_database_restart_answers_503_while_down_and_recovers_at_once(private: Cell):
+def test_database_restart_answers_503_while_down_and_recovers_at_once(private: Cell, server: Server):
     paths = ["/api/enterprises?limit=5", _busy_tile(private.url)]
-    with live_app(private.url) as base:
-        port = _port(base)
-        token = http_token(base, ensure_user(private.url, "admin"))
-        for p in paths:
-            assert _get(port, p, token).status == 200, p
-        with Readers(port, token, paths) as readers:
-            time.sleep(0.5)
-            stopping = time.monotonic()
-            ready = _restart(private, OUTAGE_SECONDS)
-            time.sleep(1.5)
-        answers = readers.answers
+    port = server.port
+    token = http_token(server.base, ensure_user(private.url, "admin"))
+    for p in paths:
+        assert _get(port, p, token).status == 200, p
+    with Readers(port, token, paths) as readers:
+        time.sleep(0.5)
+        stopping = time.monotonic()
+        down, ready = _restart(private, OUTAGE_SECONDS)
+        time.sleep(1.0)
+    answers = readers.answers
 
-        broken = [a for a in answers if a.status is None]
-        assert not broken, f"{len(broken)} requests got no HTTP answer, e.g. {broken[0]}"
-        wrong = [a for a in answers if a.status not in (200, 503)]
-        assert not wrong, f"{len(wrong)} answers neither 200 nor 503: {sorted({a.status for a in wrong})}, " \
-                          f"e.g. {wrong[0]}"
-        refused = [a for a in answers if a.status == 503]
-        assert refused, "no request was answered while the database was down"
-        assert all(a.retry_after and int(a.retry_after) > 0 for a in refused), "503 without Retry-After"
-        assert all("数据库" in a.detail for a in refused), {a.detail for a in refused}
-        assert all(a.started >= stopping - 1 for a in refused), "a 503 long before the database stopped"
+    broken = [a for a in answers if a.status is None]
+    assert not broken, f"{len(broken)} requests got no HTTP answer, e.g. {broken[0]}"
+    wrong = [a for a in answers if a.status not in (200, 503)]
+    assert not wrong, f"{len(wrong)} answers neither 200 nor 503: {sorted({a.status for a in wrong})}, " \
+                      f"e.g. {wrong[0]}"
+    refused = [a for a in answers if a.status == 503]
+    assert refused, "no request was answered while the database was down"
+    assert all(a.retry_after and int(a.retry_after) > 0 for a in refused), "503 without Retry-After"
+    assert all("数据库" in a.detail for a in refused), {a.detail for a in refused}
+    assert all(a.started >= stopping - 1 for a in refused), "a 503 long before the database stopped"
 
-        first_ok = min((a.ended for a in answers if a.status == 200 and a.started >= ready), default=None)
-        assert first_ok is not None, "no request succeeded after the database came back"
-        recovery = first_ok - ready
-        late = [a for a in answers if a.started >= first_ok and a.status != 200]
-        assert not late, f"{len(late)} errors after the first success: {late[:3]}"
-        assert recovery < RECOVERY_SECONDS, f"first 200 only {recovery:.3f}s after the database accepted connections"
-        print(f"\noutage: {len(refused)} × 503 (Retry-After {refused[0].retry_after}: {refused[0].detail}); "
-              f"recovery {recovery * 1000:.0f} ms after the database accepted connections; "
-              f"{len(answers)} requests in all")
+    # the first success from the restarted database (it may come before the watcher's own connection)
+    first_ok = min((a.ended for a in answers if a.status == 200 and a.started >= down), default=None)
+    assert first_ok is not None, "no request succeeded after the database came back"
+    recovery = max(first_ok - ready, 0.0)
+    late = [a for a in answers if a.started >= first_ok and a.status != 200]
+    assert not late, f"{len(late)} errors after the first success: {late[:3]}"
+    assert recovery < RECOVERY_SECONDS, f"first 200 only {recovery:.3f}s after the database accepted connections"
+    print(f"\noutage: {len(refused)} × 503 (Retry-After {refused[0].retry_after}: {refused[0].detail}); "
+          f"recovery {recovery * 1000:.0f} ms after the database accepted connections; "
+          f"{len(answers)} requests in all")
 
-        # an idle server whose pooled connections all died with the old server: the next requests succeed,
-        # and so does the refresher of overdue levels on its pooled connection
-        with Readers(port, token, paths, threads=8):      # fill the pool with several connections
-            time.sleep(0.5)
-        pool = Pool(private.url, minconn=2)
-        try:
-            _restart(private, 0.2)
-            after = [_get(port, paths[i % 2], token) for i in range(20)]
-            assert [a.status for a in after] == [200] * 20, [(a.status, a.detail) for a in after if a.status != 200]
-            _refresh_once(pool)
-        finally:
-            pool.close()
+    # an idle server whose pooled connections all died with the old server: the next requests succeed,
+    # and so does the refresher of overdue levels on its pooled connection
+    with Readers(port, token, paths, threads=8):      # fill the pool with several connections
+        time.sleep(0.5)
+    pool = Pool(private.url, minconn=2)
+    try:
+        _restart(private, 0.2)
+        after = [_get(port, paths[i % 2], token) for i in range(20)]
+        assert [a.status for a in after] == [200] * 20, [(a.status, a.detail) for a in after if a.status != 200]
+        _refresh_once(pool)
+    finally:
+        pool.close()
 
 
 def _count(url: str, table: str) -> int:
@@ -263,68 +280,59 @@ def _count(url: str, table: str) -> int:
         conn.close()
 
 
-def _writing_backends(url: str) -> list[int]:
-    """The app's sessions with a transaction that has written (it holds a transaction id)."""
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'riskatlas-web' "
-                        "AND backend_xid IS NOT NULL")
-            return [r[0] for r in cur.fetchall()]
-    finally:
-        conn.close()
+def _writing(monitor) -> bool:
+    """Whether one of the app's sessions holds a transaction that has written (it has a transaction id)."""
+    with monitor.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'riskatlas-web' "
+                    "AND backend_xid IS NOT NULL")
+        return bool(cur.fetchone()[0])
 
 
-def _web_backends(url: str) -> int:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'riskatlas-web'")
-            return int(cur.fetchone()[0])
-    finally:
-        conn.close()
+def _web_backends(monitor) -> int:
+    with monitor.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'riskatlas-web'")
+        return int(cur.fetchone()[0])
 
 
-def test_kill_9_during_a_large_import_leaves_nothing_partial(private: Cell):
+def test_kill_9_during_a_large_import_leaves_nothing_partial(private: Cell, server: Server):
     body = _enterprises(IMPORT_FEATURES, first=1000)
     before = _count(private.url, "enterprise")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning"]
-    with serve(args, {"DATABASE_URL": private.url}, base + "/api/health") as proc:
-        token = http_token(base, ensure_user(private.url, "admin"))
-        sent = threading.Event()
+    token = http_token(server.base, ensure_user(private.url, "admin"))
+    sent = threading.Event()
 
-        def upload() -> None:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            try:
-                c.request("POST", "/api/imports/enterprises?filename=e.geojson", body=body,
-                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"})
-                sent.set()
-                c.getresponse().read()
-            except OSError:
-                pass              # the server dies under it
-            finally:
-                sent.set()
-                c.close()
+    def upload() -> None:
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+        try:
+            c.request("POST", "/api/imports/enterprises?filename=e.geojson", body=body,
+                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"})
+            sent.set()
+            c.getresponse().read()
+        except OSError:
+            pass              # the server dies under it
+        finally:
+            sent.set()
+            c.close()
 
+    monitor = psycopg2.connect(private.url)
+    monitor.autocommit = True                 # each look at pg_stat_activity is a fresh snapshot
+    try:
         uploader = threading.Thread(target=upload, daemon=True)
         uploader.start()
         assert sent.wait(60)
-        deadline = time.monotonic() + 60
-        writing: list[int] = []
-        while not writing and time.monotonic() < deadline and uploader.is_alive():
-            writing = _writing_backends(private.url)
+        deadline = time.monotonic() + 90
+        while not _writing(monitor) and time.monotonic() < deadline and uploader.is_alive():
             time.sleep(0.005)
-        assert writing, "the import never started writing (or finished before it could be interrupted)"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+        assert uploader.is_alive() and time.monotonic() < deadline, \
+            "the import never started writing (or finished before it could be interrupted)"
+        os.kill(server.proc.pid, signal.SIGKILL)
+        server.proc.wait(10)
         uploader.join(30)
 
-    # the backend notices its client is gone and rolls back; nothing of the import may remain
-    deadline = time.monotonic() + 30
-    while _web_backends(private.url) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _web_backends(private.url) == 0, "the app's sessions outlived its process"
+        # the import's session finds its client gone and ends, rolled back: nothing of it may remain
+        deadline = time.monotonic() + 30
+        while _web_backends(monitor) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _web_backends(monitor) == 0, "the app's sessions outlived its process"
+    finally:
+        monitor.close()
     assert _count(private.url, "enterprise") == before
