@@ -74,10 +74,24 @@ async def _database_refused(request: Request, exc: Exception) -> Response:
 RETRY_AFTER = {"Retry-After": "5"}
 
 
+#: What the database answered when it could not run a statement for a while (a timeout, a lock, no
+#: memory): not the caller's mistake, and it passes.
+DATABASE_BUSY = "数据库暂时无法完成此请求, 请稍后重试 (the database could not complete the request: retry later)"
+
+
+def _lost_connection(exc: Exception) -> bool:
+    """The connection itself failed: no code from the server (it is gone), a connection error
+    (class 08) or the server ending the session (57P01 shutdown, 57P02 crash, 57P03 starting up...)."""
+    code = getattr(exc, "pgcode", None)
+    return code is None or code.startswith(("08", "57P"))
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
-    """The connection failed under a statement (the server restarted or shut down; a timeout): a
-    transient state of the service, not the caller's mistake nor a bug, so 503 with Retry-After."""
-    return JSONResponse(status_code=503, content={"detail": UNAVAILABLE}, headers=RETRY_AFTER)
+    """A statement failed for the database's state, not the request's (the server restarted or shut
+    down under it, a timeout): a transient state of the service, neither the caller's mistake nor a
+    bug, so 503 with Retry-After."""
+    detail = UNAVAILABLE if _lost_connection(exc) else DATABASE_BUSY
+    return JSONResponse(status_code=503, content={"detail": detail}, headers=RETRY_AFTER)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
