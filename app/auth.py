@@ -75,6 +75,7 @@ def current_user(request: Request) -> User:
     if cached is not None:
         return cached
     token = required_token(request)
-    with request.app.state.pool.connection() as conn:
-        user = session_user(conn, token)
+    pool = request.app.state.pool
+    conn, user = pool.lend(lambda c: session_user(c, token))
+    pool.putconn(conn)
     return accept(request, token, user)

@@ -38,16 +38,18 @@ def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
 
     The session is checked on this connection by the statement that scopes it to its user, one
     round trip (:func:`layers.access.accounts.session_scope`); when a dependency before this one already
-    checked it in this request (:func:`app.auth.current_user`), that user's scope is applied."""
-    pool = request.app.state.pool
+    checked it in this request (:func:`app.auth.current_user`), that user's scope is applied. That
+    first statement also finds a connection that died in the pool (:meth:`app.pool.Pool.lend`)."""
+    pool: Pool = request.app.state.pool
     user: User | None = getattr(request.state, "user", None)
-    token = required_token(request) if user is None else None
-    conn = pool.getconn()
+    if user is None:      # no user checked yet in this request
+        token = required_token(request)
+        conn, found = pool.lend(lambda c: session_scope(c, token))
+    else:
+        conn, _ = pool.lend(lambda c: apply_scope(c, user))
     try:
-        if token is not None:     # no user checked yet in this request
-            accept(request, token, session_scope(conn, token))
-        else:
-            apply_scope(conn, user)
+        if user is None:
+            accept(request, token, found)
         yield conn
     finally:
         _release(pool, conn)
@@ -56,10 +58,9 @@ def get_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
 def get_public_conn(request: Request) -> Iterator[psycopg2.extensions.connection]:
     """A connection for pages without login (health, a notification card's QR landing page): it
     sees no enterprise's rows; such routes read what they publish through narrow functions."""
-    pool = request.app.state.pool
-    conn = pool.getconn()
+    pool: Pool = request.app.state.pool
+    conn, _ = pool.lend(lambda c: apply_scope(c, None))
     try:
-        apply_scope(conn, None)
         yield conn
     finally:
         _release(pool, conn)

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from app.pool import PoolBusy
+from app.pool import UNAVAILABLE, DatabaseUnavailable, PoolBusy
 from app.ratelimit import RateLimited
 from app.render import html_page
 from app.validation import validation_message_zh
@@ -89,6 +89,30 @@ async def _database_refused(request: Request, exc: Exception) -> Response:
     return JSONResponse(status_code=422, content={"detail": message})
 
 
+#: How long a client should wait before asking again when the database is away or busy.
+RETRY_AFTER = {"Retry-After": "5"}
+
+
+#: What the database answered when it could not run a statement for a while (a timeout, a lock, no
+#: memory): not the caller's mistake, and it passes.
+DATABASE_BUSY = "数据库暂时无法完成此请求, 请稍后重试 (the database could not complete the request: retry later)"
+
+
+def _lost_connection(exc: Exception) -> bool:
+    """The connection itself failed: no code from the server (it is gone), a connection error
+    (class 08) or the server ending the session (57P01 shutdown, 57P02 crash, 57P03 starting up...)."""
+    code = getattr(exc, "pgcode", None)
+    return code is None or code.startswith(("08", "57P"))
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """A statement failed for the database's state, not the request's (the server restarted or shut
+    down under it, a timeout): a transient state of the service, neither the caller's mistake nor a
+    bug, so 503 with Retry-After."""
+    detail = UNAVAILABLE if _lost_connection(exc) else DATABASE_BUSY
+    return JSONResponse(status_code=503, content={"detail": detail}, headers=RETRY_AFTER)
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     """FastAPI's validation: every field named, with pydantic's reason in Chinese."""
     problems = [
@@ -108,7 +132,10 @@ ANSWERS: dict[type[Exception], Handler] = {
     TooManyAttempts: _too_many_attempts,
     Forbidden: Answer(403),
     psycopg2.errors.InsufficientPrivilege: _outside_jurisdiction,
-    PoolBusy: Answer(503, headers={"Retry-After": "5"}),
+    PoolBusy: Answer(503, headers=RETRY_AFTER),
+    DatabaseUnavailable: Answer(503, headers=RETRY_AFTER),
+    psycopg2.OperationalError: _database_unavailable,
+    psycopg2.InterfaceError: _database_unavailable,
     RateLimited: _rate_limited,
     TooLarge: Answer(413, errors=True),
     UnsupportedFormat: Answer(415, errors=True),

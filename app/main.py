@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import errors
-from app.pool import Pool
+from app.pool import DISCONNECTED, DatabaseUnavailable, Pool
 from app.ratelimit import TokenBucket
 from app.security import SecurityHeaders
 from app.settings import web_settings
@@ -21,6 +21,8 @@ from layers import rollup
 logger = logging.getLogger("riskatlas")
 
 OVERDUE_REFRESH_SECONDS = 3600
+#: after a failed refresh (the database was away), the next try comes sooner than the next hour
+OVERDUE_RETRY_SECONDS = 60
 #: responses not worth compressing: compressed already, or vector tiles (small; their cost is latency)
 GZIP_EXCLUDED = ("image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf", "application/zip",
                  "application/gzip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -28,16 +30,24 @@ GZIP_EXCLUDED = ("image/png", "image/jpeg", "image/webp", "image/gif", "applicat
 
 
 async def _refresh_overdue_levels(pool: Pool) -> None:
-    """Deadlines pass without any write: pick up newly overdue hidden hazards at start and hourly."""
+    """Deadlines pass without any write: pick up newly overdue hidden hazards at start and hourly.
+    Nothing stops the loop: a refresh that fails (the database is away) is logged and tried again
+    a minute later."""
     while True:
+        pause = OVERDUE_REFRESH_SECONDS
         try:
             await asyncio.to_thread(_refresh_once, pool)
+        except (DatabaseUnavailable, *DISCONNECTED) as e:
+            logger.warning("refreshing overdue levels failed, the database is away: %s", str(e).strip())
+            pause = OVERDUE_RETRY_SECONDS
         except Exception:  # noqa: BLE001 - a failed refresh must not stop the app; it is logged
             logger.exception("refreshing overdue levels failed")
-        await asyncio.sleep(OVERDUE_REFRESH_SECONDS)
+            pause = OVERDUE_RETRY_SECONDS
+        await asyncio.sleep(pause)
 
 
 def _refresh_once(pool: Pool) -> None:
+    """One refresh, on a pooled connection checked first (it may have died in a database restart)."""
     with pool.connection() as conn, conn:
         rollup.refresh_overdue(conn)
 

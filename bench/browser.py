@@ -62,27 +62,31 @@ def screenshot(url: str, out: Path, *, size: str = "1400,1000", budget_ms: int =
 
 @contextmanager
 def serve(args: list[str], env: dict, health: str, timeout: float = 60):
-    """A server subprocess, waited for until ``health`` answers; stopped afterwards."""
-    proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                urllib.request.urlopen(health, timeout=5).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read() if proc.stdout else ""
-                    raise RuntimeError(f"server did not start: {' '.join(args[:4])}: {out[-2000:]}") from None
-                time.sleep(0.2)
-        yield
-    finally:
-        proc.terminate()
+    """A server subprocess, waited for until ``health`` answers, yielded (a test may kill it); stopped
+    afterwards. Its output goes to a temporary file, shown when it fails to start: a pipe nobody
+    reads would fill up with its log and stop the server at its next line."""
+    with tempfile.TemporaryFile(mode="w+", prefix="riskatlas-serve-") as log:
+        proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, text=True)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    urllib.request.urlopen(health, timeout=5).read()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        raise RuntimeError(f"server did not start: {' '.join(args[:4])}: "
+                                           f"{log.read()[-2000:]}") from None
+                    time.sleep(0.2)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @contextmanager
