@@ -99,6 +99,17 @@ def require_role(*roles: str):
 
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+
+def render_slot(request: Request, user: Annotated[User, Depends(current_user)]) -> Iterator[None]:
+    """Hold one of the server's drawing slots while a route draws (:mod:`app.renders`)."""
+    with request.app.state.render_slots.slot(user.id):
+        yield
+
+
+#: The dependencies of a route that draws a sheet, cards, a report or a briefing
+#: (``@router.get(..., dependencies=Drawing)``): a few at once in all, a couple per user.
+Drawing = [Depends(render_slot)]
 WriterUser = Annotated[User, Depends(require_role("admin", "enterprise"))]
 
 # -- ids and pages ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from app.pool import UNAVAILABLE, DatabaseUnavailable, PoolBusy
 from app.ratelimit import RateLimited
 from app.render import html_page
+from app.renders import RenderBusy
 from app.validation import validation_message_zh
 from layers.access.accounts import AuthError, Forbidden, TooManyAttempts
 from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequired
@@ -54,8 +55,9 @@ async def _unauthenticated(request: Request, exc: Exception) -> Response:
 
 
 async def _rate_limited(request: Request, exc: Exception) -> Response:
-    """429 with Retry-After; a page for a browser (a phone that scanned a card), else JSON."""
-    assert isinstance(exc, RateLimited)
+    """429 with Retry-After (too many anonymous requests, or no drawing slot free): a page for a
+    browser, else JSON."""
+    assert isinstance(exc, RateLimited | RenderBusy)
     headers = {"Retry-After": str(exc.retry_after)}
     if "text/html" in request.headers.get("accept", ""):
         resp: Response = html_page("too_many_requests.html", status=429, message=str(exc))
@@ -137,6 +139,7 @@ ANSWERS: dict[type[Exception], Handler] = {
     psycopg2.OperationalError: _database_unavailable,
     psycopg2.InterfaceError: _database_unavailable,
     RateLimited: _rate_limited,
+    RenderBusy: _rate_limited,
     TooLarge: Answer(413, errors=True),
     UnsupportedFormat: Answer(415, errors=True),
     Stale: Answer(412),

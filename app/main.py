@@ -13,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import errors
 from app.pool import DISCONNECTED, DatabaseUnavailable, Pool
 from app.ratelimit import TokenBucket
+from app.renders import RenderSlots
 from app.security import SecurityHeaders
 from app.settings import web_settings
 from app.validation import reject_nul
@@ -106,6 +107,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     errors.install(app)
     settings = web_settings()
     app.state.anonymous_limit = TokenBucket(settings.anonymous_burst, settings.anonymous_per_minute)
+    app.state.render_slots = RenderSlots(settings.renders_total, settings.renders_per_user)
     for module in ROUTE_MODULES:
         app.include_router(importlib.import_module(module).router)
     return app

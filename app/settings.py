@@ -30,6 +30,10 @@ class WebSettings(BaseSettings):
     anonymous_burst: int = Field(default=30, ge=1, le=100_000)
     #: ... and how many more it may make a minute after that (RISKATLAS_ANONYMOUS_PER_MINUTE).
     anonymous_per_minute: float = Field(default=60.0, gt=0, le=1_000_000)
+    #: Sheets, cards, reports and briefings drawn at once in all (``RISKATLAS_RENDERS_TOTAL``) and per user
+    #: (``RISKATLAS_RENDERS_PER_USER``); a request beyond either is answered 429 at once.
+    renders_total: int = Field(default=4, ge=1, le=1000)
+    renders_per_user: int = Field(default=2, ge=1, le=1000)
 
     @field_validator("public_base_url")
     @classmethod

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from app.deps import Conn, EnterpriseId, PublishingConn, RateLimited, WriterUser, path_id
+from app.deps import Conn, Drawing, EnterpriseId, PublishingConn, RateLimited, WriterUser, path_id
 from app.files import file_download
 from app.render import html_page
 from app.settings import web_settings
@@ -54,7 +54,7 @@ def _url(card: PostCard) -> str:
     return card_url(web_settings().public_base_url, card.token)
 
 
-@router.get("/api/posts/{area_id}/card.pdf", summary="岗位安全风险告知卡 (PDF, A5/A4), 含二维码")
+@router.get("/api/posts/{area_id}/card.pdf", dependencies=Drawing, summary="岗位安全风险告知卡 (PDF, A5/A4), 含二维码")
 def get_card_pdf(conn: Conn, area_id: AreaId, paper: PaperQ = "A5", basis: BasisQ = "residual",
                  version: VersionQ = "V1.0"):
     card = post_card(conn, area_id, basis)
@@ -64,7 +64,7 @@ def get_card_pdf(conn: Conn, area_id: AreaId, paper: PaperQ = "A5", basis: Basis
                          cleanup=tmp)
 
 
-@router.get("/api/enterprises/{enterprise_id}/cards.pdf", summary="企业全部岗位安全风险告知卡 (批量打印, 一卡一页)")
+@router.get("/api/enterprises/{enterprise_id}/cards.pdf", dependencies=Drawing, summary="企业全部岗位安全风险告知卡 (批量打印, 一卡一页)")
 def get_cards_pdf(conn: Conn, enterprise_id: EnterpriseId, paper: PaperQ = "A5", basis: BasisQ = "residual",
                   version: VersionQ = "V1.0"):
     cards = card_areas(conn, enterprise_id, basis)

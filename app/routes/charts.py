@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
-from app.deps import Conn, Id
+from app.deps import Conn, Drawing, Id
 from app.files import file_download
 from layers.charts import industry_level_counts, post_risk_counts
 from maps.charts import render_chart
@@ -28,7 +28,7 @@ def _send(data, fmt: str, dpi: int, filename: str, fallback: str):
     return file_download(drawn.path, filename, fallback, inline=True, cleanup=tmp)
 
 
-@router.get("/enterprises/{enterprise_id}/charts/posts.{fmt}", summary="企业作业安全风险比较图 (各岗位/车间风险点数按等级)")
+@router.get("/enterprises/{enterprise_id}/charts/posts.{fmt}", dependencies=Drawing, summary="企业作业安全风险比较图 (各岗位/车间风险点数按等级)")
 def get_posts_chart(
     conn: Conn, enterprise_id: Id, fmt: Fmt,
     basis: Annotated[Literal["residual", "inherent"], Query(description="residual 现有 / inherent 固有")] = "residual",
@@ -39,7 +39,7 @@ def get_posts_chart(
     return _send(data, fmt, dpi, f"{data.subject}-企业作业安全风险比较图.{fmt}", f"posts-chart-{enterprise_id}.{fmt}")
 
 
-@router.get("/regions/{region_id}/charts/industries.{fmt}", summary="行业安全风险比较图 (区域内各行业企业数按等级)")
+@router.get("/regions/{region_id}/charts/industries.{fmt}", dependencies=Drawing, summary="行业安全风险比较图 (区域内各行业企业数按等级)")
 def get_industries_chart(
     conn: Conn, region_id: Id, fmt: Fmt,
     basis: Annotated[Literal["current", "residual", "inherent"],

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from app.deps import Conn, CurrentUser, path_id, query_id
+from app.deps import Conn, CurrentUser, Drawing, path_id, query_id
 from layers.consequences import MODEL_NAMES
 from layers.emergency import affected as aff
 from layers.emergency import evacuation as rt
@@ -122,7 +122,7 @@ def routes(
     return _geojson(gdf)
 
 
-@router.get("/emergency/scenarios/{scenario_id}/briefing.pdf", summary="应急处置简报 (PDF): 地图、威胁区、受影响目标与人口、资源、路线")
+@router.get("/emergency/scenarios/{scenario_id}/briefing.pdf", dependencies=Drawing, summary="应急处置简报 (PDF): 地图、威胁区、受影响目标与人口、资源、路线")
 def briefing(conn: Conn, scenario_id: ScenarioId):
     from maps.briefing import briefing_pdf
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
-from app.deps import Conn, WithinQ
+from app.deps import Conn, Drawing, WithinQ
 from layers import exports
 from layers.city import parse_filter
 from layers.errors import NotFound
@@ -19,7 +19,7 @@ from layers.errors import NotFound
 router = APIRouter(prefix="/api", tags=["exports"])
 
 
-@router.get("/export/{layer}.{fmt}", summary="导出图层: GeoPackage (含 QGIS 四色样式) 或 GeoJSON",
+@router.get("/export/{layer}.{fmt}", dependencies=Drawing, summary="导出图层: GeoPackage (含 QGIS 四色样式) 或 GeoJSON",
             responses={200: {"content": {"application/geopackage+sqlite3": {}, "application/geo+json": {}}}})
 def export_layer(conn: Conn, layer: str, fmt: Literal["gpkg", "geojson"], within: WithinQ = None,
                  industry: Annotated[str | None, Query(max_length=200)] = None,

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
 
-from app.deps import Conn, Id
+from app.deps import Conn, Drawing, Id
 from layers.errors import InvalidInput
 from layers.plant import BASIS_ZH
 from maps.plant_map import FORMATS, render_enterprise_map
@@ -72,7 +72,7 @@ def _enterprise_name(conn, enterprise_id: int) -> str:
     return enterprise_info(conn, enterprise_id).name
 
 
-@router.get("/enterprises/{enterprise_id}/maps/plant.{fmt}",
+@router.get("/enterprises/{enterprise_id}/maps/plant.{fmt}", dependencies=Drawing,
             summary="厂区安全风险四色分布图与较大及以上风险管控清单 (PNG/PDF/SVG)")
 def plant_map(conn: Conn, enterprise_id: Id, fmt: Fmt, paper: Paper = "A4", orient: Orient = "landscape",
               basis: Basis = "residual", pair: Pair = False, dpi: Dpi = 300, page: Page = 1) -> Response:
@@ -83,7 +83,7 @@ def plant_map(conn: Conn, enterprise_id: Id, fmt: Fmt, paper: Paper = "A4", orie
                  basis=basis, paper=paper, landscape=orient == "landscape", dpi=dpi, pair=pair)
 
 
-@router.get("/areas/{area_id}/maps/workshop.{fmt}",
+@router.get("/areas/{area_id}/maps/workshop.{fmt}", dependencies=Drawing,
             summary="车间安全风险四色分布图与该车间的较大及以上风险清单 (PNG/PDF/SVG)")
 def workshop_map(conn: Conn, area_id: Id, fmt: Fmt, paper: Paper = "A4", orient: Orient = "landscape",
                  basis: Basis = "residual", pair: Pair = False, dpi: Dpi = 300, page: Page = 1) -> Response:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from app.deps import Conn, EnterpriseId
+from app.deps import Conn, Drawing, EnterpriseId
 from app.files import file_download
 from app.settings import web_settings
 from layers.report import report_data
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["reports"])
 Name = Annotated[str, Query(max_length=40)]
 
 
-@router.get("/enterprises/{enterprise_id}/report.pdf",
+@router.get("/enterprises/{enterprise_id}/report.pdf", dependencies=Drawing,
             summary="安全风险辨识管控报告 (封面、汇总、厂区四色图、较大及以上风险管控清单、附件清单、告知卡)")
 def get_report(
     conn: Conn,
