@@ -213,7 +213,7 @@ WITH t (gb_row, name_zh, aliases, cas, cas_other, critical_t, beta, beta_from, c
     UPDATE chemical c
     SET gb_row = t.gb_row, aliases = t.aliases, cas = t.cas, cas_other = t.cas_other,
         critical_t = t.critical_t, beta = t.beta, beta_from = t.beta_from, category = t.category,
-        name_en = t.name_en, note = t.note
+        name_en = coalesce(c.name_en, t.name_en), note = t.note
     FROM t WHERE c.name_zh = t.name_zh
     RETURNING c.name_zh
 )
