@@ -121,7 +121,7 @@ def index(conn: psycopg2.extensions.connection) -> Index:
 
 def describe(entry: Entry) -> str:
     """How a message names a catalogue entry: 「name」 (表1 第N行)."""
-    return f"「{entry.name_zh}」" + (f" (表1 第{entry.gb_row}行)" if entry.gb_row else " (按类别登记)")
+    return f"「{entry.name_zh}」" + (f"(表1 第{entry.gb_row}行)" if entry.gb_row else "(按类别登记)")
 
 
 def unknown_message(name: str, idx: Index) -> str:
@@ -273,11 +273,13 @@ def add(conn: psycopg2.extensions.connection, name: Any, category: Any, *, cas: 
         asked.append(("cas", cas_text))
     if en:
         asked.append(("name_en", en))
-    for field, text in asked:
+    labels = {"name": "名称", "cas": "CAS 号", "name_en": "英文名"}
+    for key, text in asked:
         found = idx.candidates(text)
         if not found:
             continue
         named = found[0]
+        field = f"{labels.get(key, '别名')} {key}"
         if named.gb_row is not None:
             with conn.cursor() as cur:
                 cur.execute("SELECT critical_t::float FROM chemical WHERE id = %s", (named.id,))
@@ -285,7 +287,7 @@ def add(conn: psycopg2.extensions.connection, name: Any, category: Any, *, cas: 
             raise Conflict(f"{field}「{text}」是 GB 18218 表1 第{named.gb_row}行「{named.name_zh}」"
                            f"(临界量 {q:g} t), 应按表1登记存量, 不能按类别另行登记 "
                            f"({text!r} is row {named.gb_row} of table 1: use that row)")
-        raise Conflict(f"{field}「{text}」已登记为 {describe(named)} (id {named.id}), 不能重复登记 "
+        raise Conflict(f"{field}「{text}」已登记为{describe(named)}, id {named.id}, 不能重复登记 "
                        f"({text!r} is already in the catalogue)")
     with conn.cursor() as cur:
         cur.execute(SQL["insert"], {"name": clean, "name_en": en, "cas": cas_text, "aliases": clean_aliases,

@@ -40,11 +40,13 @@ ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profi
               ("DELETE", "/api/resources/{resource_id}"), ("POST", "/api/targets"),
               ("PATCH", "/api/targets/{target_id}"), ("DELETE", "/api/targets/{target_id}"),
               ("PATCH", "/api/regions/{region_id}"), ("DELETE", "/api/regions/{region_id}"),
-              ("POST", "/api/regions/{region_id}/children")}
+              ("POST", "/api/regions/{region_id}/children"),
+              # the chemical catalogue: everyone searches it, only an admin extends it
+              ("POST", "/api/chemicals"), ("GET", "/admin/chemicals"), ("POST", "/admin/chemicals")}
 #: Reads only for the roles that may edit enterprise data (admin, enterprise): a form to edit.
 WRITER_PAGES = {("GET", "/risks/{risk_id}/edit")}
 #: HTML pages (a visitor without a session is sent to the login page).
-PAGES = {("GET", "/")}
+PAGES = {("GET", "/"), ("GET", "/admin/chemicals")}
 
 
 def _png() -> bytes:
@@ -102,6 +104,7 @@ WRITES.update({
     ("POST", "/api/regions/{region_id}/children"): {"json": {"type": "Feature", "properties": {"name": "矩阵"}}},
     ("POST", "/api/resources"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
     ("POST", "/api/targets"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
+    ("POST", "/api/chemicals"): {"json": {"name": "矩阵物质", "category": "W5.3"}},
 })
 # the console's forms (HTML answers)
 WRITES.update({
@@ -112,6 +115,7 @@ WRITES.update({
         "data": {"to": "rectifying", "measures": "清理", "responsible_person": "张三", "deadline": "2030-01-01"}},
     ("POST", "/risks/{risk_id}/edit"): {"data": {"L": "3", "E": "6", "C": "7", "residual_level": "low", "version": "0"}},
     ("POST", "/logout"): {},
+    ("POST", "/admin/chemicals"): {"data": {"name": "矩阵物质", "category": "W5.3"}},
 })
 #: Writes that change nothing (previews, one's own session).
 HARMLESS_WRITES = {("POST", "/api/assess"), ("POST", "/api/auth/logout"), ("POST", "/logout")}
