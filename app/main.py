@@ -63,6 +63,7 @@ ROUTE_MODULES: list[str] = [
     "app.routes.risk_lists",
     "app.routes.hidden_hazards",
     "app.routes.hazard_sources",
+    "app.routes.chemicals",
     "app.routes.imports",
     "app.routes.plant_maps",
     "app.routes.cards",

@@ -18,7 +18,6 @@ are the standard's, and :func:`load_bands` reads the database's.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,6 +32,7 @@ import psycopg2.extras
 
 from db.io import read_postgis
 from db.sql import statements
+from layers import chemicals
 from layers.errors import InvalidInput, NotFound
 from layers.levels import PALETTE
 from layers.regions import region_exists, subtree_sql
@@ -415,35 +415,13 @@ def explain(conn: psycopg2.extensions.connection, hazard_source_id: int, *, regi
 # ---------------------------------------------------------------------------------------------
 # Writing the inventory
 # ---------------------------------------------------------------------------------------------
-def _norm(s: str) -> str:
-    return unicodedata.normalize("NFKC", s).strip().casefold()
+def chemical_index(conn: psycopg2.extensions.connection) -> chemicals.Index:
+    """The names a caller may use for a chemical (:func:`layers.chemicals.index`): its name, short
+    names, aliases, English name and CAS numbers."""
+    return chemicals.index(conn)
 
 
-def chemical_index(conn: psycopg2.extensions.connection) -> dict[str, tuple[int, str]]:
-    """Names a caller may use for a chemical -> (id, name_zh): the full 品名 of GB 18218 表1, the names
-    before its parenthesis (甲烷,天然气 -> 甲烷, 天然气; 汽油(乙醇汽油、甲醇汽油) -> 汽油), the English
-    name and the CAS number; matched after NFKC normalisation, English case-insensitively. A short
-    name shared by two chemicals is not offered."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT id, name_zh, name_en, cas FROM chemical")
-        rows = cur.fetchall()
-    exact: dict[str, tuple[int, str]] = {}
-    short: dict[str, set[tuple[int, str]]] = {}
-    for cid, zh, en, cas in rows:
-        exact[_norm(zh)] = (cid, zh)
-        for extra in (en, cas):
-            if extra:
-                short.setdefault(_norm(extra), set()).add((cid, zh))
-        head = unicodedata.normalize("NFKC", zh).split("(")[0]
-        for part in head.replace("，", ",").replace("、", ",").split(","):
-            if part.strip():
-                short.setdefault(_norm(part), set()).add((cid, zh))
-    out = {k: next(iter(v)) for k, v in short.items() if len(v) == 1}
-    out.update(exact)
-    return out
-
-
-def _validate_inventory(items: Sequence[Mapping[str, Any]], index: dict[str, tuple[int, str]]) -> dict[int, Decimal]:
+def _validate_inventory(items: Sequence[Mapping[str, Any]], index: chemicals.Index) -> dict[int, Decimal]:
     """chemical id -> quantity (t) of valid items; InvalidInput naming every bad row otherwise."""
     if isinstance(items, str | bytes) or not isinstance(items, Sequence):
         raise InvalidInput("items 应为列表 (items must be a list)", [{"field": "items", "message": "expected a list"}])
@@ -459,11 +437,10 @@ def _validate_inventory(items: Sequence[Mapping[str, Any]], index: dict[str, tup
         if not isinstance(name, str) or not name.strip():
             errors.append({"field": f"{where}.chemical", "message": "危险化学品名称必填 (chemical name required)"})
         else:
-            chem = index.get(_norm(name))
+            found = index.find(name)
+            chem = (found.id, found.name_zh) if found is not None else None
             if chem is None:
-                errors.append({"field": f"{where}.chemical",
-                               "message": f"危险化学品 {name!r} 不在 GB 18218 临界量表中 "
-                                          f"(unknown chemical {name!r}: not in the critical-quantity table)"})
+                errors.append({"field": f"{where}.chemical", "message": chemicals.unknown_message(name, index)})
         q = item.get("quantity_t")
         qd: Decimal | None = None
         if q is None:

@@ -88,3 +88,45 @@ def refresh_cmd() -> None:
     with connection("cli") as conn, conn:
         n = hs.refresh_all(conn)
     typer.echo(f"已更新 {n} 处危险源 (hazard sources updated)")
+
+
+chemical_app = typer.Typer(help="危险化学品目录 (GB 18218-2018 表1 与按表2类别登记的物质)", no_args_is_help=True)
+app.add_typer(chemical_app, name="chemical")
+
+
+@chemical_app.command("list")
+def chemical_list_cmd(
+    q: Annotated[str | None, typer.Argument(help="名称、别名、英文名或 CAS 号中包含的文字 (省略: 全部)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+) -> None:
+    """列出危险化学品目录: 来源 (表1 第几行或按类别), 品名, CAS 号, 类别, 临界量 Q, β."""
+    from layers import chemicals
+
+    with connection() as conn:
+        found = chemicals.search(conn, q, limit=1000)
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2, default=str))
+        return
+    for c in found["items"]:
+        typer.echo(f"{c['source_zh']:<12}  {c['name_zh']}  {c['cas'] or '—'}  {c['category'] or '—'}  "
+                   f"Q = {_num(c['critical_t'])} t  β = {_num(c['beta'])}")
+    typer.echo(f"共 {found['total']} 种 ({found['total']} chemicals)")
+
+
+@chemical_app.command("add")
+def chemical_add_cmd(
+    name: Annotated[str, typer.Argument(help="品名 (不在 GB 18218 表1 中的物质)")],
+    category: Annotated[str, typer.Option("--category", help="GB 18218 表2 危险性类别, 如 W2、W5.3、J3")],
+    cas: Annotated[str | None, typer.Option("--cas", help="CAS 号, 如 115-07-1")] = None,
+    alias: Annotated[list[str] | None, typer.Option("--alias", help="别名 (可重复)")] = None,
+    name_en: Annotated[str | None, typer.Option("--name-en", help="英文名")] = None,
+) -> None:
+    """按表2类别登记表1 以外的危险化学品: 临界量 Q 与 β 取该类别的 (表2、表4); 写入审计记录.
+    表1 已列出的名称、已登记的名称或 CAS 号被拒绝 (exit code 1)."""
+    from app.commands.common import run
+    from layers import chemicals
+
+    entry = run(lambda conn: chemicals.add(conn, name, category, cas=cas, aliases=alias or [], name_en=name_en),
+                actor="cli")
+    typer.echo(f"已登记 (added) id {entry['id']}: {entry['name_zh']}, 类别 {entry['category']} "
+               f"{entry['category_zh']}, Q = {_num(entry['critical_t'])} t, β = {_num(entry['beta'])}")

@@ -42,11 +42,13 @@ ADMIN_ONLY = {("GET", "/api/users"), ("POST", "/api/users"), ("PUT", "/api/profi
               ("PATCH", "/api/regions/{region_id}"), ("DELETE", "/api/regions/{region_id}"),
               ("POST", "/api/regions/{region_id}/children"),
               # setting up regions in the browser
-              ("GET", "/admin/regions"), ("POST", "/admin/regions/import"), ("POST", "/admin/regions/import-file")}
+              ("GET", "/admin/regions"), ("POST", "/admin/regions/import"), ("POST", "/admin/regions/import-file"),
+              # the chemical catalogue: everyone searches it, only an admin extends it
+              ("POST", "/api/chemicals"), ("GET", "/admin/chemicals"), ("POST", "/admin/chemicals")}
 #: Reads only for the roles that may edit enterprise data (admin, enterprise): a form to edit.
 WRITER_PAGES = {("GET", "/risks/{risk_id}/edit"), ("GET", "/imports")}
 #: HTML pages (a visitor without a session is sent to the login page).
-PAGES = {("GET", "/"), ("GET", "/imports"), ("GET", "/admin/regions")}
+PAGES = {("GET", "/"), ("GET", "/imports"), ("GET", "/admin/regions"), ("GET", "/admin/chemicals")}
 
 
 def _png() -> bytes:
@@ -107,6 +109,7 @@ WRITES.update({
     ("POST", "/api/regions/{region_id}/children"): {"json": {"type": "Feature", "properties": {"name": "矩阵"}}},
     ("POST", "/api/resources"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
     ("POST", "/api/targets"): {"json": {"type": "Feature", "geometry": _POINT, "properties": {"name": "矩阵"}}},
+    ("POST", "/api/chemicals"): {"json": {"name": "矩阵物质", "category": "W5.3"}},
 })
 # the console's forms (HTML answers)
 WRITES.update({
@@ -124,6 +127,7 @@ WRITES.update({
     ("POST", "/imports"): {
         "data": {"target": "areas", "enterprise_id": "{enterprise_id}"},
         "files": {"file": ("areas.geojson", b'{"type": "FeatureCollection", "features": []}', "application/geo+json")}},
+    ("POST", "/admin/chemicals"): {"data": {"name": "矩阵物质", "category": "W5.3"}},
 })
 #: Writes that change nothing (previews, one's own session).
 HARMLESS_WRITES = {("POST", "/api/assess"), ("POST", "/api/auth/logout"), ("POST", "/logout")}

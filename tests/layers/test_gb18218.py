@@ -18,6 +18,7 @@ from fractions import Fraction
 
 import pytest
 
+from layers import chemicals
 from layers import hazard_source as hs
 from layers.errors import InvalidInput, NotFound
 from tests.scene import add_hazard_source, add_target, beside_plant, build
@@ -446,3 +447,112 @@ def test_replace_inventory_validates_and_resolves_names(scene_conn, scene):
     assert e["substances"] == [] and e["s_value"] == 0 and e["grade"] is None
     with pytest.raises(NotFound):
         hs.replace_inventory(conn, 2**31 - 1, [])
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue: GB 18218-2018 表1 complete, 表2 categories, entries by category (migration 0021)
+# ---------------------------------------------------------------------------------------------
+def catalogue_row(conn, name_zh):
+    with conn.cursor() as cur:
+        cur.execute("SELECT gb_row, critical_t::float, beta::float, category FROM chemical WHERE name_zh = %s",
+                    (name_zh,))
+        return cur.fetchone()
+
+
+@pytest.mark.parametrize("name,row,q,beta", [
+    ("氨", 1, 10, 2),                    # [GB] 表1 序号1 氨 10 t; 表3 氨 β 2
+    ("二氧化氮", 3, 1, 10),              # [GB] 表1 序号3 二氧化氮 1 t; 表3 二氧化氮 β 10
+    ("碳酰氯", 6, 0.3, 20),              # [GB] 表1 序号6 碳酰氯 (光气) 0.3 t; 表3 碳酰氯 β 20
+    ("磷化氢", 9, 1, 20),                # [GB] 表1 序号9 磷化氢 1 t; 表3 磷化氢 β 20
+    ("溴甲烷", 17, 10, 3),               # [GB] 表1 序号17 溴甲烷 10 t; 表3 溴甲烷 β 3
+    ("异氰酸甲酯", 30, 0.75, 20),        # [GB] 表1 序号30 异氰酸甲酯 0.75 t; 表3 异氰酸甲酯 β 20
+    ("2,4,6-三硝基甲苯", 35, 5, 2),      # [GB] 表1 序号35 TNT 5 t; 表4 W1.1 β 2
+    ("硝酸铵(含可燃物≤0.2%)", 44, 50, 1),  # [GB] 表1 序号44 硝酸铵 (≤0.2%) 50 t; 表4 W9.2 β 1
+    ("硝酸钾", 46, 1000, 1),             # [GB] 表1 序号46 硝酸钾 1000 t; 表4 W9.2 β 1
+    ("氯乙烯", 50, 50, 1.5),             # [GB] 表1 序号50 氯乙烯 50 t; 表4 W2 β 1.5
+    ("乙烯", 55, 50, 1.5),               # [GB] 表1 序号55 乙烯 50 t; 表4 W2 β 1.5
+    ("氧(压缩的或液化的)", 56, 200, 1),  # [GB] 表1 序号56 氧 200 t; 表4 W4 β 1
+    ("1,2-环氧丙烷", 63, 10, 1.5),       # [GB] 表1 序号63 环氧丙烷 10 t; 表4 W5.1 β 1.5
+    ("苯乙烯", 58, 500, 1),              # [GB] 表1 序号58 苯乙烯 500 t; 表4 W5.4 β 1
+    ("碳化钙", 83, 100, 1),              # [GB] 表1 序号83 碳化钙 (电石) 100 t; 表4 W11 β 1
+    ("钠", 85, 10, 1),                   # [GB] 表1 序号85 钠 10 t; 表4 W11 β 1
+])
+def test_table_1_spot_checks(scene_conn, name, row, q, beta):
+    assert catalogue_row(scene_conn, name)[:3] == (row, q, beta)
+
+
+@pytest.mark.parametrize("code,q,beta", [
+    ("J1", 5, 4),        # [GB] 表2 J1 急性毒性类别1 气体 5 t; 表4 J1 β 4
+    ("J5", 500, 1),      # [GB] 表2 J5 急性毒性类别2 液体、固体 500 t; 表4 J5 β 1
+    ("W1.1", 1, 2),      # [GB] 表2 W1.1 不稳定爆炸物、1.1项爆炸物 1 t; 表4 W1.1 β 2
+    ("W2", 10, 1.5),     # [GB] 表2 W2 易燃气体类别1和类别2 10 t; 表4 W2 β 1.5
+    ("W3", 150, 1),      # [GB] 表2 W3 气溶胶 150 t (净重); 表4 W3 β 1
+    ("W5.4", 5000, 1),   # [GB] 表2 W5.4 其他易燃液体类别3 5000 t; 表4 W5.4 β 1
+    ("W6.1", 10, 1.5),   # [GB] 表2 W6.1 A型和B型自反应物质 10 t; 表4 W6.1 β 1.5
+])
+def test_table_2_spot_checks(scene_conn, code, q, beta):
+    with scene_conn.cursor() as cur:
+        cur.execute("SELECT critical_t::float, beta::float FROM gb18218_category WHERE code = %s", (code,))
+        assert cur.fetchone() == (q, beta)
+
+
+def test_the_catalogue_holds_all_of_table_1_and_table_2(scene_conn):
+    with scene_conn.cursor() as cur:
+        cur.execute("SELECT array_agg(gb_row ORDER BY gb_row) FROM chemical WHERE gb_row IS NOT NULL")
+        assert cur.fetchone()[0] == list(range(1, 86))        # [GB] 表1: 85 rows
+        cur.execute("SELECT array_agg(code ORDER BY sort) FROM gb18218_category")
+        assert cur.fetchone()[0] == ["J1", "J2", "J3", "J4", "J5", "W1.1", "W1.2", "W1.3", "W2", "W3", "W4",
+                                     "W5.1", "W5.2", "W5.3", "W5.4", "W6.1", "W6.2", "W7.1", "W7.2", "W8",
+                                     "W9.1", "W9.2", "W10", "W11"]   # [GB] 表2
+        # a 表1 substance whose β is not by name (表3) has its category's β (表4)
+        cur.execute("""SELECT c.name_zh FROM chemical c JOIN gb18218_category k ON k.code = c.category
+                       WHERE c.beta_from = 'table4' AND c.beta <> k.beta""")
+        assert cur.fetchall() == []
+        # the toxic gases of 表3 by name, with their β
+        cur.execute("SELECT name_zh, beta::float FROM chemical WHERE beta_from = 'table3' ORDER BY gb_row")
+        assert dict(cur.fetchall()) == {"氨": 2, "二氧化氮": 10, "二氧化硫": 2, "碳酰氯": 20, "环氧乙烷": 2,
+                                        "磷化氢": 20, "硫化氢": 5, "氯化氢(无水)": 3, "氯": 4, "溴甲烷": 3,
+                                        "氟化氢": 5, "氰化氢": 10, "异氰酸甲酯": 20}
+        cur.execute("SELECT cas FROM chemical WHERE cas IS NOT NULL UNION ALL SELECT unnest(cas_other) FROM chemical")
+        bad = [c for (c,) in cur.fetchall() if not chemicals.cas_valid(c)]
+        assert bad == []                                        # every CAS number's check digit
+
+
+def test_the_chemicals_of_0001_keep_their_ids(scene_conn):
+    # hazard_source_inventory references them: the ids of 0001's insertion order
+    with scene_conn.cursor() as cur:
+        cur.execute("SELECT id, name_zh FROM chemical WHERE id IN (1, 6, 13, 21) ORDER BY id")
+        assert cur.fetchall() == [(1, "氨"), (6, "碳酰氯"), (13, "液化石油气"), (21, "乙醚")]
+
+
+def test_inventory_accepts_names_aliases_cas_and_entries_by_category(scene_conn, scene):
+    conn = scene_conn
+    h = add_hazard_source(conn, scene)
+    e = hs.replace_inventory(conn, h, [{"chemical": "丙烯", "quantity_t": 5},          # by category W2: Q 10
+                                       {"chemical": "光气", "quantity_t": 0.03},       # alias of 碳酰氯 (表1 序号6)
+                                       {"chemical": "7782-50-5", "quantity_t": 1},     # CAS of 氯
+                                       {"chemical": "丙烷", "quantity_t": 5}])         # 液化石油气 (含丙烷、丁烷)
+    subs = {s["chemical"]: (s["critical_t"], s["beta"]) for s in e["substances"]}
+    assert subs == {"丙烯": (10, 1.5), "碳酰氯": (0.3, 20), "氯": (5, 4), "液化石油气": (50, 1.5)}
+    assert e["s_value"] == pytest.approx(5 / 10 + 0.03 / 0.3 + 1 / 5 + 5 / 50)
+
+
+def test_a_name_several_rows_share_says_which(scene_conn, scene):
+    h = add_hazard_source(scene_conn, scene)
+    with pytest.raises(InvalidInput) as bad:
+        hs.replace_inventory(scene_conn, h, [{"chemical": "硝化棉", "quantity_t": 1}])
+    msg = bad.value.errors[0]["message"]
+    assert "对应多个" in msg and "表1 第37行" in msg and "表1 第41行" in msg
+
+
+def test_an_entry_by_category_follows_its_category(scene_conn, scene):
+    conn = scene_conn
+    h = add_hazard_source(conn, scene, {"丙烯": 20})           # W2: Q 10, β 1.5 → S 2, Σβq/Q 3
+    assert (state(conn, h)["s"], state(conn, h)["b"]) == (2, 3)
+    execute(conn, "UPDATE chemical SET critical_t = 1, beta = 9 WHERE name_zh = '丙烯'")
+    assert catalogue_row(conn, "丙烯")[1:] == (10, 1.5, "W2")   # Q and β stay the category's
+    execute(conn, "UPDATE gb18218_category SET critical_t = 20, beta = 2 WHERE code = 'W2'")
+    assert catalogue_row(conn, "丙烯")[1:] == (20, 2, "W2")     # the category corrected: the entry follows
+    assert (state(conn, h)["s"], state(conn, h)["b"]) == (1, 2)   # and is re-graded
+    assert catalogue_row(conn, "乙烯")[1:3] == (50, 1.5)       # a 表1 row keeps the standard's Q and β
+    assert_current(conn)
