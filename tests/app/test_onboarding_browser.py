@@ -1,6 +1,6 @@
 """Setting up a city other than the demo's in the browser, as an administrator does it: the region page
 (无锡市 by its code, two 街道 of 锡山区 from a file), the import page (enterprises, a plant's areas, its
-risk list), then the city map. The same steps as tests/test_onboarding.py through the CLI."""
+risk list), a substance of its own in the chemical catalogue, then the city map. The same steps as tests/test_onboarding.py through the CLI."""
 
 from __future__ import annotations
 
@@ -111,6 +111,14 @@ def test_an_administrator_sets_up_a_new_city_in_the_browser(empty_city, tmp_path
         b.set_file("#import input[name=file]", risks)
         b.submit("#import", {"target": "risks", "enterprise_id": str(eid)})
         assert "已导入" in _text(b), _text(b)[:500]
+
+        # a substance of the plant's own, not named in GB 18218 表1, added to the catalogue by its category
+        b.click_and_wait("nav a[href='/admin/chemicals']")
+        b.submit("#add-chemical", {"name": "无锡专用清洗剂", "category": "W5.3"})
+        assert "无锡专用清洗剂" in _text(b)
+        assert _one(url, "SELECT count(*) FROM chemical WHERE name_zh = '无锡专用清洗剂'") == 1
+        b.submit("#add-chemical", {"name": "甲醇", "category": "W5.3"})     # in 表1 already: refused on the page
+        assert "甲醇" in _text(b) and _one(url, "SELECT count(*) FROM chemical WHERE name_zh = '甲醇'") == 1
 
         b.navigate(base + "/maps/city")
         b.wait_for("document.querySelectorAll('.leaflet-interactive').length > 0")
