@@ -276,17 +276,24 @@ def check_record_count(data: bytes, limit: int | None = None) -> None:
 def _entities(layout, depth: int = 0, seen: list[int] | None = None):
     """The entities of ``layout`` with blocks exploded (4 levels deep), at most :data:`MAX_ENTITIES`."""
     seen = [0] if seen is None else seen
+
+    def count(n: int) -> None:
+        seen[0] += n
+        if seen[0] > MAX_ENTITIES:
+            raise _too_many("图元 (含展开的图块)", "entities, blocks exploded", MAX_ENTITIES)
+
     for e in layout:
         if e.dxftype() == "INSERT" and depth < 4:
+            room = MAX_ENTITIES - seen[0] + 1   # one block reference (a MINSERT array) may give millions
             try:
-                inner = list(e.virtual_entities())
+                inner = list(itertools.islice(e.virtual_entities(), room))
             except Exception:  # noqa: BLE001 - a broken block reference is skipped, never fatal
                 continue
+            if len(inner) >= room:
+                count(len(inner))
             yield from _entities(inner, depth + 1, seen)
         else:
-            seen[0] += 1
-            if seen[0] > MAX_ENTITIES:
-                raise _too_many("图元 (含展开的图块)", "entities, blocks exploded", MAX_ENTITIES)
+            count(1)
             yield e
 
 
