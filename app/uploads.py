@@ -9,6 +9,7 @@ client declares it, else while streaming.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request
 from starlette.datastructures import UploadFile  # what request.form() yields (FastAPI's is a subclass)
@@ -33,33 +34,60 @@ def too_large(max_bytes: int, what_zh: str = "上传文件") -> HTTPException:
     return HTTPException(413, f"{what_zh}超过 {size} MB 上限 (upload larger than the {size} MB limit)")
 
 
+async def _read_body(request: Request, max_bytes: int, what_zh: str) -> bytes:
+    """The raw body, answered 413 as soon as it passes ``max_bytes``."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large(max_bytes, what_zh)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _form_fields(pairs) -> dict[str, str]:
+    """A form's text fields; a NUL character in one is refused here (PostgreSQL text cannot hold it;
+    psycopg2 would raise a ValueError, a 500, later)."""
+    fields = {k: v for k, v in pairs if isinstance(v, str)}
+    nul = [k for k, v in fields.items() if "\x00" in k or "\x00" in v]
+    if nul:
+        raise InvalidInput("表单字段不能含 NUL 字符 (form fields must not contain NUL): " + ", ".join(nul),
+                           [{"field": k, "message": "不能含 NUL 字符 (must not contain NUL)"} for k in nul])
+    return fields
+
+
 async def read_upload(request: Request, max_bytes: int, *, what_zh: str = "上传文件", max_fields: int = 20,
                       required: bool = True) -> Upload:
-    """The upload (``required=False``: a form whose file is optional gives empty ``data``)."""
+    """The upload (``required=False``: a form whose file is optional gives empty ``data``).
+
+    A body that is not multipart is the file itself (a raw upload; ``curl --data-binary`` labels
+    one urlencoded). Where the file is optional (a console form), an urlencoded body is the form's
+    text fields and no file: a browser posts a form so when it has no file input."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + ENVELOPE:
         raise too_large(max_bytes, what_zh)
-    if not request.headers.get("content-type", "").startswith("multipart/"):
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_bytes:
-                raise too_large(max_bytes, what_zh)
-            chunks.append(chunk)
-        return Upload(b"".join(chunks))
-    try:
-        form = await request.form(max_files=4, max_fields=max_fields)
-    except StarletteHTTPException as exc:     # "Invalid multipart data", too many fields or files
-        raise InvalidInput(f"上传的表单无法解析 (malformed multipart form): {exc.detail}",
-                           [{"field": "file", "message": str(exc.detail)}]) from None
-    uploads = [v for v in form.values() if isinstance(v, UploadFile)]
-    named = form.get("file")
-    chosen = named if isinstance(named, UploadFile) else (uploads[0] if uploads else None)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    nul = [k for k, v in fields.items() if "\x00" in k or "\x00" in v]
-    if nul:  # PostgreSQL text cannot hold it; psycopg2 would raise ValueError (500) later
-        raise InvalidInput("表单字段不能含 NUL 字符 (form fields must not contain NUL): " + ", ".join(nul),
-                           [{"field": k, "message": "不能含 NUL 字符 (must not contain NUL)"} for k in nul])
+    ctype = request.headers.get("content-type", "")
+    chosen: UploadFile | None = None
+    if ctype.startswith("application/x-www-form-urlencoded") and not required:
+        body = (await _read_body(request, max_bytes, what_zh)).decode("utf-8", "replace")
+        try:
+            pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
+        except ValueError:  # more fields than max_fields
+            raise InvalidInput(f"表单字段过多 (too many form fields: more than {max_fields})",
+                               [{"field": "body", "message": f"more than {max_fields} fields"}]) from None
+        fields = _form_fields(pairs)
+    elif not ctype.startswith("multipart/"):
+        return Upload(await _read_body(request, max_bytes, what_zh))
+    else:
+        try:
+            form = await request.form(max_files=4, max_fields=max_fields)
+        except StarletteHTTPException as exc:     # "Invalid multipart data", too many fields or files
+            raise InvalidInput(f"上传的表单无法解析 (malformed multipart form): {exc.detail}",
+                               [{"field": "file", "message": str(exc.detail)}]) from None
+        uploads = [v for v in form.values() if isinstance(v, UploadFile)]
+        named = form.get("file")
+        chosen = named if isinstance(named, UploadFile) else (uploads[0] if uploads else None)
+        fields = _form_fields(form.multi_items())
     if chosen is None and not required:
         return Upload(b"", None, fields)
     if chosen is None:

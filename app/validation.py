@@ -4,6 +4,7 @@ refused in every field at once (PostgreSQL text cannot hold it)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -71,8 +72,17 @@ async def reject_nul(request: Request) -> None:
             except ValueError:
                 pass  # invalid JSON: FastAPI's own validation answers it
     elif ctype.startswith("application/x-www-form-urlencoded"):
-        form = await request.form()
-        found += [("body", k) for k, v in form.multi_items() if "\x00" in k or (isinstance(v, str) and "\x00" in v)]
+        # read as the body (kept by Starlette, so the route can still read it, as a form or as a
+        # stream: app/uploads.py), not as request.form(), which consumes the stream and leaves
+        # nothing to stream; a route with Form parameters has had its form parsed by FastAPI already
+        # (the stream is consumed, the parsed form kept): look at that
+        try:
+            body = await request.body()
+        except RuntimeError:  # Starlette's "Stream consumed"
+            fields = [(k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str)]
+        else:
+            fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        found += [("body", k) for k, v in fields if "\x00" in k or "\x00" in v]
     if found:
         raise RequestValidationError([{"type": "string_nul", "loc": loc, "input": None,
                                        "msg": "String should not contain the NUL character"} for loc in found])

@@ -65,6 +65,26 @@ def _clean(value: Any) -> Any:
     return value
 
 
+#: First characters with which Excel and WPS take what is typed into a cell for a formula.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _put(ws, row: int, col: int, value: Any):
+    """Write ``value`` to a cell; text is always a text cell, never a formula.
+
+    openpyxl turns a string beginning with ``=`` into a formula, so a name such as ``=cmd|' /C
+    calc'!A0`` stored by a user would run when the list is opened. A string is written as a text
+    cell (an inline string: Excel and WPS show it as it is, and reading it back gives the same
+    text); one beginning like a formula also gets the quote prefix (the hidden apostrophe Excel
+    itself adds to typed text), so editing the cell in Excel does not turn it into a formula."""
+    c = ws.cell(row, col, _clean(value))
+    if isinstance(value, str):
+        c.data_type = "s"
+        if value.startswith(_FORMULA_START):
+            c.quotePrefix = True
+    return c
+
+
 def _write_sheet(ws, t: Table) -> None:
     spec = t.spec
     ncol = len(spec.columns)
@@ -73,7 +93,7 @@ def _write_sheet(ws, t: Table) -> None:
     last_row = first_data + len(t.rows) - 1
 
     # title row
-    ws.cell(1, 1, _clean(t.title))
+    _put(ws, 1, 1, t.title)
     ws.merge_cells(f"A1:{last}1")
     ws["A1"].font = Font(name=FONT_NAME, size=14, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
@@ -81,7 +101,7 @@ def _write_sheet(ws, t: Table) -> None:
 
     # header row
     for j, col in enumerate(spec.columns, 1):
-        c = ws.cell(2, j, col.header)
+        c = _put(ws, 2, j, col.header)
         c.font = Font(name=FONT_NAME, size=10, bold=True)
         c.fill = _HEADER_FILL
         c.border = _BORDER
@@ -95,9 +115,7 @@ def _write_sheet(ws, t: Table) -> None:
     for i, (values, level) in enumerate(zip(t.rows, t.levels, strict=True)):
         r = first_data + i
         for j, (col, value) in enumerate(zip(spec.columns, values, strict=True)):
-            c = ws.cell(r, j + 1, _clean(value))
-            if isinstance(value, str) and value.startswith("="):
-                c.data_type = "s"  # text, never a formula (no formula injection from stored text)
+            c = _put(ws, r, j + 1, value)
             c.font = body
             c.border = _BORDER
             c.alignment = Alignment(horizontal=col.align, vertical="center", wrap_text=True)
@@ -125,8 +143,8 @@ def _write_sheet(ws, t: Table) -> None:
         ws.conditional_formatting.add(f"{lcol}{first_data}:{lcol}{spare}",
                                       CellIsRule(operator="equal", formula=[f'"{lv.name_zh}"'], fill=fill, font=font))
     for j, choices in t.choices.items():
-        if len(",".join(choices)) > 250:  # Excel's limit for a literal list
-            continue
+        if len(",".join(choices)) > 250 or any(ch in c for c in choices for ch in '",'):
+            continue  # Excel's limit for a literal list; a quote or comma would break the list
         dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
                             showErrorMessage=False)
         col = get_column_letter(j + 1)

@@ -30,7 +30,13 @@ class FontMissing(RuntimeError):
 
 @lru_cache
 def cjk_family() -> str:
-    """The installed CJK sans family; configures matplotlib to use it (and keep the minus sign)."""
+    """The installed CJK sans family; configures matplotlib to use it (and keep the minus sign).
+
+    Every sheet calls this before it draws, so it is also where matplotlib is told to draw text as
+    text: with ``text.parse_math`` on (its default) a string holding two ``$`` is typeset as TeX
+    math, so a name such as ``储罐 $x^{2$ 区`` failed to render and ``$a$`` lost its dollars. Names,
+    titles and every other string drawn come from users; nothing here is TeX."""
+    matplotlib.rcParams["text.parse_math"] = False
     names = {f.name for f in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
         if family in names:

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import re
@@ -31,7 +32,7 @@ from pyproj import CRS, Transformer
 
 from layers.errors import InvalidInput
 from layers.imports.crs import Reprojector, SourceCRS, invalid_reason
-from layers.imports.problems import Where
+from layers.imports.problems import TooLarge, Where
 from layers.imports.source import Feature, Source
 
 #: Largest residual accepted by default (metres), and the fitted scale's allowed deviation from 1.
@@ -40,6 +41,15 @@ SCALE_TOLERANCE = 0.05
 MAX_CONTROL_POINTS = 100
 #: Arcs are flattened to chords within this distance (metres).
 FLATTEN_M = 0.01
+#: Records (entities, block definitions, table entries: every group-code-0 record) a drawing may
+#: hold. Counted in the file's text before the drawing is built, because building it costs time and
+#: memory in proportion (about 10 s and 150 MB per 100 000 entities): a larger drawing is refused
+#: with what to do instead.
+MAX_RECORDS = 100_000
+#: Entities read from the model space once blocks (INSERT) are exploded: nested blocks multiply.
+MAX_ENTITIES = 100_000
+#: Vertices of one boundary once its arcs are flattened (a huge arc at 1 cm makes millions).
+MAX_VERTICES = 100_000
 
 LAYER_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plant", ("厂区", "厂界", "plant", "site")),
@@ -235,15 +245,66 @@ def layer_kind(layer: str) -> str | None:
     return None
 
 
-def _entities(layout, depth: int = 0):
+class _TooMany(TooLarge):
+    """The drawing holds more than the limits above (413, refused before or while it is read)."""
+
+
+def _too_many(what_zh: str, what: str, limit: int) -> _TooMany:
+    message = (f"DXF 图纸{what_zh}过多, 超过上限 {limit} 个: 请只保留区域边界与标注所在的图层 (如 厂区/车间/装置/岗位/"
+               f"建筑) 后另存为 DXF 再上传 (the drawing has too many {what}, more than {limit}: keep only the layers "
+               "of the area boundaries and their labels, save as DXF and upload again)")
+    return _TooMany(message, [{"field": "file", "message": message}])
+
+
+#: A record's start: group code 0 and the record type, as tag lines of an ASCII DXF, or as the
+#: little-endian code 0 and a NUL-terminated name in a binary one.
+_RECORD = re.compile(rb"^[ \t]*0\r?\n[A-Z_][A-Za-z0-9_]*\r?$", re.M)
+_BINARY_RECORD = re.compile(rb"\x00\x00[A-Z_][A-Z0-9_]+\x00")
+_BINARY_SENTINEL = b"AutoCAD Binary DXF"
+
+
+def check_record_count(data: bytes, limit: int | None = None) -> None:
+    """Refuse a drawing of more than ``limit`` records (:data:`MAX_RECORDS`), counted in its bytes
+    without building the drawing."""
+    limit = MAX_RECORDS if limit is None else limit
+    pattern = _BINARY_RECORD if data.startswith(_BINARY_SENTINEL) else _RECORD
+    for n, _ in enumerate(pattern.finditer(data), 1):
+        if n > limit:
+            raise _too_many("对象", "objects", limit)
+
+
+def _entities(layout, depth: int = 0, seen: list[int] | None = None):
+    """The entities of ``layout`` with blocks exploded (4 levels deep), at most :data:`MAX_ENTITIES`."""
+    seen = [0] if seen is None else seen
+
+    def count(n: int) -> None:
+        seen[0] += n
+        if seen[0] > MAX_ENTITIES:
+            raise _too_many("图元 (含展开的图块)", "entities, blocks exploded", MAX_ENTITIES)
+
     for e in layout:
         if e.dxftype() == "INSERT" and depth < 4:
+            room = MAX_ENTITIES - seen[0] + 1   # one block reference (a MINSERT array) may give millions
             try:
-                yield from _entities(list(e.virtual_entities()), depth + 1)
+                inner = list(itertools.islice(e.virtual_entities(), room))
             except Exception:  # noqa: BLE001 - a broken block reference is skipped, never fatal
                 continue
+            if len(inner) >= room:
+                count(len(inner))
+            yield from _entities(inner, depth + 1, seen)
         else:
+            count(1)
             yield e
+
+
+def _flat(path, tol: float) -> list[tuple[float, float]]:
+    """The vertices of ``path`` flattened within ``tol``; ValueError when there would be more than
+    :data:`MAX_VERTICES` (an arc far larger than a plant)."""
+    pts = [(v.x, v.y) for v in itertools.islice(path.flattening(tol), MAX_VERTICES + 1)]
+    if len(pts) > MAX_VERTICES:
+        raise ValueError(f"边界顶点过多 (超过 {MAX_VERTICES} 个): 圆弧过大或图纸单位有误 (more than {MAX_VERTICES} "
+                         "vertices: an arc far too large, or wrong drawing units)")
+    return pts
 
 
 def _polygon_of(e, tol: float) -> tuple[shapely.Geometry | None, str | None]:
@@ -254,7 +315,7 @@ def _polygon_of(e, tol: float) -> tuple[shapely.Geometry | None, str | None]:
     if kind == "HATCH":
         polys = []
         for p in ezdxf.path.from_hatch(e):
-            pts = [(v.x, v.y) for v in p.flattening(tol)]
+            pts = _flat(p, tol)
             if len(pts) >= 3:
                 polys.append(shapely.Polygon(pts))
         if not polys:
@@ -266,8 +327,7 @@ def _polygon_of(e, tol: float) -> tuple[shapely.Geometry | None, str | None]:
     if kind == "POLYLINE" and not (e.is_2d_polyline or e.is_3d_polyline):
         return None, "多面网格不是区域边界 (a polyface/mesh is not a boundary)"
     closed = e.closed if kind == "LWPOLYLINE" else e.is_closed
-    path = ezdxf.path.make_path(e)
-    pts = [(v.x, v.y) for v in path.flattening(tol)]
+    pts = _flat(ezdxf.path.make_path(e), tol)
     if not closed and not (len(pts) >= 4 and math.dist(pts[0], pts[-1]) <= 1e-9):
         return None, ("多段线未闭合: 区域边界必须是闭合多段线 (polyline is not closed: an area boundary must be "
                       "closed)")
@@ -304,10 +364,13 @@ def read_dxf(data: bytes, *, control_points: Any, scrs: SourceCRS, layer_map: di
     from ezdxf import recover
 
     points = parse_control_points(control_points)
+    check_record_count(data)
     try:
         doc, auditor = recover.read(io.BytesIO(data))
         entities = list(_entities(doc.modelspace()))
         units = int(doc.header.get("$INSUNITS", 0) or 0)
+    except _TooMany:
+        raise
     except Exception as exc:  # noqa: BLE001 - ezdxf reports damage with many exception types
         message = f"无法读取 DXF 图纸, 文件可能已损坏或不是 DXF (cannot read the DXF drawing): {exc}"
         raise InvalidInput(message, [{"field": "file", "message": message}]) from None
@@ -356,16 +419,19 @@ def read_dxf(data: bytes, *, control_points: Any, scrs: SourceCRS, layer_map: di
         raise InvalidInput(message, [{"field": "layer_map", "message": message}])
 
     texts = _texts(entities)
-    # Each label belongs to the smallest boundary containing it.
-    areas = [(i, poly.area) for i, (_, _, _, poly, _) in enumerate(boundaries) if poly is not None and poly.is_valid]
+    # Each label belongs to the smallest boundary containing it (a spatial index: labels × boundaries
+    # pairs would be quadratic in the size of the drawing).
+    valid = [i for i, (_, _, _, poly, _) in enumerate(boundaries) if poly is not None and poly.is_valid]
     labels: dict[int, list[tuple[float, str]]] = {}
-    for _, _, _, poly, _ in boundaries:
-        if poly is not None:
-            shapely.prepare(poly)
-    for x, y, h, s in texts:
-        inside = [(a, i) for i, a in areas if shapely.contains_xy(boundaries[i][3], x, y)]
-        if inside:
-            labels.setdefault(min(inside)[1], []).append((h, s))
+    if valid and texts:
+        tree = shapely.STRtree([boundaries[i][3] for i in valid])
+        points = shapely.points([(x, y) for x, y, _, _ in texts])
+        best: dict[int, tuple[float, int]] = {}
+        for t, k in tree.query(points, predicate="within").T.tolist():
+            i = valid[k]
+            best[t] = min(best.get(t, (math.inf, i)), (boundaries[i][3].area, i))
+        for t in sorted(best):
+            labels.setdefault(best[t][1], []).append(texts[t][2:])
 
     features: list[Feature] = []
     counters: dict[str, int] = {}

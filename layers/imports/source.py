@@ -17,6 +17,7 @@ import re
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -251,16 +252,40 @@ def _safe_zip(data: bytes) -> zipfile.ZipFile:
     return z
 
 
+def _damaged(name: str, reason: str) -> InvalidInput:
+    message = (f"zip 中的文件 {name} 已损坏, 无法解压: {reason}; 请重新下载或重新打包 (a member of the zip is damaged "
+               f"and cannot be unpacked: download or pack it again)")
+    return InvalidInput(message, [{"field": "file", "message": message}])
+
+
+def _lying_size(info: zipfile.ZipInfo) -> bool:
+    """A member whose compressed data are larger than what its header says they unpack to: the
+    header lies (compression never grows data by more than a few bytes a block), as in a zip bomb
+    made to pass a check of the declared sizes."""
+    return info.compress_size > info.file_size * 1.01 + 1024
+
+
 def _extract(z: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget: list[int]) -> None:
-    """Copy one member, counting the bytes really produced (the sizes in a zip can lie)."""
-    with z.open(info) as src, open(dest, "wb") as out:
-        while chunk := src.read(1 << 20):
-            budget[0] -= len(chunk)
-            if budget[0] < 0:
-                raise TooLarge(f"zip 解压后超过 {UNZIP_FACTOR} 倍上传上限, 拒绝处理 (zip unpacks to more than "
-                               f"{UNZIP_FACTOR}× the upload limit: refused as a zip bomb)",
-                               [{"field": "file", "message": "zip bomb"}])
-            out.write(chunk)
+    """Copy one member, counting the bytes really produced (the sizes in a zip can lie). A damaged
+    member (CRC mismatch, broken compressed stream, unknown method) is the file's fault: 422."""
+    try:
+        with z.open(info) as src, open(dest, "wb") as out:
+            while chunk := src.read(1 << 20):
+                budget[0] -= len(chunk)
+                if budget[0] < 0:
+                    break
+                out.write(chunk)
+    except zipfile.BadZipFile as exc:   # zipfile says "Bad CRC-32 for file …" on a checksum mismatch
+        reason = "CRC 校验和不符 (CRC mismatch)" if "CRC" in str(exc) else f"{exc}"
+        raise _damaged(info.filename, reason) from None
+    except (zlib.error, EOFError) as exc:
+        raise _damaged(info.filename, f"压缩数据无效 (invalid compressed data: {exc})") from None
+    except NotImplementedError as exc:
+        raise _damaged(info.filename, f"不支持的压缩方法 (unsupported compression method: {exc})") from None
+    if budget[0] < 0:
+        raise TooLarge(f"zip 解压后超过 {UNZIP_FACTOR} 倍上传上限, 拒绝处理 (zip unpacks to more than "
+                       f"{UNZIP_FACTOR}× the upload limit: refused as a zip bomb)",
+                       [{"field": "file", "message": "zip bomb"}])
 
 
 def read_shapefile_zip(data: bytes, layer: str | None) -> Source:
@@ -270,6 +295,11 @@ def read_shapefile_zip(data: bytes, layer: str | None) -> Source:
         infos = [i for i in z.infolist() if not i.is_dir()
                  and not PurePosixPath(i.filename.replace("\\", "/")).name.startswith(".")
                  and not i.filename.startswith("__MACOSX")]
+        lying = [i.filename for i in infos if _lying_size(i)]
+        if lying:
+            message = (f"zip 中 {'、'.join(lying[:5])} 的头部所记大小与压缩数据不符, 疑为 zip 炸弹, 拒绝处理 (the size "
+                       "recorded in the zip does not match the compressed data: refused as a possible zip bomb)")
+            raise InvalidInput(message, [{"field": "file", "message": message}])
         if sum(i.file_size for i in infos) > limit:
             raise TooLarge(f"zip 解压后超过 {limit / 1048576:g} MB, 拒绝处理 (zip unpacks to more than the limit: "
                            "refused as a zip bomb)", [{"field": "file", "message": "zip bomb"}])
