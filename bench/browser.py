@@ -210,6 +210,11 @@ class DevTools:
                 raise TimeoutError(f"never true: {expression}")
             self.pump(0.2)
 
+    def phone(self, width: int = 390, height: int = 844) -> None:
+        """Lay pages out as a phone of ``width`` CSS pixels does (headless chromium's window is at
+        least 500 px wide, so a narrower viewport must be emulated)."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=2, mobile=True)
+
     def navigate(self, url: str, timeout: float = 30) -> None:
         self.call("Page.navigate", url=url)
         self.wait_for("document.readyState === 'complete'", timeout)
