@@ -74,3 +74,9 @@ def test_failing_migration_rolls_back_whole(empty_db: str, tmp_path: Path):
         assert version < 9999
     finally:
         conn.close()
+
+
+def test_the_default_profile_names_only_its_public_source(scene_conn):
+    with scene_conn.cursor() as cur:
+        cur.execute("SELECT title_zh FROM assessment_profile WHERE name = 'default'")
+        assert cur.fetchone()[0] == "默认评价方案 (山东省指导书第七条)"
