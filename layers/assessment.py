@@ -465,13 +465,14 @@ def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: st
 def create_risk(conn: psycopg2.extensions.connection, area_id: int, properties: Any, assessment: Any, *,
                 actor: str, admin: bool = False) -> dict[str, Any]:
     """Add one risk to an area: its descriptive ``properties`` (checked as an edit of a risk is, by
-    :func:`layers.entities.insert`; 事故类型 as a GB 6441 name or code) and its ``assessment``
+    :func:`layers.entities.insert`; 事故类型 ``accident_type`` or ``accident_types`` as GB 6441 names,
+    aliases or codes, one or several, all kept) and its ``assessment``
     ({"method", "inputs", "residual_inputs" or "residual_level", "basis"}), graded with the
     enterprise's profile. 管控层级 defaults to the one of the residual level. The area and
     enterprise levels follow through the triggers. Returns the new risk as a Feature. Runs in the
     caller's transaction; a foreign or unknown area is not found."""
     from layers import entities
-    from layers.risk_lists import DEFAULT_TIER, load_vocab, parse_accident_types
+    from layers.risk_lists import DEFAULT_TIER, accepted_accident_types, load_vocab, read_accident_types
 
     if not isinstance(properties, dict):
         raise InvalidInput("properties 应为对象 (properties must be an object)", [{"field": "properties", "message": "object"}])
@@ -485,11 +486,16 @@ def create_risk(conn: psycopg2.extensions.connection, area_id: int, properties: 
     if row is None:
         raise NotFound(f"区域 {area_id} 不存在 (area not found)")
     props = dict(properties)
-    raw_type = props.pop("accident_type", props.pop("事故类型", None))
-    if raw_type is None or not str(raw_type).strip():
-        raise InvalidInput("事故类型不能为空 (accident_type required)", [{"field": "accident_type", "message": "required"}])
+    vocab = load_vocab(conn)
+    raw = [props.pop(k) for k in ("accident_types", "accident_type", "事故类型") if k in props]
+    raw_type = next((v for v in raw if v is not None), None)
+    if isinstance(raw_type, list):
+        raw_type = "、".join(str(v) for v in raw_type)
+    if raw_type is None or isinstance(raw_type, (dict, bool)) or not str(raw_type).strip():
+        message = f"事故类型不能为空 (accident_type required); {accepted_accident_types(vocab)}"
+        raise InvalidInput(message, [{"field": "accident_type", "message": message}])
     try:
-        accident_type = parse_accident_types(str(raw_type), load_vocab(conn))[0]
+        types = read_accident_types(str(raw_type), vocab)
     except ValueError as exc:
         raise InvalidInput(f"字段 accident_type: {exc}", [{"field": "accident_type", "message": str(exc)}]) from None
     method = assessment.get("method")
@@ -509,9 +515,12 @@ def create_risk(conn: psycopg2.extensions.connection, area_id: int, properties: 
                                                residual_level=assessment.get("residual_level"), basis=basis)
     if not any(k in props for k in ("control_tier", "管控层级")):
         props["control_tier"] = DEFAULT_TIER[res_level]
-    fixed = {"area_id": area_id, "accident_type": accident_type, "method": method,
+    fixed = {"area_id": area_id, "accident_type": types.codes[0], "accident_types": types.codes, "method": method,
              "inputs": psycopg2.extras.Json(inh.inputs), "score": inh.score, "inherent_level": inh.level.value,
              "residual_inputs": psycopg2.extras.Json(residual_inputs) if residual_inputs is not None else None,
              "residual_score": res_score, "residual_level": res_level.value, "profile": profile.name,
              "profile_version": profile.version, "basis": basis, "assessed_by": actor}
-    return entities.insert(conn, entities.RISKS, props, fixed=fixed, admin=admin)
+    feature = entities.insert(conn, entities.RISKS, props, fixed=fixed, admin=admin)
+    if types.mapped:   # say how a common wording was read: 火灾爆炸 → 火灾、其它爆炸
+        feature["notes"] = [f"事故类型 {n} (read as the GB 6441 types)" for n in types.notes(vocab)]
+    return feature
