@@ -69,7 +69,7 @@ BEGIN
     SELECT c INTO unknown FROM unnest(NEW.accident_types) AS u (c)
     WHERE c IS NULL OR NOT EXISTS (SELECT 1 FROM accident_type t WHERE t.code = u.c) LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION '风险 % 的事故类型 % 不是 GB 6441 的类别 (unknown accident type)', NEW.name, unknown
+        RAISE EXCEPTION '风险 % 的事故类型 accident_type % 不是 GB 6441 的类别 (unknown accident_type)', NEW.name, unknown
             USING ERRCODE = '23503';
     END IF;
     -- in order, without repeats
