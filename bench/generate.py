@@ -323,7 +323,7 @@ def build_chunk(params: Params, chunk: int, placed, profile: Profile) -> dict[st
                 opts = table[lv]
                 inh_in, inh_score, inh_lv, res_in, res_score = opts[int(rng.integers(len(opts)))]
                 rid = uid * RISKS_PER_AREA + j
-                risk.append((rid, uid, f"R{rno:03d}", t[0], t[1], t[2], "LEC", inh_in, inh_score, profile.name,
+                risk.append((rid, uid, f"R{rno:03d}", t[0], t[1], t[2], f"{{{t[2]}}}", "LEC", inh_in, inh_score, profile.name,
                              profile.version, inh_lv, lv, res_in, res_score, TIER[lv], PERIOD[lv], assessed))
                 measure.append((rid, 1, "engineering" if j % 2 else "administrative", t[3]))
                 if rng.random() < 0.5:
@@ -367,8 +367,8 @@ COLUMNS = {
     "enterprise": ("id", "uscc", "name", "industry", "scale", "employees", "region_id", "location", "boundary",
                    "legal_rep", "safety_manager", "contact_phone", "profile"),
     "area": ("id", "enterprise_id", "parent_id", "kind", "code", "name", "headcount", "geom"),
-    "risk": ("id", "area_id", "code", "name", "hazard_factors", "accident_type", "method", "inputs", "score",
-             "profile", "profile_version", "inherent_level", "residual_level", "residual_inputs", "residual_score",
+    "risk": ("id", "area_id", "code", "name", "hazard_factors", "accident_type", "accident_types", "method", "inputs",
+             "score", "profile", "profile_version", "inherent_level", "residual_level", "residual_inputs", "residual_score",
              "control_tier", "check_period", "assessed_at"),
     "control_measure": ("risk_id", "position", "kind", "description"),
     "hidden_hazard": ("id", "enterprise_id", "area_id", "location", "description", "grade", "status", "found_at",

@@ -15,8 +15,8 @@ from typing import Any
 import psycopg2.extensions
 import psycopg2.extras
 
-from layers.errors import InvalidInput, NotFound
-from layers.levels import Level
+from layers.errors import InvalidInput, NotFound, Stale
+from layers.levels import DESCENDING, Level
 
 #: The scored methods and their factors: the one list of methods (the database's enum
 #: assessment_method, 0001, holds the same codes). Every other list is derived from these.
@@ -272,53 +272,219 @@ def enterprise_profile(conn: psycopg2.extensions.connection, enterprise_id: int)
     return load_profile(conn, row[0])
 
 
-def _validate_condition(cond: Any, where: str) -> None:
-    """A 直接判定 condition as _condition reads it: {"any"|"all": [...]} or {"input": name, "is"|"gte": v}."""
-    bad = f"评价方案的直接判定规则 {where} 无法解释 (cannot be read): {cond!r}"[:300]
+#: The parts of a profile's definition: one per method of the registry, each with its keys.
+_METHOD_KEYS = ("scales", "thresholds", "note")
+_THRESHOLD_KEYS = ("major", "significant", "general")
+_DIRECT_KEYS = ("rules", "otherwise", "note")
+_RULE_KEYS = ("level", "any", "note")
+_CONDITION_KEYS = ("input", "is", "gte", "basis", "any", "all", "note")
+#: What PUT /api/profiles/{name} may send around a definition: the object GET returns.
+PROFILE_FIELDS = ("name", "version", "title_zh", "title_en", "definition")
+
+
+class _Problems:
+    """Problems of a profile definition, each named by its path (``LEC.thresholds.major``)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append({"field": path or "(definition)", "message": message})
+
+    def unknown_keys(self, obj: dict[str, Any], path: str, allowed: tuple[str, ...]) -> None:
+        for key in obj:
+            if key not in allowed:
+                self.add(f"{path}.{key}" if path else str(key),
+                         f"未知的键, 应为 {'/'.join(allowed)} 之一 (unknown key)")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+
+
+def _check_scale(raw: Any, path: str, problems: _Problems) -> None:
+    if not isinstance(raw, dict) or not raw:
+        problems.add(path, "应为非空对象 {分值: 说明}, 如 {\"3\": \"可能但不经常\"} (a non-empty object of value: description)")
+        return
+    for key, desc in raw.items():
+        try:
+            value = float(key)
+        except (TypeError, ValueError):
+            value = float("nan")
+        if not _is_number(value) or value <= 0:
+            problems.add(f"{path}.{key}", "分值应为正数 (a scale value must be a positive number)")
+        if not isinstance(desc, str):
+            problems.add(f"{path}.{key}", "说明应为文字 (the description must be text)")
+
+
+def _check_scored(method: str, part: Any, problems: _Problems) -> None:
+    if not isinstance(part, dict):
+        problems.add(method, "应为对象 {\"scales\": {...}, \"thresholds\": {...}} (must be an object)")
+        return
+    problems.unknown_keys(part, method, _METHOD_KEYS)
+    scales = part.get("scales")
+    if not isinstance(scales, dict):
+        problems.add(f"{method}.scales", f"应为对象, 每个因子 {'/'.join(FACTORS[method])} 一个分值表 (must be an object)")
+    else:
+        problems.unknown_keys(scales, f"{method}.scales", FACTORS[method])
+        for factor in FACTORS[method]:
+            if factor not in scales:
+                problems.add(f"{method}.scales.{factor}", "缺少分值表 (missing scale)")
+            else:
+                _check_scale(scales[factor], f"{method}.scales.{factor}", problems)
+    t = part.get("thresholds")
+    if not isinstance(t, dict):
+        problems.add(f"{method}.thresholds", "应为对象 {\"major\": 数字, \"significant\": 数字, \"general\": 数字} "
+                                             "(must be an object)")
+        return
+    problems.unknown_keys(t, f"{method}.thresholds", _THRESHOLD_KEYS)
+    bad = [k for k in _THRESHOLD_KEYS if not _is_number(t.get(k))]
+    for k in bad:
+        problems.add(f"{method}.thresholds.{k}", f"应为数字, 实为 {t.get(k)!r} (must be a number)")
+    if not bad and not t["major"] > t["significant"] > t["general"]:
+        problems.add(f"{method}.thresholds", f"应满足 major > significant > general (重大 > 较大 > 一般), 实为 "
+                                             f"{t['major']}/{t['significant']}/{t['general']} (thresholds must decrease)")
+
+
+def _check_condition(cond: Any, path: str, problems: _Problems) -> None:
+    """A 直接判定 condition as :func:`_condition` reads it: {"any"|"all": [...]} or {"input": name,
+    "is"|"gte": value}, on an input of :data:`DIRECT_INPUTS`."""
     if not isinstance(cond, dict):
-        raise AssessmentError(bad)
+        problems.add(path, "应为对象 {\"input\": 输入项, \"is\"/\"gte\": 值} 或 {\"any\"/\"all\": [...]} (a condition)")
+        return
+    problems.unknown_keys(cond, path, _CONDITION_KEYS)
     for key in ("any", "all"):
         if key in cond:
-            if not isinstance(cond[key], list):
-                raise AssessmentError(bad)
+            if not isinstance(cond[key], list) or not cond[key]:
+                problems.add(f"{path}.{key}", "应为非空列表 (a non-empty list of conditions)")
+                return
             for i, c in enumerate(cond[key]):
-                _validate_condition(c, f"{where}.{key}[{i}]")
+                _check_condition(c, f"{path}.{key}[{i}]", problems)
             return
-    if not isinstance(cond.get("input"), str) or not ("is" in cond or "gte" in cond):
-        raise AssessmentError(bad)
-    if "gte" in cond and "is" not in cond:
-        _number(f"直接判定规则 {where}", "gte", cond["gte"])
+    if cond.get("input") not in DIRECT_INPUTS:
+        problems.add(f"{path}.input", f"未知的输入项 {cond.get('input')!r}, 应为 {'/'.join(DIRECT_INPUTS)} 之一 "
+                                      "(unknown input)")
+    if "gte" in cond:
+        if not _is_number(cond["gte"]):
+            problems.add(f"{path}.gte", f"应为数字, 实为 {cond['gte']!r} (must be a number)")
+    elif "is" in cond:
+        if not isinstance(cond["is"], (bool, int, float, str)):
+            problems.add(f"{path}.is", "应为 true/false、数字或文字 (a plain value)")
+    else:
+        problems.add(path, "应含 is 或 gte (a condition needs is or gte)")
+    if "basis" in cond and not isinstance(cond["basis"], str):
+        problems.add(f"{path}.basis", "应为文字 (must be text)")
 
 
-def _validate_direct(direct: Any) -> None:
-    if not isinstance(direct, dict) or not isinstance(direct.get("rules", []), list):
-        raise AssessmentError("评价方案的 direct 应为 {\"rules\": [...]} (must be an object with a list of rules)")
-    for i, rule in enumerate(direct.get("rules", [])):
-        if not isinstance(rule, dict) or rule.get("level") not in [lv.value for lv in Level]:
-            raise AssessmentError(f"评价方案的直接判定规则 rules[{i}] 应含 level: major/significant/general/low "
-                                  f"(a rule needs a level)")
-        _validate_condition({"any": rule.get("any", [])}, f"rules[{i}]")
+def _check_direct(direct: Any, problems: _Problems) -> None:
+    if not isinstance(direct, dict):
+        problems.add("direct", "应为对象 {\"rules\": [...]} (must be an object with a list of rules)")
+        return
+    problems.unknown_keys(direct, "direct", _DIRECT_KEYS)
+    rules = direct.get("rules", [])
+    if not isinstance(rules, list):
+        problems.add("direct.rules", "应为列表 (must be a list of rules)")
+        return
+    levels = [lv.value for lv in DESCENDING]
+    for i, rule in enumerate(rules):
+        where = f"direct.rules[{i}]"
+        if not isinstance(rule, dict):
+            problems.add(where, "应为对象 {\"level\": ..., \"any\": [...]} (a rule)")
+            continue
+        problems.unknown_keys(rule, where, _RULE_KEYS)
+        if rule.get("level") not in levels:
+            problems.add(f"{where}.level", f"应为 {'/'.join(levels)} 之一, 实为 {rule.get('level')!r} (a rule needs a level)")
+        _check_condition({"any": rule.get("any")}, where, problems)
 
 
-def _validate_definition(definition: dict[str, Any]) -> None:
+def _sample_grades(definition: dict[str, Any], problems: _Problems) -> None:
+    """Grade samples through every method (each factor at the top and at the bottom of its scale;
+    直接判定 with no fact and a stated level): a profile that cannot grade is refused."""
     probe = Profile("probe", 1, definition)
-    if "direct" in definition:
-        _validate_direct(definition["direct"])
+    samples: list[tuple[str, str, dict[str, Any]]] = [
+        ("direct", "direct", {"level": "low", "basis": "样例 (sample)", **{k: None for k in DIRECT_INPUTS}})]
+    for method in SCORED_METHODS:
+        for pick in (max, min):
+            samples.append((method, method, {f: pick(probe.scale(method, f)) for f in FACTORS[method]}))
+    for path, method, inputs in samples:
+        try:
+            assess(method, inputs, probe)
+        except (AssessmentError, KeyError, TypeError, ValueError) as exc:
+            problems.add(path, f"无法评价样例 {inputs} (cannot grade a sample): {exc}")
+
+
+def check_definition(definition: Any) -> list[dict[str, str]]:
+    """Every problem of a profile definition, each ``{"field": path, "message": ...}``; empty when it
+    is valid. The schema follows the registry: one part per method of :data:`SCORED_METHODS` with a
+    scale per factor of :data:`FACTORS` ({value: description}, values positive numbers) and
+    thresholds (major > significant > general, numbers); ``direct`` with its rules (a level and
+    conditions on :data:`DIRECT_INPUTS`); no other key. A valid shape is then graded through
+    every method with samples."""
+    problems = _Problems()
+    if not isinstance(definition, dict):
+        problems.add("", "评价方案的定义应为对象 (the definition must be an object)")
+        return problems.items
+    problems.unknown_keys(definition, "", (*SCORED_METHODS, "direct"))
     for method in SCORED_METHODS:
         if method not in definition:
-            continue
-        t = probe.thresholds(method)
-        if not (t.major > t.significant > t.general):
-            raise AssessmentError(f"{method} 阈值应满足 重大 > 较大 > 一般 (thresholds must decrease)")
-        for factor in FACTORS[method]:
-            if not probe.scale(method, factor):
-                raise AssessmentError(f"{method} 的 {factor} 分值表为空")
+            problems.add(method, f"缺少 {method} 的分值表与阈值 (missing: every method needs its scales and thresholds)")
+        else:
+            _check_scored(method, definition[method], problems)
+    if "direct" in definition:
+        _check_direct(definition["direct"], problems)
+    if not problems.items:
+        _sample_grades(definition, problems)
+    return problems.items
 
 
-def save_profile(conn: psycopg2.extensions.connection, name: str, definition: dict[str, Any], *,
+def _validate_definition(definition: Any) -> None:
+    problems = check_definition(definition)
+    if problems:
+        listed = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:10])
+        raise AssessmentError(f"评价方案无效, 共 {len(problems)} 处问题, 未保存 (invalid profile, nothing saved): {listed}"
+                              + (" …" if len(problems) > 10 else ""), problems)
+
+
+def profile_body(p: Profile) -> dict[str, Any]:
+    """A profile as GET /api/profiles/{name} returns it and PUT takes it back."""
+    return {"name": p.name, "version": p.version, "title_zh": p.title_zh, "definition": p.definition}
+
+
+def save_profile_body(conn: psycopg2.extensions.connection, name: str, body: Any) -> tuple[Profile, int]:
+    """Save what PUT /api/profiles/{name} sends: the object GET returns ({"name", "version",
+    "title_zh", "definition"}, so a read-edit-save works), or a bare definition. A ``version``
+    sent must be the stored one (an edit based on an older read is refused), a ``name`` sent must
+    be the one of the URL. Returns what :func:`save_profile` does."""
+    if not isinstance(body, dict) or "definition" not in body:
+        return save_profile(conn, name, body)
+    problems = _Problems()
+    problems.unknown_keys(body, "", PROFILE_FIELDS)
+    if body.get("name") is not None and body["name"] != name:
+        problems.add("name", f"应为 {name!r} (地址中的方案名), 实为 {body['name']!r} (must be the name of the URL)")
+    for key in ("title_zh", "title_en"):
+        if body.get(key) is not None and (not isinstance(body[key], str) or not body[key].strip() or len(body[key]) > 200):
+            problems.add(key, "应为不超过 200 字的文字 (text up to 200 characters)")
+    version = body.get("version")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        problems.add("version", f"应为整数, 实为 {version!r} (must be an integer)")
+    if problems.items:
+        raise AssessmentError("评价方案无效, 未保存 (invalid profile, nothing saved): "
+                              + "; ".join(f"{p['field']}: {p['message']}" for p in problems.items), problems.items)
+    if version is not None:
+        with conn.cursor() as cur:
+            cur.execute("SELECT version FROM assessment_profile WHERE name = %s FOR UPDATE", (name,))
+            row = cur.fetchone()
+        if row is not None and row[0] != version:
+            raise Stale(f"评价方案 {name} 已被修改 (当前版本 {row[0]}, 您读取的是 {version}), 未保存; 请重新读取后再修改 "
+                        "(the profile changed since you read it: nothing was saved)")
+    return save_profile(conn, name, body["definition"], title_zh=body.get("title_zh"), title_en=body.get("title_en"))
+
+
+def save_profile(conn: psycopg2.extensions.connection, name: str, definition: Any, *,
                  title_zh: str | None = None, title_en: str | None = None) -> tuple[Profile, int]:
     """Create or change a profile (a change bumps its version) and re-grade every risk that uses
-    it. Returns the profile and the number of risks whose stored result changed. One transaction."""
+    it. Returns the profile and the number of risks whose stored result changed. One transaction.
+    A definition with any problem (:func:`check_definition`) is refused with every problem named."""
     _validate_definition(definition)
     with conn.cursor() as cur:
         cur.execute(
@@ -465,13 +631,14 @@ def reassess_risk(conn: psycopg2.extensions.connection, risk_id: int, method: st
 def create_risk(conn: psycopg2.extensions.connection, area_id: int, properties: Any, assessment: Any, *,
                 actor: str, admin: bool = False) -> dict[str, Any]:
     """Add one risk to an area: its descriptive ``properties`` (checked as an edit of a risk is, by
-    :func:`layers.entities.insert`; 事故类型 as a GB 6441 name or code) and its ``assessment``
+    :func:`layers.entities.insert`; 事故类型 ``accident_type`` or ``accident_types`` as GB 6441 names,
+    aliases or codes, one or several, all kept) and its ``assessment``
     ({"method", "inputs", "residual_inputs" or "residual_level", "basis"}), graded with the
     enterprise's profile. 管控层级 defaults to the one of the residual level. The area and
     enterprise levels follow through the triggers. Returns the new risk as a Feature. Runs in the
     caller's transaction; a foreign or unknown area is not found."""
     from layers import entities
-    from layers.risk_lists import DEFAULT_TIER, load_vocab, parse_accident_types
+    from layers.risk_lists import DEFAULT_TIER, accepted_accident_types, load_vocab, read_accident_types
 
     if not isinstance(properties, dict):
         raise InvalidInput("properties 应为对象 (properties must be an object)", [{"field": "properties", "message": "object"}])
@@ -485,11 +652,16 @@ def create_risk(conn: psycopg2.extensions.connection, area_id: int, properties: 
     if row is None:
         raise NotFound(f"区域 {area_id} 不存在 (area not found)")
     props = dict(properties)
-    raw_type = props.pop("accident_type", props.pop("事故类型", None))
-    if raw_type is None or not str(raw_type).strip():
-        raise InvalidInput("事故类型不能为空 (accident_type required)", [{"field": "accident_type", "message": "required"}])
+    vocab = load_vocab(conn)
+    raw = [props.pop(k) for k in ("accident_types", "accident_type", "事故类型") if k in props]
+    raw_type = next((v for v in raw if v is not None), None)
+    if isinstance(raw_type, list):
+        raw_type = "、".join(str(v) for v in raw_type)
+    if raw_type is None or isinstance(raw_type, (dict, bool)) or not str(raw_type).strip():
+        message = f"事故类型不能为空 (accident_type required); {accepted_accident_types(vocab)}"
+        raise InvalidInput(message, [{"field": "accident_type", "message": message}])
     try:
-        accident_type = parse_accident_types(str(raw_type), load_vocab(conn))[0]
+        types = read_accident_types(str(raw_type), vocab)
     except ValueError as exc:
         raise InvalidInput(f"字段 accident_type: {exc}", [{"field": "accident_type", "message": str(exc)}]) from None
     method = assessment.get("method")
@@ -509,9 +681,12 @@ def create_risk(conn: psycopg2.extensions.connection, area_id: int, properties: 
                                                residual_level=assessment.get("residual_level"), basis=basis)
     if not any(k in props for k in ("control_tier", "管控层级")):
         props["control_tier"] = DEFAULT_TIER[res_level]
-    fixed = {"area_id": area_id, "accident_type": accident_type, "method": method,
+    fixed = {"area_id": area_id, "accident_type": types.codes[0], "accident_types": types.codes, "method": method,
              "inputs": psycopg2.extras.Json(inh.inputs), "score": inh.score, "inherent_level": inh.level.value,
              "residual_inputs": psycopg2.extras.Json(residual_inputs) if residual_inputs is not None else None,
              "residual_score": res_score, "residual_level": res_level.value, "profile": profile.name,
              "profile_version": profile.version, "basis": basis, "assessed_by": actor}
-    return entities.insert(conn, entities.RISKS, props, fixed=fixed, admin=admin)
+    feature = entities.insert(conn, entities.RISKS, props, fixed=fixed, admin=admin)
+    if types.mapped:   # say how a common wording was read: 火灾爆炸 → 火灾、其它爆炸
+        feature["notes"] = [f"事故类型 {n} (read as the GB 6441 types)" for n in types.notes(vocab)]
+    return feature

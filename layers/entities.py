@@ -210,7 +210,9 @@ RISKS = Entity(
           has_default=True),
      Prop(_col(RISK_COLUMNS, "control_tier"), "enum", domain="control_tier", cast="control_tier", nullable=False)),
     read="""t.area_id, a.enterprise_id, a.name AS area_name, t.code, t.name, t.hazard_factors, t.causes,
-            t.consequences, t.method::text AS method, t.inherent_level::text AS inherent_level,
+            t.consequences, t.accident_type, t.accident_types,
+            (SELECT string_agg(at.name_zh, '、' ORDER BY u.o) FROM unnest(t.accident_types) WITH ORDINALITY
+             AS u (c, o) JOIN accident_type at ON at.code = u.c) AS accident_types_zh, t.method::text AS method, t.inherent_level::text AS inherent_level,
             t.residual_level::text AS residual_level, t.control_tier::text AS control_tier, t.responsible,
             t.responsible_phone, t.responsible_unit, t.check_content, t.check_period::text AS check_period,
             t.assessed_at, t.assessed_by, t.updated_at""",
@@ -328,7 +330,7 @@ def read_risk(conn: Conn, risk_id: int) -> dict:
     it belongs to, and ``version`` (its ETag is ``etag("risk", risk_id, version)``)."""
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute("""SELECT r.id, r.area_id, a.enterprise_id, a.name AS area_name, r.code, r.name, r.hazard_factors,
-                              r.method::text AS method, r.inputs, r.score::float AS score, r.residual_inputs,
+                              r.accident_type, r.accident_types, r.method::text AS method, r.inputs, r.score::float AS score, r.residual_inputs,
                               r.inherent_level::text AS inherent_level, r.residual_level::text AS residual_level,
                               r.control_tier::text AS control_tier, r.responsible, r.assessed_at, r.assessed_by,
                               r.xmin::text AS version

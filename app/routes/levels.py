@@ -38,22 +38,22 @@ def assess_preview(conn: Conn, body: AssessIn):
 
 @router.get("/profiles", summary="评价方案列表")
 def profiles(conn: Conn):
-    return [{"name": p.name, "version": p.version, "title_zh": p.title_zh, "definition": p.definition}
-            for p in assessment.list_profiles(conn)]
+    return [assessment.profile_body(p) for p in assessment.list_profiles(conn)]
 
 
-@router.get("/profiles/{name}", summary="评价方案")
+@router.get("/profiles/{name}", summary="评价方案 (修改时可原样 PUT 回去)")
 def profile(conn: Conn, name: Annotated[str, Path(max_length=41)]):
-    p = assessment.load_profile(conn, name)
-    return {"name": p.name, "version": p.version, "title_zh": p.title_zh, "definition": p.definition}
+    return assessment.profile_body(assessment.load_profile(conn, name))
 
 
-@router.put("/profiles/{name}", summary="新建或修改评价方案 (版本号加一, 使用它的风险全部重新评价)")
+@router.put("/profiles/{name}",
+            summary="新建或修改评价方案: 发送 GET 所得的对象 (或仅其 definition); 逐项校验, 版本号加一, 使用它的风险全部重新评价",
+            responses={412: {"description": "所依据的版本 (version) 已不是当前版本"}})
 def put_profile(admin: AdminUser, conn: Conn, name: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{1,40}$")],
-                definition: Annotated[dict[str, Any], Body()]):
+                body: Annotated[dict[str, Any], Body()]):
     with conn:
-        p, changed = assessment.save_profile(conn, name, definition)
-    return {"name": p.name, "version": p.version, "regraded": changed}
+        p, changed = assessment.save_profile_body(conn, name, body)
+    return {**assessment.profile_body(p), "regraded": changed}
 
 
 @router.put("/enterprises/{enterprise_id}/profile", summary="为企业选择评价方案并重新评价其风险")

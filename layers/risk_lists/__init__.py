@@ -17,9 +17,11 @@ Rules of the cells (export writes them so; import accepts them and a little more
 
 * 风险等级 is the residual (现有) level, the basis the maps use by default: 重大风险/较大风险/一般风险/低风险,
   also 重大/较大/一般/低 and the colour words 红/橙/黄/蓝 (:func:`layers.levels.parse_level`).
-* 可能导致的事故类型 is a GB 6441 name (其他 for 其它 and 中毒/窒息 are accepted). Several types in one
-  cell, separated by 、,，;；/ or line breaks, make one risk per type with the same other cells; the
-  export writes one risk per row, so the next export shows them on separate rows.
+* 可能导致的事故类型 is one or more GB 6441 names, separated by 、,，;；/ or line breaks. The common
+  wordings of table ``accident_type_alias`` are accepted (火灾爆炸 = 火灾 + 其它爆炸, 高空坠落 =
+  高处坠落, 烫伤 = 灼烫 …; docs/domain.md §3), and so are the code numbers; the import's notes say how
+  each alias was read. One row is one risk: all its types are kept (``risk.accident_types``, the
+  first is ``risk.accident_type``) and the export writes them joined with 、.
 * 管控措施: one measure per line, ``类型: 内容`` with a type of Shandong guide 第八条 (消除/替代/工程控制/管理/
   个体防护/应急处置; 控制 = 工程控制, also 管理措施, 个人防护, 应急). Leading numbering (1. 1、 (1) ①) is
   dropped. A line with no type is a 管理 (administrative) measure: most lists in use are written as
@@ -37,10 +39,11 @@ reason. Then, in the caller's transaction:
   row removed from the sheet deletes the risk, a management post absent from the sheet is deleted. A
   sheet that is absent leaves its list untouched. Posts themselves (areas) are never created or
   deleted by the import: an unknown post is an error.
-* Risks keep their identity where they can: within a post, sheet rows are paired with the post's stored
-  risks of the same accident type in order; a paired risk is updated in place, keeping its id, name,
-  hazard factors, assessment inputs and score, and only if something changed (re-importing an unchanged
-  workbook writes nothing but one summary audit row). Unpaired stored risks are deleted, unpaired rows
+* Risks keep their identity where they can: within a post, sheet rows are paired in order with the
+  post's stored risks of the same accident types, else of the same first (primary) type; a paired
+  risk is updated in place, keeping its id, name, hazard factors, assessment inputs and score, and
+  only if something changed (re-importing an unchanged workbook writes nothing but one summary audit
+  row). Unpaired stored risks are deleted, unpaired rows
   inserted. Management rows pair by position within their post.
 * A new risk from the list has no assessment of its own: it is stored as 直接判定 (method 'direct',
   inputs {"level", "basis"}) with the list's level as inherent and residual level and a basis saying
@@ -70,9 +73,12 @@ The package: :mod:`~layers.risk_lists.columns` (sheets and headers), :mod:`~laye
 
 from layers.risk_lists.cells import (
     DEFAULT_TIER,
+    AccidentTypes,
     Measure,
     Vocab,
+    accepted_accident_types,
     cell_text,
+    format_accident_types,
     format_measures,
     load_vocab,
     natural_key,
@@ -80,6 +86,7 @@ from layers.risk_lists.cells import (
     parse_headcount,
     parse_measures,
     parse_period,
+    read_accident_types,
 )
 from layers.risk_lists.columns import LISTS, MANAGEMENT, OPERATING, SIGNIFICANT, Column, ListSpec
 from layers.risk_lists.importer import IMPORT_BASIS, ImportResult, import_workbook
@@ -104,9 +111,9 @@ from layers.risk_lists.workbook import MAX_DATA_ROWS, MAX_ERRORS, MAX_UNCOMPRESS
 
 __all__ = [
     "DEFAULT_TIER", "IMPORT_BASIS", "LISTS", "MANAGEMENT", "MAX_DATA_ROWS", "MAX_ERRORS", "MAX_UNCOMPRESSED_BYTES",
-    "MAX_WORKBOOK_BYTES", "OPERATING", "SIGNIFICANT", "Column", "ImportResult", "ListSpec", "ManagementItem",
+    "MAX_WORKBOOK_BYTES", "OPERATING", "SIGNIFICANT", "AccidentTypes", "Column", "ImportResult", "ListSpec", "ManagementItem",
     "ManagementPost", "Measure", "OperatingPost", "PostRisk", "RiskLists", "SignificantRisk", "Table", "Vocab",
-    "cell_text", "format_measures", "import_workbook", "load_vocab", "management_table", "natural_key",
-    "operating_table", "parse_accident_types", "parse_headcount", "parse_measures", "parse_period", "read_lists",
+    "accepted_accident_types", "cell_text", "format_accident_types", "format_measures", "import_workbook", "load_vocab", "management_table", "natural_key",
+    "operating_table", "parse_accident_types", "parse_headcount", "parse_measures", "parse_period", "read_accident_types", "read_lists",
     "risk_list_tables", "significant_risks", "significant_table", "significant_tables",
 ]

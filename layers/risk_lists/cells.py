@@ -1,5 +1,5 @@
-"""What a list cell holds and how it is read and written: the vocabularies (accident types, control
-kinds, check periods, control tiers, read from the database), their aliases, measures, periods,
+"""What a list cell holds and how it is read and written: the vocabularies (accident types and their
+aliases, control kinds, check periods, control tiers, read from the database), measures, periods,
 headcounts, and the natural order of codes (W2 before W10)."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ DEFAULT_TIER = {Level.MAJOR: "company", Level.SIGNIFICANT: "workshop", Level.GEN
 @dataclass(frozen=True)
 class Vocab:
     accident_types: dict[int, str]  # GB 6441 code -> 名称
+    accident_aliases: dict[str, tuple[int, ...]]  # a common wording -> the GB 6441 codes it means, in order
     control_kinds: dict[str, str]  # code -> 消除/替代/...; in Shandong guide 第八条 order
     check_periods: dict[str, str]  # code -> 每班/每天/...
     control_tiers: dict[str, str]  # code -> 公司/车间(部门)/...
@@ -32,18 +33,17 @@ def load_vocab(conn: psycopg2.extensions.connection) -> Vocab:
     with conn.cursor() as cur:
         cur.execute("SELECT code, name_zh FROM accident_type ORDER BY code")
         accident_types = dict(cur.fetchall())
+        cur.execute("SELECT alias, array_agg(code ORDER BY position) FROM accident_type_alias "
+                    "GROUP BY alias ORDER BY min(code), alias")
+        aliases = {alias: tuple(codes) for alias, codes in cur.fetchall()}
         cur.execute("SELECT domain, code, name_zh FROM vocabulary "
                     "WHERE domain IN ('control_kind', 'check_period', 'control_tier') ORDER BY domain, ord")
         by_domain: dict[str, dict[str, str]] = defaultdict(dict)
         for domain, code, name in cur.fetchall():
             by_domain[domain][code] = name
-    return Vocab(accident_types, by_domain["control_kind"], by_domain["check_period"], by_domain["control_tier"])
+    return Vocab(accident_types, aliases, by_domain["control_kind"], by_domain["check_period"], by_domain["control_tier"])
 
 
-_ACCIDENT_ALIASES = {
-    "其他爆炸": "其它爆炸", "其他伤害": "其它伤害", "中毒": "中毒和窒息", "窒息": "中毒和窒息",
-    "中毒窒息": "中毒和窒息", "中毒与窒息": "中毒和窒息", "中毒或窒息": "中毒和窒息",
-}
 _KIND_ALIASES = {
     "控制": "engineering", "工程措施": "engineering", "工程技术措施": "engineering", "技术措施": "engineering",
     "管理措施": "administrative", "个人防护": "ppe", "个体防护措施": "ppe", "个体防护用品": "ppe",
@@ -56,26 +56,73 @@ _TYPED_LINE = re.compile(r"^(?P<kind>[^:：]{1,10}?)\s*[:：]\s*(?P<text>.*)$", 
 WHITESPACE = re.compile(r"\s+")
 
 
-def parse_accident_types(text: str, vocab: Vocab) -> list[int]:
-    """GB 6441 codes of a 事故类型 cell (several separated by 、,，;；/ or lines), in order, without
-    repeats. Raises ValueError naming the unknown word."""
+_BRACKETED = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+
+
+@dataclass(frozen=True)
+class AccidentTypes:
+    """The GB 6441 codes a 事故类型 text names, in order without repeats, and the words that were read
+    through an alias (word -> codes), so the reader can be told what was understood."""
+
+    codes: list[int]
+    mapped: dict[str, tuple[int, ...]]
+
+    def notes(self, vocab: Vocab) -> list[str]:
+        """``火灾爆炸 → 火灾、其它爆炸`` for every word read through an alias."""
+        return [f"{word} → {'、'.join(vocab.accident_types[c] for c in codes)}" for word, codes in self.mapped.items()]
+
+
+def accepted_accident_types(vocab: Vocab) -> str:
+    """What a 事故类型 may say, for a refusal: the GB 6441 names and every alias with its meaning."""
+    aliases = "、".join(f"{a}({'+'.join(vocab.accident_types[c] for c in codes)})"
+                        for a, codes in vocab.accident_aliases.items())
+    return (f"应为 GB 6441 的类别之一: {'、'.join(vocab.accident_types.values())} (或其编号 1–{len(vocab.accident_types)})"
+            + (f"; 也接受这些常用写法 (aliases): {aliases}" if aliases else ""))
+
+
+def _accident_word(word: str, vocab: Vocab, by_name: dict[str, int]) -> tuple[int, ...] | None:
+    """The codes one word means: a name, an alias, a code number; a trailing 事故 or a bracketed
+    remark (车辆伤害(厂内)) is dropped when what remains is known."""
+    w = WHITESPACE.sub("", word)
+    for candidate in dict.fromkeys((w, _BRACKETED.sub("", w), w.removesuffix("事故"))):
+        if candidate in by_name:
+            return (by_name[candidate],)
+        if candidate in vocab.accident_aliases:
+            return vocab.accident_aliases[candidate]
+        if candidate.isdigit() and int(candidate) in vocab.accident_types:
+            return (int(candidate),)
+    return None
+
+
+def read_accident_types(text: str, vocab: Vocab) -> AccidentTypes:
+    """GB 6441 codes of a 事故类型 text (several separated by 、,，;；/ or lines; names, aliases from
+    table accident_type_alias, or code numbers), in order, without repeats, with the words read
+    through an alias. Raises ValueError naming the unknown word and listing what is accepted."""
     by_name = {name: code for code, name in vocab.accident_types.items()}
     codes: list[int] = []
+    mapped: dict[str, tuple[int, ...]] = {}
     for word in (w.strip() for w in _SPLIT_TYPES.split(text)):
         if not word:
             continue
-        name = _ACCIDENT_ALIASES.get(word, word)
-        code = by_name.get(name)
-        if code is None and word.isdigit() and int(word) in vocab.accident_types:
-            code = int(word)
-        if code is None:
-            raise ValueError(f"未知的事故类型 {word!r}, 应为 GB 6441 的类别之一: {'、'.join(vocab.accident_types.values())} "
-                             "(unknown accident type)")
-        if code not in codes:
-            codes.append(code)
+        found = _accident_word(word, vocab, by_name)
+        if found is None:
+            raise ValueError(f"未知的事故类型 {word!r} (unknown accident type); {accepted_accident_types(vocab)}")
+        if word not in by_name and not word.isdigit():
+            mapped[word] = found
+        codes.extend(c for c in found if c not in codes)
     if not codes:
-        raise ValueError("事故类型为空 (missing accident type)")
-    return codes
+        raise ValueError(f"事故类型为空 (missing accident type); {accepted_accident_types(vocab)}")
+    return AccidentTypes(codes, mapped)
+
+
+def parse_accident_types(text: str, vocab: Vocab) -> list[int]:
+    """GB 6441 codes of a 事故类型 text (:func:`read_accident_types`). Raises ValueError."""
+    return read_accident_types(text, vocab).codes
+
+
+def format_accident_types(codes: Iterable[int], vocab: Vocab) -> str:
+    """The names of the types joined with 、, as a list cell writes them."""
+    return "、".join(vocab.accident_types[c] for c in codes)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,15 @@ import psycopg2.extras
 
 from layers.errors import InvalidInput
 from layers.levels import Level
-from layers.risk_lists.cells import DEFAULT_TIER, Measure, Vocab, cell_text, load_vocab
+from layers.risk_lists.cells import (
+    DEFAULT_TIER,
+    AccidentTypes,
+    Measure,
+    Vocab,
+    cell_text,
+    format_accident_types,
+    load_vocab,
+)
 from layers.risk_lists.columns import MANAGEMENT, OPERATING
 from layers.risk_lists.store import (
     ManagementItem,
@@ -45,6 +53,8 @@ class ImportResult:
     operating: dict | None = None  # counts; None when the workbook had no operating sheet
     management: dict | None = None
     warnings: list[str] = field(default_factory=list)
+    #: how words of the workbook were understood, e.g. "事故类型 火灾爆炸 → 火灾、其它爆炸 (第 3、5 行)"
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -76,9 +86,11 @@ def import_workbook(conn: psycopg2.extensions.connection, enterprise_id: int, da
     with conn.cursor() as cur:
         posts = read_posts(cur, enterprise_id)
     plan_op = plan_mg = None
+    notes: list[str] = []
     if OPERATING.key in sheets:
         s = sheets[OPERATING.key]
         rows = parse_rows(s, vocab, errors)
+        notes = _alias_notes(s, rows, vocab)
         grouped = resolve_posts(posts, rows, s, errors)
         plan_op = _plan_operating(conn, s, posts, grouped, errors, vocab, profile)
     if MANAGEMENT.key in sheets:
@@ -96,7 +108,8 @@ def import_workbook(conn: psycopg2.extensions.connection, enterprise_id: int, da
             + f". 第一处 (first): {where + ': ' if where else ''}{first['message']}",
             errors.items[:MAX_ERRORS],
         )
-    result = ImportResult(enterprise_id, dry_run, {k: s.name for k, s in sheets.items()}, warnings=warnings)
+    result = ImportResult(enterprise_id, dry_run, {k: s.name for k, s in sheets.items()}, warnings=warnings,
+                          notes=notes)
     if plan_op is not None:
         result.operating = plan_op.counts()
     if plan_mg is not None:
@@ -122,6 +135,17 @@ def import_workbook(conn: psycopg2.extensions.connection, enterprise_id: int, da
              f"风险清单导入 (risk list import) enterprise {enterprise_id}"),
         )
     return result
+
+
+def _alias_notes(sheet: Sheet, rows: list[Row], vocab: Vocab) -> list[str]:
+    """One note per 事故类型 word read through an alias, with the rows that wrote it."""
+    where: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
+    for r in rows:
+        for word, codes in r.mapped.items():
+            where[(word, codes)].append(r.row)
+    return [f"工作表 {sheet.name!r} 列 可能导致的事故类型: {AccidentTypes(list(codes), {word: codes}).notes(vocab)[0]} "
+            f"(第 {'、'.join(map(str, rownos))} 行; read as the GB 6441 types)"
+            for (word, codes), rownos in where.items()]
 
 
 # -- operating plan ------------------------------------------------------------------------------
@@ -160,13 +184,13 @@ class _OpPlan:
                 _audit_measures(cur, "control_measure", rid, old_measures, new_measures)
         for area_id, r, extra in self.inserts:
             cur.execute(
-                """INSERT INTO risk (area_id, name, hazard_factors, causes, accident_type, method, inputs, profile,
-                                     inherent_level, residual_level, control_tier, responsible, check_content,
-                                     check_period, basis, assessed_by)
-                   VALUES (%s, %s, %s, %s, %s, 'direct', %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                """INSERT INTO risk (area_id, name, hazard_factors, causes, accident_type, accident_types, method, inputs,
+                                     profile, inherent_level, residual_level, control_tier, responsible,
+                                     check_content, check_period, basis, assessed_by)
+                   VALUES (%s, %s, %s, %s, %s, %s::smallint[], 'direct', %s, %s, %s, %s, %s, %s, %s, %s, %s,
                            nullif(current_setting('riskatlas.actor', true), ''))
                    RETURNING id""",
-                (area_id, extra["name"], extra["hazard_factors"], r.causes, r.accident_type,
+                (area_id, extra["name"], extra["hazard_factors"], r.causes, r.accident_type, r.accident_types,
                  json.dumps({"level": r.level.value, "basis": IMPORT_BASIS}, ensure_ascii=False), extra["profile"],
                  r.level.value, r.level.value, DEFAULT_TIER[r.level], r.responsible, r.check_content,
                  r.check_period, IMPORT_BASIS),
@@ -208,7 +232,7 @@ def _plan_operating(conn, sheet: Sheet, posts: list[OperatingPost], grouped: dic
     plan = _OpPlan(posts=len(grouped))
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute(
-            """SELECT r.id, r.area_id, r.accident_type, r.causes, r.residual_level::text AS residual,
+            """SELECT r.id, r.area_id, r.accident_type, r.accident_types, r.causes, r.residual_level::text AS residual,
                       r.inherent_level::text AS inherent, r.method::text AS method, r.inputs, r.residual_inputs,
                       r.check_content, r.responsible, r.check_period::text AS check_period
                FROM risk r WHERE r.area_id = ANY (%s) ORDER BY r.id""",
@@ -233,30 +257,31 @@ def _plan_operating(conn, sheet: Sheet, posts: list[OperatingPost], grouped: dic
         for r in rows:
             if r.item is None:
                 continue
-            for t in r.types:
-                risk = PostRisk(t, r.item.level, r.item.check_period, r.item.causes, list(r.item.measures),
-                                r.item.check_content, r.item.responsible)
-                old = next((o for o in free if o["accident_type"] == t), None)
-                if old is None:
-                    type_zh = vocab.accident_types[t]
-                    plan.inserts.append((p.area_id, risk, {
-                        "name": f"{p.name}-{type_zh}", "hazard_factors": risk.causes or type_zh, "profile": profile}))
-                    continue
-                free.remove(old)
-                changes = _risk_changes(old, risk)
-                if changes is None:
-                    inh = Level(old["inherent"])
-                    errors.add(f"风险等级 {risk.level.name_zh} 高于该风险已评价的固有风险等级 {inh.name_zh} "
-                               f"({old['method']} 评价, 风险 id {old['id']}): 请先重新评价 (level above the "
-                               "assessed inherent level; re-assess the risk first)",
-                               sheet=sheet.name, row=r.row, column="风险等级", col_index=level_col)
-                    continue
-                old_m = measures.get(old["id"], [])
-                m_changed = old_m != risk.measures
-                if changes or m_changed:
-                    plan.updates.append((old["id"], changes, old_m if m_changed else None, risk.measures))
-                else:
-                    plan.unchanged += 1
+            risk = PostRisk(list(r.types), r.item.level, r.item.check_period, r.item.causes, list(r.item.measures),
+                            r.item.check_content, r.item.responsible)
+            # the stored risk with the same types, else one with the same primary type
+            old = (next((o for o in free if list(o["accident_types"]) == risk.accident_types), None)
+                   or next((o for o in free if o["accident_type"] == risk.accident_type), None))
+            if old is None:
+                types_zh = format_accident_types(risk.accident_types, vocab)
+                plan.inserts.append((p.area_id, risk, {
+                    "name": f"{p.name}-{types_zh}", "hazard_factors": risk.causes or types_zh, "profile": profile}))
+                continue
+            free.remove(old)
+            changes = _risk_changes(old, risk)
+            if changes is None:
+                inh = Level(old["inherent"])
+                errors.add(f"风险等级 {risk.level.name_zh} 高于该风险已评价的固有风险等级 {inh.name_zh} "
+                           f"({old['method']} 评价, 风险 id {old['id']}): 请先重新评价 (level above the "
+                           "assessed inherent level; re-assess the risk first)",
+                           sheet=sheet.name, row=r.row, column="风险等级", col_index=level_col)
+                continue
+            old_m = measures.get(old["id"], [])
+            m_changed = old_m != risk.measures
+            if changes or m_changed:
+                plan.updates.append((old["id"], changes, old_m if m_changed else None, risk.measures))
+            else:
+                plan.unchanged += 1
         plan.deletes.extend((o["id"], measures.get(o["id"], [])) for o in free)
     return plan
 
@@ -282,6 +307,8 @@ def _risk_changes(old: dict, new: PostRisk) -> dict[str, Any] | None:
             changes[k] = getattr(new, k)
     if old["check_period"] != new.check_period:
         changes["check_period"] = new.check_period
+    if list(old["accident_types"]) != new.accident_types:
+        changes["accident_types"] = new.accident_types
     return changes
 
 

@@ -26,7 +26,7 @@ class SignificantRisk:
     location: str  # 位置: area names from the workshop down, e.g. 冲压车间/冲床工位
     name: str  # 风险点
     accident_type: int
-    accident_type_zh: str
+    accident_type_zh: str  # every type of the risk, joined with 、
     level: Level
     control_tier: str
     responsible_unit: str | None
@@ -50,12 +50,14 @@ WITH RECURSIVE chain (area_id, anc_id, kind, name, code, depth) AS (
     FROM chain GROUP BY area_id
 )
 SELECT r.id, a.id, a.code, a.name, a.kind::text, pl.workshop_code, pl.workshop_name, pl.location, r.name,
-       r.accident_type, at.name_zh, r.{basis}_level::text, r.control_tier::text, r.responsible_unit,
+       r.accident_type,
+       (SELECT string_agg(t.name_zh, '、' ORDER BY u.o)
+        FROM unnest(r.accident_types) WITH ORDINALITY AS u (c, o) JOIN accident_type t ON t.code = u.c),
+       r.{basis}_level::text, r.control_tier::text, r.responsible_unit,
        r.responsible, ST_X(ST_PointOnSurface(a.geom)), ST_Y(ST_PointOnSurface(a.geom))
 FROM risk r
 JOIN area a ON a.id = r.area_id
 JOIN place pl ON pl.area_id = a.id
-JOIN accident_type at ON at.code = r.accident_type
 WHERE a.enterprise_id = %(e)s AND r.{basis}_level >= 'significant'
 """
 

@@ -16,7 +16,7 @@ from layers.risk_lists.cells import Measure, cell_text, natural_key
 
 @dataclass
 class PostRisk:
-    accident_type: int
+    accident_types: list[int]  # GB 6441 codes, the primary (risk.accident_type) first
     level: Level  # residual (现有)
     check_period: str
     causes: str | None = None
@@ -24,6 +24,11 @@ class PostRisk:
     check_content: str | None = None
     responsible: str | None = None
     id: int | None = None
+
+    @property
+    def accident_type(self) -> int:
+        """The primary type (``risk.accident_type``)."""
+        return self.accident_types[0]
 
 
 @dataclass
@@ -114,16 +119,16 @@ def read_lists(conn: psycopg2.extensions.connection, enterprise_id: int) -> Risk
         posts = read_posts(cur, enterprise_id)
         by_area = {p.area_id: p for p in posts}
         cur.execute(
-            """SELECT r.id, r.area_id, r.accident_type, r.residual_level::text, r.check_period::text, r.causes,
+            """SELECT r.id, r.area_id, r.accident_types, r.residual_level::text, r.check_period::text, r.causes,
                       r.check_content, r.responsible
                FROM risk r WHERE r.area_id = ANY (%s) ORDER BY r.id""",
             (list(by_area),),
         )
         rows = cur.fetchall()
         measures = read_measures(cur, "control_measure", "risk_id", [r[0] for r in rows])
-        for rid, area_id, atype, level, period, causes, content, responsible in rows:
+        for rid, area_id, atypes, level, period, causes, content, responsible in rows:
             by_area[area_id].risks.append(PostRisk(
-                atype, Level(level), period, cell_text(causes), measures.get(rid, []), cell_text(content),
+                list(atypes), Level(level), period, cell_text(causes), measures.get(rid, []), cell_text(content),
                 cell_text(responsible), rid))
 
         cur.execute("SELECT id, name FROM management_post WHERE enterprise_id = %s ORDER BY position, id",

@@ -10,7 +10,7 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from layers.levels import DESCENDING, Level
-from layers.risk_lists.cells import Vocab, cell_text, format_measures, load_vocab
+from layers.risk_lists.cells import Vocab, cell_text, format_accident_types, format_measures, load_vocab
 from layers.risk_lists.columns import MANAGEMENT, OPERATING, SIGNIFICANT, ListSpec
 from layers.risk_lists.significant import SignificantRisk, significant_risks
 from layers.risk_lists.store import ManagementItem, PostRisk, RiskLists, read_enterprise, read_lists
@@ -51,7 +51,7 @@ def operating_table(lists: RiskLists, vocab: Vocab) -> Table:
                 rows.append(head + [None] * 7)
                 levels.append(None)
             else:
-                rows.append(head + [vocab.accident_types[r.accident_type], cell_text(r.causes), r.level.name_zh,
+                rows.append(head + [format_accident_types(r.accident_types, vocab), cell_text(r.causes), r.level.name_zh,
                                     format_measures(r.measures, vocab), cell_text(r.check_content),
                                     cell_text(r.responsible), vocab.check_periods[r.check_period]])
                 levels.append(r.level)

@@ -16,11 +16,12 @@ from layers.risk_lists.cells import (
     WHITESPACE,
     Measure,
     Vocab,
+    accepted_accident_types,
     cell_text,
-    parse_accident_types,
     parse_headcount,
     parse_measures,
     parse_period,
+    read_accident_types,
 )
 from layers.risk_lists.columns import LISTS, OPERATING, SIGNIFICANT, ListSpec
 from layers.risk_lists.store import ManagementItem, OperatingPost, PostRisk
@@ -202,7 +203,8 @@ class Row:
     equipment: str | None = None
     activities: str | None = None
     types: list[int] = field(default_factory=list)
-    item: Any = None  # PostRisk template (accident_type filled per type) or ManagementItem; None: no risk
+    mapped: dict[str, tuple[int, ...]] = field(default_factory=dict)  # 事故类型 words read through an alias
+    item: Any = None  # PostRisk or ManagementItem; None: no risk
 
 
 def parse_rows(sheet: Sheet, vocab: Vocab, errors: Errors) -> list[Row]:
@@ -256,15 +258,16 @@ def parse_rows(sheet: Sheet, vocab: Vocab, errors: Errors) -> list[Row]:
             if operating:
                 types_text = cell_text(v["可能导致的事故类型"])
                 if types_text is None:
-                    err("可能导致的事故类型", "事故类型为空 (missing accident type)")
+                    err("可能导致的事故类型", f"事故类型为空 (missing accident type); {accepted_accident_types(vocab)}")
                 else:
                     try:
-                        r.types = parse_accident_types(types_text, vocab)
+                        read = read_accident_types(types_text, vocab)
+                        r.types, r.mapped = read.codes, read.mapped
                     except ValueError as exc:
                         err("可能导致的事故类型", str(exc))
                 if len(errors.items) == n_err:
                     level, period = _graded(level, period)
-                    r.item = PostRisk(0, level, period, cell_text(v["可能导致事故的原因"]), measures,
+                    r.item = PostRisk(list(r.types), level, period, cell_text(v["可能导致事故的原因"]), measures,
                                       cell_text(v["排查内容"]), cell_text(v["责任人"]))
             elif len(errors.items) == n_err:
                 level, period = _graded(level, period)

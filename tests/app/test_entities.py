@@ -302,6 +302,43 @@ def test_add_a_risk_to_an_area_graded_with_the_enterprise_profile(owner, worksho
         assert owner.delete(f"/api/risks/{rid}", headers={"If-Match": tag}).status_code == 204
 
 
+def test_add_a_risk_with_an_alias_keeps_every_type_and_says_how_it_read_it(owner, workshop, demo_url):
+    risk = {"properties": {"name": "REST 别名: 调漆间", "hazard_factors": "稀释剂挥发", "accident_type": "火灾爆炸、中毒"},
+            "assessment": {"method": "LEC", "inputs": {"L": 3, "E": 6, "C": 7}, "residual_level": "low"}}
+    r = owner.post(f"/api/areas/{workshop}/risks", json=risk)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    try:
+        p = r.json()["properties"]
+        assert (p["accident_type"], p["accident_types"], p["accident_types_zh"]) == (8, [8, 18, 19], "火灾、其它爆炸、中毒和窒息")
+        assert "火灾爆炸 → 火灾、其它爆炸" in " ".join(r.json()["notes"]) and "中毒 → 中毒和窒息" in " ".join(r.json()["notes"])
+        assert _sql(demo_url, "SELECT accident_type, accident_types FROM risk WHERE id = %s", (rid,)) == [(8, [8, 18, 19])]
+        assert owner.get(f"/api/risks/{rid}").json()["accident_types"] == [8, 18, 19]
+    finally:
+        tag = owner.get(f"/api/risks/{rid}").headers["ETag"]
+        assert owner.delete(f"/api/risks/{rid}", headers={"If-Match": tag}).status_code == 204
+    # a list of types is accepted too
+    r = owner.post(f"/api/areas/{workshop}/risks",
+                   json={**risk, "properties": {**risk["properties"], "accident_type": None, "accident_types": ["高空坠落", 5]}})
+    assert r.status_code == 201, r.text
+    try:
+        assert r.json()["properties"]["accident_types"] == [9, 5]
+    finally:
+        tag = owner.get(f"/api/risks/{r.json()['id']}").headers["ETag"]
+        assert owner.delete(f"/api/risks/{r.json()['id']}", headers={"If-Match": tag}).status_code == 204
+
+
+def test_unknown_accident_type_over_rest_lists_the_accepted_values(owner, workshop, demo_url):
+    risk = {"properties": {"name": "REST 别名: 未知", "hazard_factors": "雷雨", "accident_type": "雷击"},
+            "assessment": {"method": "LEC", "inputs": {"L": 3, "E": 6, "C": 7}, "residual_level": "low"}}
+    r = owner.post(f"/api/areas/{workshop}/risks", json=risk)
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert "雷击" in detail and "物体打击" in detail and "中毒和窒息" in detail and "火灾爆炸(火灾+其它爆炸)" in detail
+    assert r.json()["errors"][0]["field"] == "accident_type"
+    assert _sql(demo_url, "SELECT count(*) FROM risk WHERE name LIKE 'REST 别名%%'") == [(0,)]
+
+
 def _square(x: float, y: float, w: float, h: float) -> dict:
     return {"type": "Polygon", "coordinates": [[[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]]}
 

@@ -65,3 +65,66 @@ def test_profiles_listed(client):
     names = {p["name"] for p in client.get("/api/profiles").json()}
     assert {"default", "ls-strict"} <= names
     assert client.put("/api/profiles/Bad Name!", json={}).status_code in (404, 422)
+
+
+def _profile_version(demo_url: str, name: str) -> int | None:
+    import psycopg2
+
+    conn = psycopg2.connect(demo_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT version FROM assessment_profile WHERE name = %s", (name,))
+            row = cur.fetchone()
+            return row[0] if row else None
+    finally:
+        conn.close()
+
+
+def test_profile_put_of_an_unknown_key_is_refused_naming_its_path(client, demo_url):
+    before = _profile_version(demo_url, "default")
+    r = client.put("/api/profiles/default", json={"bogus": 1})
+    assert r.status_code == 422, r.text
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert {"bogus", "LEC", "LS", "MES"} <= fields  # the unknown key, and every method it lacks
+    assert "bogus: 未知的键" in r.json()["detail"]
+    assert _profile_version(demo_url, "default") == before  # nothing stored
+
+
+def test_profile_get_put_round_trip_bumps_the_version(client, demo_url):
+    """What GET returns is what PUT takes: read, edit, save."""
+    import psycopg2
+
+    default = client.get("/api/profiles/default").json()
+    created = client.put("/api/profiles/i19-roundtrip", json=default["definition"])  # a bare definition still works
+    assert created.status_code == 200, created.text
+    try:
+        got = client.get("/api/profiles/i19-roundtrip").json()
+        assert set(got) == {"name", "version", "title_zh", "definition"}
+        got["definition"]["LS"]["thresholds"]["major"] = 16
+        saved = client.put("/api/profiles/i19-roundtrip", json=got)
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["version"] == got["version"] + 1 and "regraded" in saved.json()
+        again = client.get("/api/profiles/i19-roundtrip").json()
+        assert again["version"] == got["version"] + 1 and again["definition"]["LS"]["thresholds"]["major"] == 16
+        # saving the old read again is refused: someone (we) changed it since
+        stale = client.put("/api/profiles/i19-roundtrip", json=got)
+        assert stale.status_code == 412 and "版本" in stale.json()["detail"]
+        wrong = client.put("/api/profiles/i19-roundtrip", json={**again, "name": "other"})
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "name"
+    finally:
+        conn = psycopg2.connect(demo_url)
+        with conn, conn.cursor() as cur:
+            cur.execute("DELETE FROM assessment_profile WHERE name = 'i19-roundtrip'")
+        conn.close()
+
+
+def test_profile_with_unordered_thresholds_is_refused(client, demo_url):
+    got = client.get("/api/profiles/default").json()
+    got["definition"]["MES"]["thresholds"] = {"major": 50, "significant": 90, "general": 180}
+    got["definition"]["LEC"]["thresholds"]["general"] = "seventy"
+    r = client.put("/api/profiles/default", json=got)
+    assert r.status_code == 422, r.text
+    errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert "major > significant > general" in errors["MES.thresholds"]
+    assert errors["LEC.thresholds.general"].startswith("应为数字")
+    assert _profile_version(demo_url, "default") == got["version"]

@@ -165,8 +165,9 @@ def test_switching_an_enterprise_to_another_profile(scene_conn):
 def test_profile_with_inverted_thresholds_is_refused(scene_conn, default):
     bad = dict(default.definition)
     bad["LEC"] = {**bad["LEC"], "thresholds": {"major": 70, "significant": 160, "general": 320}}
-    with pytest.raises(AssessmentError, match="阈值"):
+    with pytest.raises(AssessmentError, match=r"LEC.thresholds: 应满足 major > significant > general") as e:
         save_profile(scene_conn, "default", bad)
+    assert e.value.errors == [{"field": "LEC.thresholds", "message": e.value.errors[0]["message"]}]
 
 
 _LEC_T = {"major": 320, "significant": 160, "general": 70}
@@ -175,13 +176,16 @@ _LEC_T = {"major": 320, "significant": 160, "general": 70}
 @pytest.mark.parametrize("lec,message", [
     # found by tests/app/test_schemathesis.py and probes of PUT /api/profiles/{name}: each was a
     # TypeError/ValueError/AttributeError (HTTP 500) before the profile's shape was checked
-    ([], r"LEC 应为对象"),
-    ({"thresholds": [1]}, r"LEC.thresholds 应为对象"),
-    ({"thresholds": {**_LEC_T, "major": "x"}}, r"major 取值 'x' 不是数值"),
-    ({"thresholds": {**_LEC_T, "major": None}}, r"major 缺失或不是数值"),
-    ({"thresholds": _LEC_T, "scales": []}, r"LEC.scales 应为对象"),
-    ({"thresholds": _LEC_T, "scales": {"L": [1], "E": {"1": "a"}, "C": {"1": "a"}}}, r"L 分值表应为"),
-    ({"thresholds": _LEC_T, "scales": {"L": {"x": "a"}, "E": {"1": "a"}, "C": {"1": "a"}}}, r"分值应为数值"),
+    ([], r"LEC: 应为对象"),
+    ({"thresholds": [1]}, r"LEC.thresholds: 应为对象"),
+    ({"thresholds": {**_LEC_T, "major": "x"}}, r"LEC.thresholds.major: 应为数字, 实为 'x'"),
+    ({"thresholds": {**_LEC_T, "major": None}}, r"LEC.thresholds.major: 应为数字, 实为 None"),
+    ({"thresholds": _LEC_T, "scales": []}, r"LEC.scales: 应为对象"),
+    ({"thresholds": _LEC_T, "scales": {"L": [1], "E": {"1": "a"}, "C": {"1": "a"}}}, r"LEC.scales.L: 应为非空对象"),
+    ({"thresholds": _LEC_T, "scales": {"L": {"x": "a"}, "E": {"1": "a"}, "C": {"1": "a"}}}, r"LEC.scales.L.x: 分值应为正数"),
+    ({"thresholds": _LEC_T, "scales": {"L": {"1": "a"}, "E": {"1": "a"}}}, r"LEC.scales.C: 缺少分值表"),
+    ({"thresholds": _LEC_T, "scales": {"L": {"1": "a"}, "E": {"1": "a"}, "C": {"1": "a"}, "Q": {}}},
+     r"LEC.scales.Q: 未知的键"),
 ])
 def test_profile_of_the_wrong_shape_is_refused_naming_the_part(scene_conn, default, lec, message):
     bad = {**default.definition, "LEC": lec}
@@ -191,11 +195,15 @@ def test_profile_of_the_wrong_shape_is_refused_naming_the_part(scene_conn, defau
 
 @pytest.mark.parametrize("direct,message", [
     # saved unchecked before: every later 直接判定 with the profile then raised AttributeError/KeyError (500)
-    (5, r"direct 应为"),
-    ({"rules": {"level": "major"}}, r"direct 应为"),
-    ({"rules": [{"level": "catastrophic", "any": []}]}, r"rules\[0\] 应含 level"),
-    ({"rules": [{"level": "major", "any": [5]}]}, r"rules\[0\].any\[0\] 无法解释"),
-    ({"rules": [{"level": "major", "any": [{"input": "law_violation", "gte": "many"}]}]}, r"gte 取值 'many' 不是数值"),
+    (5, r"direct: 应为对象"),
+    ({"rules": {"level": "major"}}, r"direct.rules: 应为列表"),
+    ({"rules": [{"level": "catastrophic", "any": [{"input": "law_violation", "is": True}]}]},
+     r"direct.rules\[0\].level: 应为 major/significant/general/low"),
+    ({"rules": [{"level": "major", "any": [5]}]}, r"direct.rules\[0\].any\[0\]: 应为对象"),
+    ({"rules": [{"level": "major", "any": [{"input": "law_violation", "gte": "many"}]}]},
+     r"direct.rules\[0\].any\[0\].gte: 应为数字, 实为 'many'"),
+    ({"rules": [{"level": "major", "any": [{"input": "ufo_sighted", "is": True}]}]},
+     r"direct.rules\[0\].any\[0\].input: 未知的输入项 'ufo_sighted'"),
 ])
 def test_profile_with_unreadable_direct_rules_is_refused(scene_conn, default, direct, message):
     with pytest.raises(AssessmentError, match=message):

@@ -25,6 +25,7 @@ from layers.risk_lists import (
     parse_accident_types,
     parse_measures,
     parse_period,
+    read_accident_types,
     read_lists,
     risk_list_tables,
     significant_risks,
@@ -332,7 +333,7 @@ def test_import_of_an_edited_workbook(scene_conn, ls):
         ws.cell(r, col(OPERATING, "管控措施")).value = punch_measures_text
         ws.cell(r, col(OPERATING, "排查周期")).value = "每天一次"
         delete_rows(ws, r + 1)  # 工件飞出 (物体打击) leaves the list
-        # a new row for 装配岗位 with two accident types in one cell → two risks
+        # a new row for 装配岗位 with two accident types in one cell → one risk keeping both
         p = row_of(ws, "装配岗位")
         ws.cell(p, col(OPERATING, "可能导致的事故类型")).value = "触电、其他伤害"
         ws.cell(p, col(OPERATING, "可能导致事故的原因")).value = "电动工具漏电"
@@ -346,8 +347,9 @@ def test_import_of_an_edited_workbook(scene_conn, ls):
 
     edited = edit(first, change)
     result = import_workbook(scene_conn, ls.enterprise, edited, actor="tester")
-    assert result.operating == {"posts": 4, "inserted": 2, "updated": 1, "deleted": 1, "unchanged": 2,
+    assert result.operating == {"posts": 4, "inserted": 1, "updated": 1, "deleted": 1, "unchanged": 2,
                                 "post_attributes_updated": 1}
+    assert any("其他伤害 → 其它伤害" in n for n in result.notes)
     assert result.management == {"posts": 2, "posts_inserted": 1, "posts_deleted": 1, "inserted": 1,
                                   "updated": 0, "deleted": 0, "unchanged": 2}
     lists = read_lists(scene_conn, ls.enterprise)
@@ -363,13 +365,13 @@ def test_import_of_an_edited_workbook(scene_conn, ls):
         assert cur.fetchone() == ("significant", "significant", "workshop", "LEC", {"L": 3, "E": 6, "C": 15}, "冲床冲压")
         cur.execute("SELECT count(*) FROM risk WHERE id = %s", (ls.risks["punch_hit"],))
         assert cur.fetchone()[0] == 0
-        cur.execute("SELECT r.accident_type, r.method::text, r.inherent_level::text, r.residual_level::text, "
+        cur.execute("SELECT r.accident_types, r.method::text, r.inherent_level::text, r.residual_level::text, "
                     "r.control_tier::text, r.basis IS NOT NULL, r.responsible, r.name FROM risk r "
                     "WHERE r.area_id = %s ORDER BY r.id", (ls.areas["W2-U1"],))
         new = cur.fetchall()
-        assert [n[0] for n in new] == [5, 20]  # 触电, 其它伤害 (GB 6441 codes)
+        assert [n[0] for n in new] == [[5, 20]]  # 触电, 其它伤害 (GB 6441 codes)
         assert all(n[1:6] == ("direct", "significant", "significant", "workshop", True) for n in new)
-        assert new[0][6] == "1001" and new[0][7] == "装配岗位-触电"
+        assert new[0][6] == "1001" and new[0][7] == "装配岗位-触电、其它伤害"
         # every change audited under the actor
         cur.execute("SELECT DISTINCT table_name FROM audit_log WHERE actor = 'tester'")
         assert {r[0] for r in cur.fetchall()} >= {"risk", "area", "control_measure", "management_post",
@@ -382,8 +384,44 @@ def test_import_of_an_edited_workbook(scene_conn, ls):
     # the edited list, exported and imported again, is stable
     second = export(scene_conn, ls.enterprise)
     again = import_workbook(scene_conn, ls.enterprise, second)
-    assert again.operating["unchanged"] == 5 and again.operating["inserted"] == again.operating["updated"] == 0
+    assert again.operating["unchanged"] == 4 and again.operating["inserted"] == again.operating["updated"] == 0
     assert values(export(scene_conn, ls.enterprise)) == values(second)
+
+
+def test_alias_keeps_every_type_reports_the_mapping_and_exports_them_all(scene_conn, ls):
+    """火灾爆炸, the usual wording of a risk list, is 火灾 and 其它爆炸: one risk keeping both types, the
+    import says how it read the word, and the export writes both."""
+    def change(wb):
+        ws = wb[OP]
+        p = row_of(ws, "装配岗位")
+        for header, v in (("可能导致的事故类型", "火灾爆炸"), ("风险等级", "一般"), ("排查周期", "每周"),
+                          ("可能导致事故的原因", "稀释剂挥发遇明火")):
+            ws.cell(p, col(OPERATING, header)).value = v
+
+    result = import_workbook(scene_conn, ls.enterprise, edit(export(scene_conn, ls.enterprise), change))
+    assert result.operating["inserted"] == 1
+    assert any("火灾爆炸 → 火灾、其它爆炸" in n for n in result.notes), result.notes
+    with scene_conn.cursor() as cur:
+        cur.execute("SELECT accident_type, accident_types FROM risk WHERE area_id = %s", (ls.areas["W2-U1"],))
+        assert cur.fetchall() == [(8, [8, 18])]  # 火灾 the primary, 其它爆炸 kept
+    ws_rows = values(export(scene_conn, ls.enterprise))[OP]
+    row = next(r for r in ws_rows if r[0] == "装配岗位")
+    assert row[OPERATING.index("可能导致的事故类型")] == "火灾、其它爆炸"
+    # the export imported again is the same risk, unchanged
+    again = import_workbook(scene_conn, ls.enterprise, export(scene_conn, ls.enterprise))
+    assert again.operating["inserted"] == again.operating["updated"] == 0 and not again.notes
+
+
+def test_unknown_accident_type_refusal_lists_names_and_aliases(scene_conn, ls):
+    def change(wb):
+        ws = wb[OP]
+        ws.cell(row_of(ws, "冲床工位"), col(OPERATING, "可能导致的事故类型")).value = "雷击"
+
+    with pytest.raises(InvalidInput) as e:
+        import_workbook(scene_conn, ls.enterprise, edit(export(scene_conn, ls.enterprise), change))
+    message = e.value.errors[0]["message"]
+    assert "雷击" in message and "高处坠落" in message and "其它伤害" in message  # the GB 6441 names
+    assert "火灾爆炸(火灾+其它爆炸)" in message and "高空坠落(高处坠落)" in message  # and the aliases
 
 
 def test_merged_cells_are_filled_down(scene_conn, ls):
@@ -678,6 +716,12 @@ def test_cell_vocabularies(scene_conn):
     assert parse_accident_types("其他爆炸；中毒", v) == [18, 19]
     with pytest.raises(ValueError, match="未知的事故类型 '雷击'"):
         parse_accident_types("触电/雷击", v)
+    assert parse_accident_types("火灾爆炸", v) == [8, 18]
+    assert parse_accident_types("高空坠落、电击/触电、烫伤", v) == [9, 5, 7]
+    assert parse_accident_types("车辆伤害（厂内）；坍塌事故；机械伤", v) == [2, 10, 3]
+    assert parse_accident_types("火灾、爆炸、中毒、窒息", v) == [8, 18, 19]
+    assert read_accident_types("火灾爆炸、机械伤害", v).notes(v) == ["火灾爆炸 → 火灾、其它爆炸"]
+    assert not set(v.accident_aliases) & set(v.accident_types.values())  # an alias never hides a name
     assert [(m.kind, m.description) for m in parse_measures("消除：停用氯气\n替代: 水性漆\n控制: 联锁\n\n①设置警示标志\n"
                                                             "应急处置: 配备洗眼器\n1.5米以上设护栏", v)] == [
         ("elimination", "停用氯气"), ("substitution", "水性漆"), ("engineering", "联锁"),
