@@ -57,6 +57,7 @@ def _refresh_once(pool: Pool) -> None:
 ROUTE_MODULES: list[str] = [
     "app.routes.enterprises",
     "app.routes.system",
+    "app.routes.docs",
     "app.routes.auth",
     "app.routes.levels",
     "app.routes.regions",
@@ -97,6 +98,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(reject_nul)],
+        docs_url=None, redoc_url=None,          # app/routes/docs.py serves them with local viewers
     )
 
     # Pages, GeoJSON and JSON compress 5–10×: a province's city page is ~740 KB of HTML, its towns'
@@ -104,7 +106,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     # as are formats that are compressed already.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6, exclude_content_types=GZIP_EXCLUDED)
     # outermost: every answer carries the security headers, errors and compressed ones included
-    app.add_middleware(SecurityHeaders, docs_paths=tuple(p for p in (app.docs_url, app.redoc_url) if p))
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     settings = web_settings()
     app.state.anonymous_limit = TokenBucket(settings.anonymous_burst, settings.anonymous_per_minute)

@@ -12,8 +12,7 @@
 - ``X-Content-Type-Options: nosniff``: an uploaded file or an API answer is never run as script or style.
 - ``Referrer-Policy: same-origin``: ids in a page's address do not leak to other sites.
 
-The interactive API documentation (``/docs``, ``/redoc``) is FastAPI's, which loads its viewer from a
-CDN: its pages get the same headers with that CDN allowed.
+The API documentation (``/docs``, ``/redoc``) gets the same policy: its viewers are served by the app.
 """
 
 from __future__ import annotations
@@ -23,20 +22,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maps.settings import map_settings
 
-#: The CDN hosts FastAPI's documentation pages load their viewer (Swagger UI, ReDoc) and its fonts from.
-DOCS_HOSTS = "https://cdn.jsdelivr.net https://fonts.googleapis.com https://fonts.gstatic.com https://fastapi.tiangolo.com"
 
-
-def content_security_policy(*, tile_origins: tuple[str, ...] = (), docs: bool = False) -> str:
-    """The policy of a page (``docs``: of the API documentation pages)."""
-    extra = f" {DOCS_HOSTS}" if docs else ""
+def content_security_policy(*, tile_origins: tuple[str, ...] = ()) -> str:
+    """The policy of every answer; images may also come from the base map's tile hosts."""
     tiles = "".join(f" {o}" for o in tile_origins)
     return "; ".join((
         "default-src 'self'",
-        f"script-src 'self' 'unsafe-inline'{extra}",
-        f"style-src 'self' 'unsafe-inline'{extra}",
-        f"img-src 'self' data: blob:{tiles}{extra}",
-        f"font-src 'self' data:{extra}",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src 'self' data: blob:{tiles}",
+        "font-src 'self' data:",
         "connect-src 'self'",
         "worker-src 'self' blob:",
         "object-src 'none'",
@@ -49,22 +44,17 @@ def content_security_policy(*, tile_origins: tuple[str, ...] = (), docs: bool = 
 class SecurityHeaders:
     """ASGI middleware adding the headers above to every HTTP answer (a route that sets one keeps its own)."""
 
-    def __init__(self, app: ASGIApp, *, docs_paths: tuple[str, ...] = ("/docs", "/redoc")) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_paths = docs_paths
         tiles = map_settings().tile_origins()
-        common = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
-        self.headers = {"Content-Security-Policy": content_security_policy(tile_origins=tiles), **common}
-        self.docs_headers = {"Content-Security-Policy": content_security_policy(tile_origins=tiles, docs=True),
-                             **common}
+        self.headers = {"Content-Security-Policy": content_security_policy(tile_origins=tiles),
+                        "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = scope.get("path", "")
-        chosen = self.docs_headers if any(path == p or path.startswith(p + "/") for p in self.docs_paths) \
-            else self.headers
+        chosen = self.headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

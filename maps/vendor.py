@@ -1,4 +1,5 @@
-"""Front-end assets of the interactive maps, installed at set-up and served by the app (no CDN at run time).
+"""Front-end assets of the interactive maps and of the API documentation, installed at set-up and served by
+the app (no CDN at run time).
 
 Leaflet, Leaflet.VectorGrid, leaflet.heat and everything folium's page template references are fetched
 once from the npm registry with the ordinary client (``npm pack NAME@VERSION``; Debian's ``npm``),
@@ -67,6 +68,13 @@ PACKAGES: tuple[Package, ...] = (
     Package("leaflet.awesome-markers", "2.0.5",
             "sha512-Ne/xDjkGyaujwNVVkv2tyXQUV0ZW7gZ0Mo0FuQY4jp2qWrvXi0hwDBvmZyF/8YOvybyMabTMM/mFWCTd1jZIQA==",
             (("package/dist/", "awesome-markers/"),)),
+    # the API documentation's viewers (/docs, /redoc), served here like the maps' scripts
+    Package("swagger-ui-dist", "5.17.14",
+            "sha512-CVbSfaLpstV65OnSjbXfVd6Sta3q3F7Cj/yYuvHMp1P90LztOLs6PfUnKEVAeiIVQt9u2SaPwv0LiH/OyMjHRw==",
+            (("package/swagger-ui-bundle.js", "swagger-ui/"), ("package/swagger-ui.css", "swagger-ui/"))),
+    Package("redoc", "2.1.5",
+            "sha512-POSbVg+7WLf+/5/c6GWLxL7+9t2D+1WlZdLN0a6qaCQc+ih3XYzteRBkXEN5kjrYrRNjdspfxTZkDLN5WV3Tzg==",
+            (("package/bundles/redoc.standalone.js", "redoc/"),)),
 )
 
 #: Local files (under vendor/) for the names folium gives its default scripts and stylesheets.
@@ -94,6 +102,9 @@ PLUGINS: dict[str, str] = {
 }
 VECTORGRID_JS = PLUGINS["Leaflet.VectorGrid.bundled.js"]
 HEAT_JS = PLUGINS["leaflet-heat.js"]
+#: The API documentation's viewers, under vendor/.
+SWAGGER_JS, SWAGGER_CSS = "swagger-ui/swagger-ui-bundle.js", "swagger-ui/swagger-ui.css"
+REDOC_JS = "redoc/redoc.standalone.js"
 
 
 class AssetsMissing(RuntimeError):
