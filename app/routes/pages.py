@@ -172,16 +172,19 @@ def dashboard(conn: Conn, user: CurrentUser):
 @router.get("/maps/city", response_class=HTMLResponse)
 def city_page(
     conn: Conn,
-    within: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看此区域之内 (辖区)")] = None,
+    within: Annotated[str | None, Query(max_length=10, pattern=r"^([1-9][0-9]{0,8})?$",
+                                        description="只看此区域之内 (辖区); 空: 全部")] = None,
     industry: Annotated[str | None, Query(max_length=200)] = None,
     level: Annotated[list[str] | None, Query(max_length=100)] = None,
 ):
     """城市安全风险四色分布图: enterprises as vector tiles, district/town/grid colours (fetched by the page),
-    heat map, 重大危险源, open 重大隐患, filters. ``level`` may repeat or be comma-separated."""
+    heat map, 重大危险源, open 重大隐患, filters. ``level`` may repeat or be comma-separated; the filter
+    form sends ``within=`` (empty) for 全部 (辖区)."""
     from layers.city import city_layers
     from maps.city_map import render_city_page
 
-    layers = city_layers(conn, within=within, industry=industry, level=",".join(level or []) or None)
+    region = int(within) if within else None
+    layers = city_layers(conn, within=region, industry=industry or None, level=",".join(level or []) or None)
     return HTMLResponse(render_city_page(layers), headers={"Cache-Control": "private, no-cache"})
 
 

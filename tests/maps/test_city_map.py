@@ -141,7 +141,10 @@ def test_legend_counts_and_palette_come_from_the_database(client, conn):
 
 
 @pytest.mark.parametrize(("params", "status"), [
-    ({"within": 999999}, 404), ({"level": "purple"}, 422), ({"industry": "mining"}, 422), ({"within": 0}, 422)])
+    ({"within": 999999}, 404), ({"level": "purple"}, 422), ({"industry": "mining"}, 422), ({"within": 0}, 422),
+    ({"within": "x"}, 422),
+    # the page's own filter form with 全部 (辖区) chosen and nothing else: the whole jurisdiction
+    ({"within": "", "industry": "", "level": ""}, 200), ({"within": ""}, 200)])
 def test_page_filters_are_checked(client, params, status):
     assert client.get("/maps/city", params=params).status_code == status
 
