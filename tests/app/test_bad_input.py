@@ -15,19 +15,14 @@ import pytest
 
 from tests import import_files as F
 from tests.auth import api_client
+from tests.corpus import CJK, row_counts
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 TABLES = ("enterprise", "area", "risk", "hidden_hazard", "hidden_hazard_photo", "emergency_resource",
           "protection_target", "management_post", "audit_log")
 
 
 def _counts(url: str) -> dict[str, int]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            return {t: (cur.execute(f"SELECT count(*) FROM {t}"), cur.fetchone()[0])[1] for t in TABLES}
-    finally:
-        conn.close()
+    return row_counts(url, TABLES)
 
 
 @pytest.fixture(scope="module")

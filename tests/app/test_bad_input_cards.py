@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from tests.auth import api_client
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
+from tests.corpus import CJK
 
 
 def _state(url: str) -> tuple:

@@ -12,20 +12,15 @@ import psycopg2
 import pytest
 
 from tests.auth import api_client
+from tests.corpus import CJK, row_counts
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 TABLES = ("scenario", "threat_zone", "audit_log")
 #: The examiner's city-wide scenario: the old schema's maximum fuel mass, thresholds 0.5–0.7 kPa.
 CITY_WIDE = {"fuel_mass_kg": 1e8, "red_threshold": 0.7, "orange_threshold": 0.6, "yellow_threshold": 0.5}
 
 
 def _counts(url: str) -> dict[str, int]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            return {t: (cur.execute(f"SELECT count(*) FROM {t}"), cur.fetchone()[0])[1] for t in TABLES}
-    finally:
-        conn.close()
+    return row_counts(url, TABLES)
 
 
 @pytest.fixture(scope="module")

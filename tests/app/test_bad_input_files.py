@@ -20,8 +20,9 @@ import psycopg2
 import pytest
 
 from tests import import_files as F
-from tests.app.test_bad_input import CJK, _counts
+from tests.app.test_bad_input import _counts
 from tests.auth import api_client
+from tests.corpus import CJK
 
 FORMULA = "=cmd|' /C calc'!A0"
 

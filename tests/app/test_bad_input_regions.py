@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from layers.boundaries import boundary
 from tests import import_files as F
 from tests.conftest import drop_database, migrated_database
+from tests.corpus import CJK
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 CITY, DISTRICT = "321100", "321102"      # 镇江市, 京口区
 TABLES = ("region", "enterprise", "audit_log")
 

@@ -15,16 +15,16 @@ import pytest
 
 from layers.risk_lists import OPERATING
 from tests.auth import api_client
+from tests.corpus import CJK, row_counts
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 TABLES = ("risk", "control_measure", "area", "management_post", "audit_log")
 
 
 def _counts(url: str) -> dict[str, object]:
+    out: dict[str, object] = dict(row_counts(url, TABLES))
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
-            out: dict[str, object] = {t: (cur.execute(f"SELECT count(*) FROM {t}"), cur.fetchone()[0])[1] for t in TABLES}
             cur.execute("SELECT name, version, definition FROM assessment_profile ORDER BY name")
             out["assessment_profile"] = cur.fetchall()
             return out
