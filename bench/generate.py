@@ -580,6 +580,8 @@ def _finish(conn: Conn, indexes, say: Progress) -> None:
         cur.execute("TRUNCATE area_state, enterprise_state")
         cur.execute("INSERT INTO area_state (area_id) SELECT id FROM area")
         cur.execute("INSERT INTO enterprise_state (enterprise_id) SELECT id FROM enterprise")
+        # the areas were loaded with triggers off: every area's card token, as the trigger would give it
+        cur.execute("INSERT INTO card_token (area_id) SELECT id FROM area ON CONFLICT (area_id) DO NOTHING")
         cur.execute("ANALYZE")
         say("计算风险等级 (levels)")
         cur.execute("SELECT ra_refresh_all_levels()")

@@ -138,7 +138,8 @@ def test_every_answer_carries_the_security_headers(app, path):
 def test_pages_run_their_scripts_under_the_policy(demo_url):
     """The console, the city map (folium's inline scripts), a plant page and a card page: each is
     served with the policy, draws what its scripts draw, and the browser reports no violation."""
-    post = _scalar(demo_url, "SELECT min(id) FROM area WHERE kind = 'post' AND enterprise_id = 1")
+    post = _scalar(demo_url, "SELECT t.token FROM card_token t JOIN area a ON a.id = t.area_id "
+                             "WHERE a.kind = 'post' AND a.enterprise_id = 1 ORDER BY a.id LIMIT 1")
     pages = {
         "/": "document.querySelectorAll('a').length > 0",
         "/enterprises/1": "!!document.querySelector('#plant-map [data-area-id]')",
