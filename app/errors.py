@@ -8,6 +8,7 @@ a subclass finds its own row before its base's (Starlette looks up the exception
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -28,6 +29,8 @@ from layers.errors import Conflict, InvalidInput, NotFound, Stale, VersionRequir
 from layers.imports.problems import TooLarge, UnsupportedFormat
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+logger = logging.getLogger("riskatlas")
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,18 @@ async def _database_refused(request: Request, exc: Exception) -> Response:
     return JSONResponse(status_code=422, content={"detail": message})
 
 
+async def _value_error(request: Request, exc: Exception) -> Response:
+    """A text holding the NUL character reached the database driver, which refuses it before sending
+    (a body too large for the early NUL check): the caller's mistake, 422. Any other ValueError is a
+    bug: logged with its traceback, and answered 500 in Chinese."""
+    if "NUL (0x00)" in str(exc):
+        return JSONResponse(status_code=422, content={
+            "detail": "文本不能含 NUL 字符 (text must not contain the NUL character)",
+            "errors": [{"field": "body", "message": "不能含 NUL 字符 (must not contain NUL)"}]})
+    logger.error("unexpected error", exc_info=exc)
+    return JSONResponse(status_code=500, content={"detail": "服务器内部错误 (internal server error)"})
+
+
 #: How long a client should wait before asking again when the database is away or busy.
 RETRY_AFTER = {"Retry-After": "5"}
 
@@ -128,6 +143,7 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 
 #: exception class -> its answer
 ANSWERS: dict[type[Exception], Handler] = {
+    ValueError: _value_error,
     NotFound: Answer(404),
     InvalidInput: Answer(422, errors=True),
     AuthError: _unauthenticated,

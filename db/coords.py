@@ -81,9 +81,3 @@ def geometry_gcj02_to_wgs84(geom: G) -> G:
     """A shapely geometry (or array of them) in GCJ-02, converted vertex by vertex to WGS84."""
     out: G = shapely.transform(geom, _on_coords(gcj02_to_wgs84))
     return out
-
-
-def geometry_wgs84_to_gcj02(geom: G) -> G:
-    """A shapely geometry (or array of them) in WGS84, converted vertex by vertex to GCJ-02."""
-    out: G = shapely.transform(geom, _on_coords(wgs84_to_gcj02))
-    return out

@@ -559,17 +559,6 @@ def regrade(conn: psycopg2.extensions.connection, profile: Profile, *, enterpris
     return changed
 
 
-def risk_version(conn: psycopg2.extensions.connection, risk_id: int) -> str:
-    """The risk's current version (the row version PostgreSQL keeps: any change to the row gives a
-    new one) — what an edit must quote to be accepted (optimistic locking)."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT xmin::text FROM risk WHERE id = %s", (risk_id,))
-        row = cur.fetchone()
-    if row is None:
-        raise NotFound(f"风险 {risk_id} 不存在 (risk not found)")
-    return str(row[0])
-
-
 def _graded(method: str, inputs: dict[str, Any], profile: Profile, *, residual_inputs: dict[str, Any] | None,
             residual_level: str | None, basis: str | None) -> tuple[Result, Level, float | None, str | None]:
     """(inherent result, residual level, residual score, 判定依据) of one assessment, checked: a

@@ -25,6 +25,7 @@ import psycopg2.extras
 
 from db.sql import statements
 from layers.errors import Conflict, InvalidInput, NotFound
+from layers.text import markup_problem
 
 SQL = statements(__file__)
 
@@ -206,6 +207,10 @@ def _clean_name(value: Any, field: str, what: str, errors: list[dict[str, str]])
         return None
     if len(text) > MAX_NAME:
         errors.append({"field": field, "message": f"{what}过长 (最多 {MAX_NAME} 字) ({field} too long)"})
+        return None
+    markup = markup_problem(text)              # names travel into PDFs, workbooks and exports
+    if markup is not None:
+        errors.append({"field": field, "message": f"{what}{markup}"})
         return None
     return text
 

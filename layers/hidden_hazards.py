@@ -35,7 +35,6 @@ from layers.text import markup_problem
 STATUSES = ("reported", "rectifying", "pending_review", "closed")
 GRADES = ("general", "major")
 STATUS_ZH = {"reported": "上报", "rectifying": "整改中", "pending_review": "待验收", "closed": "已闭环"}
-GRADE_ZH = {"general": "一般隐患", "major": "重大隐患"}
 
 #: The fields a transition may carry, with their Python types (the SQL table says which one may set which).
 FIELD_TYPES: dict[str, type] = {
@@ -43,10 +42,6 @@ FIELD_TYPES: dict[str, type] = {
     "deadline": dt.date, "emergency_plan": str, "rectifier": str, "rectified_at": dt.datetime,
     "verified_by": str, "verify_result": str,
 }
-#: The 五落实 of a 重大隐患 (Qitaihe plan 四.(二).6: 整改责任、措施、资金、时限和预案).
-FIVE_IMPLEMENTATIONS = ("measures", "responsible_dept", "responsible_person", "funds_yuan", "deadline",
-                        "emergency_plan")
-
 #: Largest photo accepted (bytes).
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")

@@ -21,6 +21,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import psycopg2
 from shapely.geometry import mapping
 
 from db.bulk import Conn
@@ -295,10 +296,12 @@ def import_region_file(conn: Conn, data: bytes, filename: str | None, *, parent:
             cur.execute("SAVEPOINT ra_region_feature")
         try:
             feature = create_region(conn, parent_id, body)
-        except (InvalidInput, Conflict) as exc:
+        except (InvalidInput, Conflict, psycopg2.IntegrityError, psycopg2.DataError) as exc:
             with conn.cursor() as cur:
                 cur.execute("ROLLBACK TO SAVEPOINT ra_region_feature")
-            items = getattr(exc, "errors", None) or [{"field": None, "message": str(exc)}]
+            diag = getattr(exc, "diag", None)          # a check of the database refused the row
+            said_db = diag.message_primary if diag is not None and diag.message_primary else None
+            items = getattr(exc, "errors", None) or [{"field": None, "message": said_db or str(exc)}]
             for e in items:
                 said = str(e.get("message") or "")
                 problems.add(f"「{props['name'] or '?'}」: {said if _CJK.search(said) else exc}", f.where, e.get("field"))

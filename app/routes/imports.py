@@ -18,13 +18,11 @@ from app.deps import Conn, CurrentUser, query_id
 from app.uploads import read_upload
 from layers.access.accounts import Forbidden
 from layers.errors import InvalidInput
-from layers.imports import TARGETS, ImportOptions, import_file
+from layers.imports import ENTERPRISE_TARGETS, TARGETS, ImportOptions, import_file
 from layers.imports.source import max_upload_bytes
 
 router = APIRouter(prefix="/api", tags=["imports"])
-Target = Literal["enterprises", "areas", "risks", "resources", "targets"]
-#: Targets holding one enterprise's data; the others are shared and loaded by admins.
-ENTERPRISE_TARGETS = ("areas", "risks")
+Target = Literal[tuple(TARGETS)]  # type: ignore[valid-type]  # enterprises, areas, risks, resources, targets
 
 
 def _options(query: dict, form: dict[str, str], actor: str) -> ImportOptions:
@@ -69,7 +67,7 @@ async def post_import(
     request: Request,
     user: CurrentUser,
     conn: Conn,
-    target: Target,
+    target: Target,  # type: ignore[valid-type]
     crs: Annotated[str | None, Query(max_length=200, description="声明的坐标系, 如 EPSG:4490、CGCS2000 / 3-degree Gauss-Kruger CM 120E、GCJ-02")] = None,
     enterprise_id: Annotated[int | None, query_id("areas/risks: 导入到哪个企业")] = None,
     layer: Annotated[str | None, Query(max_length=200, description="GeoPackage 图层 / zip 中的 Shapefile / Excel 工作表")] = None,

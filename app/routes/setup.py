@@ -16,21 +16,27 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.deps import AdminUser, Conn, WriterUser
+from app.deps import MAX_ID, AdminUser, Conn, WriterUser, query_id
 from app.render import html_page
 from app.uploads import read_upload
 from layers import city
 from layers.access.accounts import User
 from layers.errors import Conflict, InvalidInput, NotFound
-from layers.imports import FORMATS_BY_TARGET, TARGETS, ImportOptions, formats, import_file
+from layers.imports import (
+    ENTERPRISE_TARGETS,
+    FORMATS_BY_TARGET,
+    TARGETS,
+    ImportOptions,
+    formats,
+    import_file,
+    may_import,
+)
 from layers.imports.problems import TooLarge, UnsupportedFormat
 from layers.imports.source import max_upload_bytes
 from layers.regions import REGION_LEVEL_ZH
 
 router = APIRouter(include_in_schema=False)
 
-#: Targets that hold one enterprise's data (its users may load them); the others are shared (admins).
-ENTERPRISE_TARGETS = ("areas", "risks")
 #: HTTP status of a refusal shown on the page.
 _STATUS = {TooLarge: 413, UnsupportedFormat: 415, InvalidInput: 422, NotFound: 404, Conflict: 409}
 
@@ -117,7 +123,7 @@ async def regions_import_file(request: Request, conn: Conn, user: AdminUser):
 
 def _targets(user: User) -> dict[str, str]:
     """The targets this user may load: shared data for admins, one enterprise's data for its users."""
-    return {k: v for k, v in TARGETS.items() if user.role == "admin" or k in ENTERPRISE_TARGETS}
+    return {k: v for k, v in TARGETS.items() if may_import(user.role, k)}
 
 
 def _imports_page(user: User, *, status: int = 200, message: str | None = None, problems: list[dict] | None = None,
@@ -133,7 +139,7 @@ def _imports_page(user: User, *, status: int = 200, message: str | None = None, 
 
 @router.get("/imports", response_class=HTMLResponse)
 def imports_page(user: WriterUser, target: Annotated[str | None, Query(max_length=20)] = None,
-                 enterprise_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None):
+                 enterprise_id: Annotated[int | None, query_id("导入到哪个企业")] = None):
     return _imports_page(user, values={"target": target or "", "enterprise_id": enterprise_id or ""})
 
 
@@ -151,7 +157,7 @@ async def imports_post(request: Request, conn: Conn, user: WriterUser):
     enterprise_id: int | None = None
     if target in ENTERPRISE_TARGETS:
         given = f.get("enterprise_id", "")
-        if given.isdigit() and 0 < int(given) < 2**31:
+        if given.isdigit() and 0 < int(given) <= MAX_ID:
             enterprise_id = int(given)          # another enterprise's id is "not found" (row-level security)
         elif not given and user.role == "enterprise":
             enterprise_id = user.enterprise_id

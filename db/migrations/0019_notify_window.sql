@@ -11,7 +11,7 @@
 --     only within ra_notify_max_m() of the source, at most ra_notify_max_rows() of them, innermost
 --     first then nearest: those farther away are warned by the regulator of their district;
 --   * every read that returns the list of a scenario the caller may see writes one audit_log row
---     (action READ on the scenario: who, when, how many neighbours, how many and which outside the
+--     (action READ on the scenario: who, when, how many neighbours, how many of them outside the
 --     jurisdiction), under the source's enterprise so that its audit view and its regulators see it.
 
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
@@ -99,8 +99,10 @@ BEGIN
     INSERT INTO audit_log (actor, table_name, row_id, action, after, note, enterprise_id)
     VALUES (coalesce(nullif(current_setting('riskatlas.actor', true), ''), session_user::text),
             'scenario', sid::text, 'READ',
+            -- counts only: the row is filed under the source's enterprise, whose users read it, so it
+            -- must not name the enterprises outside their jurisdiction
             jsonb_build_object('read', 'notify', 'neighbours', n, 'outside_jurisdiction', cardinality(outside),
-                               'outside_ids', to_jsonb(outside), 'scope_role', ra_scope_role()),
+                               'scope_role', ra_scope_role()),
             format('查阅需通知的相邻企业 %s 家, 其中辖区外 %s 家 (notify list read: %s neighbours, %s outside the jurisdiction)',
                    n, cardinality(outside), n, cardinality(outside)),
             src_ent);

@@ -45,7 +45,6 @@ TURNOUT_S = 60.0
 COVERAGE_REACH_M = 100.0
 
 INBOUND_KINDS = ("fire_station", "rescue_team", "depot")   # come to the source
-OUTBOUND_KINDS = ("hospital", "shelter")                    # people go there
 
 
 def ensure_network(conn: psycopg2.extensions.connection) -> int:

@@ -37,7 +37,7 @@ from layers.imports import targets as tg
 from layers.imports.dxf import DEFAULT_TOLERANCE_M, read_dxf
 from layers.imports.problems import MAX_ERRORS, Problems, TooLarge, UnsupportedFormat
 
-__all__ = ["TARGETS", "ImportOptions", "ImportResult", "import_file", "TooLarge", "UnsupportedFormat", "MAX_ERRORS"]
+__all__ = ["TARGETS", "ENTERPRISE_TARGETS", "may_import", "ImportOptions", "ImportResult", "import_file", "TooLarge", "UnsupportedFormat", "MAX_ERRORS"]
 
 TARGETS: dict[str, str] = {
     "enterprises": "企业 (enterprises)",
@@ -46,6 +46,17 @@ TARGETS: dict[str, str] = {
     "resources": "应急资源 (emergency resources)",
     "targets": "防护目标 (protection targets)",
 }
+#: Targets holding one enterprise's data (its users and admins load them); the others are shared data
+#: that only admins load.
+ENTERPRISE_TARGETS: tuple[str, ...] = ("areas", "risks")
+
+
+def may_import(role: str, target: str) -> bool:
+    """Whether a user of ``role`` may load ``target``: admins everything, enterprise users their own
+    enterprise's data, regulators nothing (they read enterprise data and do not write it)."""
+    return role == "admin" or (role == "enterprise" and target in ENTERPRISE_TARGETS)
+
+
 #: The formats read by a reader of their own (all but DXF, which needs control points): the GIS targets take them.
 _GIS = tuple(name for name, f in formats.FORMATS.items() if f.read is not None)
 FORMATS_BY_TARGET = {"enterprises": _GIS, "areas": (*_GIS, "dxf"), "risks": ("excel",), "resources": _GIS,

@@ -352,3 +352,19 @@ def test_a_nul_in_an_urlencoded_form_is_422_naming_the_field(demo_url, path, for
     assert r.status_code == 422, r.text[:300]
     assert "NUL" in r.json()["detail"] and field in [e["field"] for e in r.json()["errors"]]
     assert _counts(demo_url) == before
+
+
+def test_a_nul_the_driver_refuses_is_a_422_and_any_other_value_error_a_logged_500():
+    """Bodies too large for the early NUL check reach psycopg2, which refuses NUL with a ValueError."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from app.errors import ANSWERS
+
+    handler = ANSWERS[ValueError]
+    request = Request({"type": "http", "method": "POST", "path": "/", "headers": [], "query_string": b""})
+    r = asyncio.run(handler(request, ValueError("A string literal cannot contain NUL (0x00) characters.")))
+    assert r.status_code == 422 and "NUL" in r.body.decode()
+    r = asyncio.run(handler(request, ValueError("something else")))
+    assert r.status_code == 500 and "服务器内部错误" in r.body.decode()

@@ -144,3 +144,9 @@ def test_cli_adds_and_lists(world):
     assert p.returncode == 1 and "表1 第12行" in p.stderr and "Traceback" not in p.stderr
     p = _cli(world["url"], "add", "某物质", "--category", "W99")
     assert p.returncode == 1 and "不在 GB 18218 表2 中" in p.stderr
+
+
+def test_a_name_with_markup_is_refused(demo_url):
+    with api_client(demo_url, "admin") as c:
+        r = c.post("/api/chemicals", json={"name": "<b>溶剂</b>", "category": "W5.3"})
+        assert r.status_code == 422 and "HTML" in r.json()["detail"]
