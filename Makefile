@@ -12,10 +12,12 @@ setup:
 demo: setup
 	$(BIN)/riskatlas demo run $(if $(filter 0 no false,$(SERVE)),--no-serve,--serve)
 
-# make test: what CI runs: the linter, the type checker and the import contracts, then the tests.
+# make test: what CI runs: the linter, the type checker and the import contracts (as make check), then the tests.
 test:
 	scripts/setup.sh --test
-	$(MAKE) --no-print-directory check
+	$(BIN)/ruff check app db layers maps demo tests bench
+	$(BIN)/mypy app db layers maps demo bench
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: lint typecheck imports
