@@ -27,7 +27,7 @@ def report(demo_url, tmp_path_factory):
 
 
 def _text(pdf, first: int | None = None, last: int | None = None) -> str:
-    args = ["pdftotext", "-layout"] + (["-f", str(first), "-l", str(last)] if first else []) + [str(pdf), "-"]
+    args = ["pdftotext", "-raw"] + (["-f", str(first), "-l", str(last)] if first else []) + [str(pdf), "-"]
     return "".join(subprocess.run(args, capture_output=True, text=True, check=True).stdout.split())
 
 
